@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace netbench {
+
+/// Log-linear latency histogram in the manner of HdrHistogram: values from
+/// 1 ns to kHighestTrackableNs (2^42 ns, about 73 minutes) with 3 significant
+/// decimal digits: every recorded value lands in a bucket whose width is at
+/// most value / 1024, so any percentile is within kRelativeError of the true
+/// sample at that rank. Memory is constant (about 270 KiB, allocated once in
+/// the constructor); record is O(1) and never allocates.
+///
+/// Values above the trackable maximum are recorded as the maximum and counted
+/// in saturated(). min(), max() and the sum are exact. Not thread-safe: each
+/// thread records into its own histogram and they are merged afterwards.
+class LatencyHistogram {
+ public:
+  static constexpr std::uint64_t kHighestTrackableNs = 1ULL << 42;
+  /// Upper bound of |reported − true| / true for any percentile.
+  static constexpr double kRelativeError = 1.0 / 1024.0;
+
+  LatencyHistogram();
+
+  /// Records `count` samples of `value_ns`. 0 is recorded as 0 exactly.
+  void record(std::uint64_t value_ns, std::uint64_t count = 1) noexcept;
+  /// Adds every sample of `other` (same fixed layout, so exact).
+  void merge(const LatencyHistogram& other) noexcept;
+  /// Forgets every sample; keeps the memory.
+  void reset() noexcept;
+
+  [[nodiscard]] std::uint64_t count() const noexcept { return total_; }
+  /// Smallest / largest recorded value (exact); 0 when empty.
+  [[nodiscard]] std::uint64_t min() const noexcept;
+  [[nodiscard]] std::uint64_t max() const noexcept { return max_; }
+  /// Exact arithmetic mean of the recorded (clamped) values; 0 when empty.
+  [[nodiscard]] double mean() const noexcept;
+  /// Samples that were above kHighestTrackableNs and clamped to it.
+  [[nodiscard]] std::uint64_t saturated() const noexcept { return saturated_; }
+  /// Value at percentile `p` in [0, 100]: the smallest bucket value such that
+  /// at least p% of samples are <= it (nearest-rank), clamped to [min, max].
+  /// 0 when empty.
+  [[nodiscard]] std::uint64_t percentile(double p) const noexcept;
+
+  /// Compact binary form (run-length, LEB128 varints of non-zero buckets)
+  /// that deserialize() turns back into an equal histogram.
+  [[nodiscard]] std::vector<std::byte> serialize() const;
+  /// Parses serialize()'s output; nullopt on any malformed input (never
+  /// throws on bad bytes, never reads out of bounds).
+  [[nodiscard]] static std::optional<LatencyHistogram> deserialize(std::span<const std::byte> in);
+
+  friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) noexcept;
+
+ private:
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t total_ = 0;
+  std::uint64_t min_ = UINT64_MAX;
+  std::uint64_t max_ = 0;
+  std::uint64_t sum_ = 0;  // saturating; exact below 2^64 ns in total
+  std::uint64_t saturated_ = 0;
+};
+
+}  // namespace netbench

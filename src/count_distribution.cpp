@@ -1,0 +1,1 @@
+#include "netbench/count_distribution.hpp"

@@ -1,0 +1,1 @@
+#include "netbench/interval_meter.hpp"

@@ -1,0 +1,1 @@
+#include "netbench/jitter_estimator.hpp"

@@ -1,0 +1,1 @@
+#include "netbench/latency_histogram.hpp"

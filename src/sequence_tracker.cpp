@@ -1,0 +1,1 @@
+#include "netbench/sequence_tracker.hpp"

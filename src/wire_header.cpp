@@ -1,0 +1,1 @@
+#include "netbench/wire_header.hpp"

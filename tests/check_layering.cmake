@@ -1,0 +1,17 @@
+# Fails if any core source or public header includes CLI11 or nlohmann/json.
+file(GLOB_RECURSE core_files
+  ${ROOT}/include/*.hpp ${ROOT}/src/*.cpp ${ROOT}/src/*.hpp)
+set(bad "")
+foreach(f IN LISTS core_files)
+  if(f MATCHES "/src/app/")
+    continue()
+  endif()
+  file(STRINGS ${f} hits REGEX "#include[ \t]*[<\"](CLI/|nlohmann/)")
+  if(hits)
+    list(APPEND bad "${f}: ${hits}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "core includes the app layer's libraries:\n${bad}")
+endif()
+message(STATUS "layering ok: ${CMAKE_CURRENT_LIST_FILE}")
