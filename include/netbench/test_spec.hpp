@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace netbench {
+
+/// Transport under test.
+enum class Proto : std::uint8_t { kTcp, kUdp };
+/// Receiver (server) I/O model.
+enum class ModelKind : std::uint8_t { kThread, kSelect, kPoll, kEpoll };
+/// stream: one way, receiver measures; echo: request/response, client measures.
+enum class Mode : std::uint8_t { kStream, kEcho };
+/// Inter-send gaps of a rate-limited sender.
+enum class Pattern : std::uint8_t { kConstant, kPoisson };
+/// Address family: kAny listens dual-stack and connects over IPv4 loopback.
+enum class Family : std::uint8_t { kAny, kV4, kV6 };
+
+/// Everything that defines one test. Plain data; validate() checks it.
+/// Rates and counts are totals over all flows, split evenly.
+struct TestSpec {
+  Proto proto = Proto::kTcp;
+  ModelKind model = ModelKind::kEpoll;
+  Mode mode = Mode::kStream;
+  Pattern pattern = Pattern::kConstant;
+  Family family = Family::kAny;
+  std::uint32_t flows = 1;                    ///< TCP connections or UDP flows
+  std::uint32_t size_bytes = 0;               ///< message size, header included; 0 = default_size()
+  double rate_msgs_per_s = 0;                 ///< total offered messages/s; 0 = unlimited
+  std::uint64_t duration_ns = 5'000'000'000;  ///< measured period (after warm-up)
+  std::uint64_t count = 0;                    ///< total measured messages; 0 = run for duration_ns
+  std::uint64_t warmup_ns = 0;                ///< warm-up before the measured period
+  std::uint64_t interval_ns = 1'000'000'000;  ///< reporting interval
+  std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
+  std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
+  std::string bind_address;                   ///< receiver listen address; empty = loopback
+  std::uint16_t port = 0;                     ///< receiver port; 0 = any free port
+
+  /// Message size actually used (bytes): size_bytes, or the default for the
+  /// protocol and mode (TCP stream 128 KiB, UDP stream 1400 B, echo 64 B).
+  [[nodiscard]] std::uint32_t message_bytes() const noexcept;
+  /// True for an open-loop echo test (a rate is set).
+  [[nodiscard]] bool open_loop() const noexcept { return rate_msgs_per_s > 0; }
+};
+
+/// Throws ConfigError with a one-line message naming the bad field and what
+/// to do, if the spec cannot be run.
+void validate(const TestSpec& spec);
+
+/// Names used on the command line and in JSON ("tcp", "epoll", ...).
+[[nodiscard]] std::string_view to_string(Proto p) noexcept;
+[[nodiscard]] std::string_view to_string(ModelKind m) noexcept;
+[[nodiscard]] std::string_view to_string(Mode m) noexcept;
+[[nodiscard]] std::string_view to_string(Pattern p) noexcept;
+[[nodiscard]] std::string_view to_string(Family f) noexcept;
+/// Parsers of those names; false if `text` names none.
+bool parse(std::string_view text, Proto& out) noexcept;
+bool parse(std::string_view text, ModelKind& out) noexcept;
+bool parse(std::string_view text, Mode& out) noexcept;
+bool parse(std::string_view text, Pattern& out) noexcept;
+
+}  // namespace netbench

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "netbench/endpoint.hpp"
+#include "netbench/fd.hpp"
+#include "netbench/results.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench::net {
+
+/// The address a socket is bound to (getsockname).
+Endpoint local_endpoint(int fd);
+
+/// A new close-on-exec socket; throws SystemError.
+Fd make_socket(int family, int type);
+/// A listening TCP socket on `ep`. An IPv6 wildcard listens dual-stack.
+/// `reuseport` sets SO_REUSEPORT (several loops share one port).
+Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog = 4096);
+/// A UDP socket bound to `ep` with SO_RXQ_OVFL enabled.
+Fd bind_udp(const Endpoint& ep);
+
+void set_nonblocking(int fd, bool on);
+/// setsockopt of an int; throws SystemError naming `what`.
+void set_int_option(int fd, int level, int name, int value, const char* what);
+/// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
+TcpKernelInfo read_tcp_info(int fd) noexcept;
+/// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the
+/// descriptor limit allows; leaves it where it is otherwise.
+void move_above(Fd& fd, int min_fd) noexcept;
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+std::uint64_t raise_fd_limit() noexcept;
+/// CPU time and context switches of the calling thread.
+CpuUsage thread_cpu_usage() noexcept;
+
+}  // namespace netbench::net
+
+namespace netbench::net {
+
+/// Descriptors this process has open now (entries of /proc/self/fd), or 0
+/// if that cannot be read.
+[[nodiscard]] std::size_t open_fd_count() noexcept;
+
+}  // namespace netbench::net

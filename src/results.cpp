@@ -1,0 +1,23 @@
+#include "netbench/results.hpp"
+
+#include "netbench/interval_meter.hpp"
+
+namespace netbench {
+
+void CpuUsage::add(const CpuUsage& o) noexcept {
+  user_s += o.user_s;
+  sys_s += o.sys_s;
+  voluntary_switches += o.voluntary_switches;
+  involuntary_switches += o.involuntary_switches;
+  threads += o.threads;
+}
+
+double PacingStats::achieved_msgs_per_s() const noexcept {
+  // n sends span n − 1 gaps.
+  if (sends < 2 || last_send_ns <= first_send_ns) {
+    return 0;
+  }
+  return per_second(sends - 1, last_send_ns - first_send_ns);
+}
+
+}  // namespace netbench

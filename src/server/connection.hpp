@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "netbench/fd.hpp"
+#include "netbench/frame_decoder.hpp"
+#include "netbench/test_spec.hpp"
+#include "server/receiver_state.hpp"
+
+namespace netbench::server {
+
+/// The receiver's work on one data socket — a TCP connection or a UDP flow
+/// socket — whatever model multiplexes it: read, decode, measure, echo.
+/// The models only decide *when* to call it. Owned and called by one thread.
+class Connection {
+ public:
+  enum class Status : std::uint8_t { kOpen, kClosed };
+
+  /// `fd` must be non-blocking unless `blocking` (thread model). `rx` is the
+  /// serving thread's receive buffer, borrowed for the call's duration.
+  Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread, const ReceiverState& state,
+             bool blocking);
+
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// Reads up to `budget` times (or until the socket has nothing more),
+  /// measuring each message and echoing in echo mode. kClosed when the peer
+  /// closed, reset, or sent a malformed stream: the caller drops the
+  /// connection (its figures stay in the flow record).
+  Status on_readable(std::span<std::byte> rx, unsigned budget);
+  /// Sends echo bytes that a full socket buffer held back (TCP).
+  Status on_writable();
+  /// True while echo bytes wait for the socket to drain: poll for writing,
+  /// not reading, until it clears (backpressure on the sender).
+  [[nodiscard]] bool wants_write() const noexcept { return pending_off_ < pending_.size(); }
+  /// Marks the flow finished (called once when the model drops it).
+  void retire() noexcept;
+
+ private:
+  Status read_tcp(std::span<std::byte> rx, unsigned budget);
+  Status read_udp(std::span<std::byte> rx, unsigned budget);
+  void on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept;
+  /// Sends `bytes` back; keeps what the socket refused in pending_. False if
+  /// the connection broke.
+  bool echo_tcp(std::span<const std::byte> bytes);
+
+  Fd fd_;
+  Proto proto_;
+  FlowState* flow_;
+  ThreadState* thread_;
+  bool echo_;
+  bool blocking_;
+  bool retired_ = false;
+  FrameDecoder decoder_;
+  std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket
+  std::size_t pending_off_ = 0;
+};
+
+/// Size of a serving thread's receive buffer for `spec` (bytes).
+[[nodiscard]] std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept;
+
+}  // namespace netbench::server

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "netbench/fd.hpp"
+#include "server/connection.hpp"
+#include "server/server_model.hpp"
+
+namespace netbench::server {
+
+/// What every multiplexing model (select, poll, epoll) shares: K event
+/// loops, each on its own std::jthread with its share of the sockets (its
+/// own SO_REUSEPORT listener; UDP flows dealt round-robin) and an eventfd that
+/// a stop request makes readable. Subclasses write only run_loop().
+class LoopModel : public ServerModel {
+ public:
+  explicit LoopModel(ReceiverState& state) : state_(&state) {}
+  ~LoopModel() override;
+
+  void start(ServeSet sockets) final;
+  void stop() noexcept final;
+
+ protected:
+  /// Per-read budget of one socket per wake-up: bounds how long one busy
+  /// flow can hold a loop before the others get their turn.
+  static constexpr unsigned kReadBudget = 16;
+  /// Longest wait of a loop (ms): how often it flushes interval latency.
+  static constexpr int kWaitMs = 100;
+
+  /// Serves `part` until `stop` is requested. Runs on its own thread; may
+  /// throw (the error is recorded and the loop ends). `wake_fd` is borrowed.
+  virtual void run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::stop_token stop) = 0;
+  /// Refuses a setup the model cannot serve (throws ConfigError). Called by
+  /// start() before any thread starts.
+  virtual void check(const ServeSet& /*sockets*/) const {}
+
+  [[nodiscard]] ReceiverState& state() const noexcept { return *state_; }
+  /// A Connection for a UDP flow socket (registers the flow).
+  Connection udp_connection(FlowSocket flow, ThreadState& thread) const;
+  /// Accepts one pending connection as a non-blocking Connection; nullopt
+  /// when none is pending. Throws SystemError on a fatal accept error.
+  std::optional<Connection> accept_connection(int listener, ThreadState& thread) const;
+  /// A receive buffer sized for the test.
+  [[nodiscard]] std::vector<std::byte> make_rx_buffer() const;
+
+ private:
+  ReceiverState* state_;
+  std::vector<Fd> wake_fds_;
+  std::vector<std::jthread> threads_;
+};
+
+/// Drains an eventfd (after it woke a loop).
+void drain_eventfd(int fd) noexcept;
+
+}  // namespace netbench::server

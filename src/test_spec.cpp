@@ -1,0 +1,117 @@
+#include "netbench/test_spec.hpp"
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "netbench/error.hpp"
+#include "netbench/wire_header.hpp"
+
+namespace netbench {
+namespace {
+
+constexpr std::array<std::pair<Proto, std::string_view>, 2> kProtos{
+    {{Proto::kTcp, "tcp"}, {Proto::kUdp, "udp"}}};
+constexpr std::array<std::pair<ModelKind, std::string_view>, 4> kModels{
+    {{ModelKind::kThread, "thread"},
+     {ModelKind::kSelect, "select"},
+     {ModelKind::kPoll, "poll"},
+     {ModelKind::kEpoll, "epoll"}}};
+constexpr std::array<std::pair<Mode, std::string_view>, 2> kModes{
+    {{Mode::kStream, "stream"}, {Mode::kEcho, "echo"}}};
+constexpr std::array<std::pair<Pattern, std::string_view>, 2> kPatterns{
+    {{Pattern::kConstant, "constant"}, {Pattern::kPoisson, "poisson"}}};
+
+template <typename E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) noexcept {
+  for (const auto& [value, name] : table) {
+    if (value == e) {
+      return name;
+    }
+  }
+  return "?";
+}
+
+template <typename E, std::size_t N>
+bool value_of(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text,
+              E& out) noexcept {
+  for (const auto& [value, name] : table) {
+    if (name == text) {
+      out = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Largest UDP/TCP message netbench accepts (bytes).
+constexpr std::uint32_t kMaxTcpMessageBytes = 16U << 20;
+/// Most flows one test may open (descriptors and threads stay bounded).
+constexpr std::uint32_t kMaxFlows = 65'536;
+
+}  // namespace
+
+std::uint32_t TestSpec::message_bytes() const noexcept {
+  if (size_bytes != 0) {
+    return size_bytes;
+  }
+  if (mode == Mode::kEcho) {
+    return 64;
+  }
+  return proto == Proto::kTcp ? 128U * 1024U : 1400U;
+}
+
+void validate(const TestSpec& spec) {
+  const auto fail = [](const std::string& text) { throw ConfigError(text); };
+  if (spec.flows == 0 || spec.flows > kMaxFlows) {
+    fail("--flows must be between 1 and " + std::to_string(kMaxFlows) + ", got " +
+         std::to_string(spec.flows));
+  }
+  const std::uint32_t size = spec.message_bytes();
+  if (size < kWireHeaderBytes) {
+    fail("--size " + std::to_string(size) + " is below the " + std::to_string(kWireHeaderBytes) +
+         "-byte message header; use --size " + std::to_string(kWireHeaderBytes) + " or more");
+  }
+  if (spec.proto == Proto::kUdp && size > kMaxUdpPayloadBytes) {
+    fail("--size " + std::to_string(size) + " is above the largest UDP payload (" +
+         std::to_string(kMaxUdpPayloadBytes) + " bytes); use a smaller --size or --proto tcp");
+  }
+  if (spec.proto == Proto::kTcp && size > kMaxTcpMessageBytes) {
+    fail("--size " + std::to_string(size) + " is above the largest message (" +
+         std::to_string(kMaxTcpMessageBytes) + " bytes)");
+  }
+  if (!(spec.rate_msgs_per_s >= 0) || !std::isfinite(spec.rate_msgs_per_s)) {
+    fail("--rate must be a positive number of messages per second");
+  }
+  if (spec.count == 0 && spec.duration_ns == 0) {
+    fail("--duration must be positive (or give --count)");
+  }
+  if (spec.interval_ns < 10'000'000) {
+    fail("--interval must be at least 10ms");
+  }
+  if (spec.mode == Mode::kEcho && (spec.outstanding == 0 || spec.outstanding > 65'536)) {
+    fail("--outstanding must be between 1 and 65536");
+  }
+  if (spec.threads == 0 || spec.threads > 256) {
+    fail("--threads must be between 1 and 256");
+  }
+  if (spec.count > 0 && spec.count < spec.flows) {
+    fail("--count " + std::to_string(spec.count) + " is less than --flows " +
+         std::to_string(spec.flows) + ": every flow needs at least one message");
+  }
+}
+
+std::string_view to_string(Proto p) noexcept { return name_of(kProtos, p); }
+std::string_view to_string(ModelKind m) noexcept { return name_of(kModels, m); }
+std::string_view to_string(Mode m) noexcept { return name_of(kModes, m); }
+std::string_view to_string(Pattern p) noexcept { return name_of(kPatterns, p); }
+std::string_view to_string(Family f) noexcept {
+  return f == Family::kV4 ? "ipv4" : f == Family::kV6 ? "ipv6" : "any";
+}
+bool parse(std::string_view text, Proto& out) noexcept { return value_of(kProtos, text, out); }
+bool parse(std::string_view text, ModelKind& out) noexcept { return value_of(kModels, text, out); }
+bool parse(std::string_view text, Mode& out) noexcept { return value_of(kModes, text, out); }
+bool parse(std::string_view text, Pattern& out) noexcept { return value_of(kPatterns, text, out); }
+
+}  // namespace netbench
