@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace netbench {
@@ -59,6 +61,24 @@ static_assert(lowest_of(3071) == 4094 && highest_of(3071) == 4095);
 static_assert(highest_of(kSlots - 1) >= LatencyHistogram::kHighestTrackableNs);
 // The contract of the class comment: width <= value / 1024.
 static_assert((highest_of(kSlots - 1) - lowest_of(kSlots - 1) + 1) * 1024 <= lowest_of(kSlots - 1));
+
+// Rows of 1024 slots: rows 0 and 1 are bucket 0, row r >= 2 is bucket r − 1,
+// and row 33 holds only the top slot (value 2^42), so it is one slot long.
+constexpr unsigned kRowBits = 10;
+constexpr std::size_t kRowSize = std::size_t{1} << kRowBits;
+constexpr std::size_t kRowMask = kRowSize - 1;
+constexpr std::size_t kRows = (kSlots + kRowSize - 1) / kRowSize;
+static_assert(kRowBits == kHalfBits);
+static_assert(kRows == 34 && (kSlots - 1) % kRowSize == 0);
+
+// Slots in row `r`: 1024 but for the one-slot last row.
+constexpr std::size_t row_size(std::size_t r) noexcept {
+  return r + 1 < kRows ? kRowSize : kSlots - (kRows - 1) * kRowSize;
+}
+
+bool all_zero(const std::uint64_t* row, std::size_t n) noexcept {
+  return std::all_of(row, row + n, [](std::uint64_t c) { return c == 0; });
+}
 
 std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) noexcept {
   std::uint64_t r = 0;
@@ -157,32 +177,114 @@ class Reader {
 
 }  // namespace
 
-LatencyHistogram::LatencyHistogram() : counts_(kSlots, 0) {}
+LatencyHistogram::LatencyHistogram(const LatencyHistogram& other)
+    : total_(other.total_),
+      min_(other.min_),
+      max_(other.max_),
+      sum_(other.sum_),
+      saturated_(other.saturated_) {
+  for (std::size_t r = 0; r < kRows; ++r) {
+    const std::uint64_t* src = other.rows_[r].get();
+    if (src != nullptr && !all_zero(src, row_size(r))) {  // skip rows emptied by reset()
+      std::copy_n(src, row_size(r), add_row(r));
+    }
+  }
+}
+
+LatencyHistogram& LatencyHistogram::operator=(const LatencyHistogram& other) {
+  if (this != &other) {
+    *this = LatencyHistogram(other);  // all or nothing if an allocation throws
+  }
+  return *this;
+}
+
+LatencyHistogram::LatencyHistogram(LatencyHistogram&& other) noexcept
+    : rows_(std::move(other.rows_)),
+      total_(std::exchange(other.total_, 0)),
+      min_(std::exchange(other.min_, UINT64_MAX)),
+      max_(std::exchange(other.max_, 0)),
+      sum_(std::exchange(other.sum_, 0)),
+      saturated_(std::exchange(other.saturated_, 0)) {}
+
+LatencyHistogram& LatencyHistogram::operator=(LatencyHistogram&& other) noexcept {
+  if (this != &other) {
+    rows_ = std::move(other.rows_);  // leaves other's rows null
+    total_ = std::exchange(other.total_, 0);
+    min_ = std::exchange(other.min_, UINT64_MAX);
+    max_ = std::exchange(other.max_, 0);
+    sum_ = std::exchange(other.sum_, 0);
+    saturated_ = std::exchange(other.saturated_, 0);
+  }
+  return *this;
+}
+
+// Out of line and cold: taken at most kRows times in a histogram's life, so
+// record()'s fast path stays a load, a test and an add.
+[[gnu::noinline, gnu::cold]] std::uint64_t* LatencyHistogram::add_row(std::size_t r) {
+  static_assert(LatencyHistogram::kRowBits == ::netbench::kRowBits &&
+                LatencyHistogram::kRows == ::netbench::kRows);
+  rows_[r] = std::make_unique<std::uint64_t[]>(row_size(r));  // zeroed
+  return rows_[r].get();
+}
+
+std::uint64_t LatencyHistogram::slot(std::size_t i) const noexcept {
+  const std::uint64_t* row = rows_[i >> kRowBits].get();
+  return row == nullptr ? 0 : row[i & kRowMask];
+}
 
 void LatencyHistogram::record(std::uint64_t value_ns, std::uint64_t count) noexcept {
   if (count == 0) {
     return;
   }
+  const std::uint64_t clamped = std::min(value_ns, kHighestTrackableNs);
+  const std::size_t i = index_of(clamped);
+  std::uint64_t* row = rows_[i >> kRowBits].get();
+  if (row == nullptr) [[unlikely]] {
+    // A tail call, so the fast path needs no stack frame around the allocation.
+    record_in_new_row(value_ns, count);
+    return;
+  }
   if (value_ns > kHighestTrackableNs) {
-    value_ns = kHighestTrackableNs;
     saturated_ += count;
   }
-  counts_[index_of(value_ns)] += count;
+  row[i & kRowMask] += count;
   total_ += count;
-  min_ = std::min(min_, value_ns);
-  max_ = std::max(max_, value_ns);
-  sum_ = add_saturating(sum_, mul_saturating(value_ns, count));
+  min_ = std::min(min_, clamped);
+  max_ = std::max(max_, clamped);
+  sum_ = add_saturating(sum_, mul_saturating(clamped, count));
+}
+
+// The first sample in its row: allocate the row, then record as usual.
+[[gnu::noinline, gnu::cold]] void LatencyHistogram::record_in_new_row(
+    std::uint64_t value_ns, std::uint64_t count) noexcept {
+  add_row(index_of(std::min(value_ns, kHighestTrackableNs)) >> kRowBits);  // OOM terminates
+  record(value_ns, count);
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
   if (other.total_ == 0) {
     return;
   }
-  // Only the occupied slot range of `other` can be non-zero.
-  const std::size_t lo = index_of(other.min_);
-  const std::size_t hi = index_of(other.max_);
-  for (std::size_t i = lo; i <= hi; ++i) {
-    counts_[i] += other.counts_[i];
+  // Only the rows of `other`'s occupied slot range can hold counts; a row it
+  // allocated before a reset() may still be all zero and is not copied.
+  const std::size_t first = index_of(other.min_) >> kRowBits;
+  const std::size_t last = index_of(other.max_) >> kRowBits;
+  for (std::size_t r = first; r <= last; ++r) {
+    const std::uint64_t* src = other.rows_[r].get();
+    if (src == nullptr) {
+      continue;
+    }
+    const std::size_t n = row_size(r);
+    std::uint64_t* dst = rows_[r].get();
+    if (dst == nullptr) {
+      if (all_zero(src, n)) {
+        continue;
+      }
+      dst = add_row(r);  // noexcept: out of memory terminates
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      dst[k] += src[k];
+    }
   }
   total_ += other.total_;
   min_ = std::min(min_, other.min_);
@@ -192,12 +294,26 @@ void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
 }
 
 void LatencyHistogram::reset() noexcept {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  for (std::size_t r = 0; r < kRows; ++r) {
+    if (rows_[r] != nullptr) {
+      std::fill_n(rows_[r].get(), row_size(r), 0);
+    }
+  }
   total_ = 0;
   min_ = UINT64_MAX;
   max_ = 0;
   sum_ = 0;
   saturated_ = 0;
+}
+
+std::size_t LatencyHistogram::allocated_bytes() const noexcept {
+  std::size_t bytes = 0;
+  for (std::size_t r = 0; r < kRows; ++r) {
+    if (rows_[r] != nullptr) {
+      bytes += row_size(r) * sizeof(std::uint64_t);
+    }
+  }
+  return bytes;
 }
 
 std::uint64_t LatencyHistogram::min() const noexcept { return total_ == 0 ? 0 : min_; }
@@ -230,13 +346,21 @@ std::uint64_t LatencyHistogram::percentile(double p) const noexcept {
   const std::size_t lo = index_of(min_);
   const std::size_t hi = index_of(max_);
   std::uint64_t seen = 0;
-  for (std::size_t i = lo; i <= hi; ++i) {
-    seen += counts_[i];
-    if (seen >= rank) {
-      return std::clamp(highest_of(i), min_, max_);
+  for (std::size_t r = lo >> kRowBits; r <= hi >> kRowBits; ++r) {
+    const std::uint64_t* row = rows_[r].get();
+    if (row == nullptr) {
+      continue;  // no samples in this row
+    }
+    const std::size_t base = r << kRowBits;
+    const std::size_t end = std::min(hi, base + row_size(r) - 1);
+    for (std::size_t i = std::max(lo, base); i <= end; ++i) {
+      seen += row[i - base];
+      if (seen >= rank) {
+        return std::clamp(highest_of(i), min_, max_);
+      }
     }
   }
-  return max_;  // unreachable while counts_ sum to total_
+  return max_;  // unreachable while the slots sum to total_
 }
 
 std::vector<std::byte> LatencyHistogram::serialize() const {
@@ -261,17 +385,26 @@ std::vector<std::byte> LatencyHistogram::serialize() const {
   }
   const std::size_t last = index_of(max_);
   std::uint64_t zeros = 0;
-  for (std::size_t i = 0; i <= last; ++i) {
-    const std::uint64_t c = counts_[i];
-    if (c == 0) {
-      ++zeros;
+  for (std::size_t r = 0; r <= last >> kRowBits; ++r) {
+    const std::size_t base = r << kRowBits;
+    const std::size_t end = std::min(last + 1, base + row_size(r));
+    const std::uint64_t* row = rows_[r].get();
+    if (row == nullptr) {
+      zeros += end - base;  // a row never touched: all empty slots
       continue;
     }
-    if (zeros != 0) {
-      put_varint(out, 2 * zeros - 1);  // zigzag of −zeros
-      zeros = 0;
+    for (std::size_t i = base; i < end; ++i) {
+      const std::uint64_t c = row[i - base];
+      if (c == 0) {
+        ++zeros;
+        continue;
+      }
+      if (zeros != 0) {
+        put_varint(out, 2 * zeros - 1);  // zigzag of −zeros
+        zeros = 0;
+      }
+      put_varint(out, Token{c << 1, (c >> 63) != 0});  // zigzag of +c, 65 bits
     }
-    put_varint(out, Token{c << 1, (c >> 63) != 0});  // zigzag of +c, 65 bits
   }
   return out;
 }
@@ -312,7 +445,14 @@ std::optional<LatencyHistogram> LatencyHistogram::deserialize(std::span<const st
     if (i >= kSlots || __builtin_add_overflow(counted, half, &counted)) {
       return std::nullopt;
     }
-    h.counts_[i++] = half;
+    if (half != 0) {  // a zero count leaves its row unallocated
+      std::uint64_t* row = h.rows_[i >> kRowBits].get();
+      if (row == nullptr) {
+        row = h.add_row(i >> kRowBits);
+      }
+      row[i & kRowMask] = half;
+    }
+    ++i;
   }
 
   // The header must agree with the buckets: a truncated or spliced body fails
@@ -326,8 +466,8 @@ std::optional<LatencyHistogram> LatencyHistogram::deserialize(std::span<const st
     }
     return h;
   }
-  if (*min > *max || *max > kHighestTrackableNs || h.counts_[index_of(*min)] == 0 ||
-      h.counts_[index_of(*max)] == 0 || *saturated > h.counts_[kSlots - 1] ||
+  if (*min > *max || *max > kHighestTrackableNs || h.slot(index_of(*min)) == 0 ||
+      h.slot(index_of(*max)) == 0 || *saturated > h.slot(kSlots - 1) ||
       (*saturated != 0 && *max != kHighestTrackableNs)) {
     return std::nullopt;
   }
@@ -337,18 +477,25 @@ std::optional<LatencyHistogram> LatencyHistogram::deserialize(std::span<const st
   const std::size_t max_index = index_of(*max);
   std::uint64_t sum_low = 0;
   std::uint64_t sum_high = 0;
-  for (std::size_t k = 0; k < kSlots; ++k) {
-    const std::uint64_t c = h.counts_[k];
-    if (c == 0) {
+  for (std::size_t row_index = 0; row_index < kRows; ++row_index) {
+    const std::uint64_t* row = h.rows_[row_index].get();
+    if (row == nullptr) {
       continue;
     }
-    if (k < min_index || k > max_index) {
-      return std::nullopt;
+    const std::size_t base = row_index << kRowBits;
+    for (std::size_t k = base; k < base + row_size(row_index); ++k) {
+      const std::uint64_t c = row[k - base];
+      if (c == 0) {
+        continue;
+      }
+      if (k < min_index || k > max_index) {
+        return std::nullopt;
+      }
+      const std::uint64_t low = std::max(lowest_of(k), *min);
+      const std::uint64_t high = std::min(highest_of(k), *max);
+      sum_low = add_saturating(sum_low, mul_saturating(low, c));
+      sum_high = add_saturating(sum_high, mul_saturating(high, c));
     }
-    const std::uint64_t low = std::max(lowest_of(k), *min);
-    const std::uint64_t high = std::min(highest_of(k), *max);
-    sum_low = add_saturating(sum_low, mul_saturating(low, c));
-    sum_high = add_saturating(sum_high, mul_saturating(high, c));
   }
   if (*sum < sum_low || *sum > sum_high) {
     return std::nullopt;
@@ -362,8 +509,26 @@ std::optional<LatencyHistogram> LatencyHistogram::deserialize(std::span<const st
 }
 
 bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) noexcept {
-  return a.total_ == b.total_ && a.min_ == b.min_ && a.max_ == b.max_ && a.sum_ == b.sum_ &&
-         a.saturated_ == b.saturated_ && a.counts_ == b.counts_;
+  if (a.total_ != b.total_ || a.min_ != b.min_ || a.max_ != b.max_ || a.sum_ != b.sum_ ||
+      a.saturated_ != b.saturated_) {
+    return false;
+  }
+  // Compare counts, not allocations: a missing row equals a row of zeros.
+  for (std::size_t r = 0; r < kRows; ++r) {
+    const std::uint64_t* x = a.rows_[r].get();
+    const std::uint64_t* y = b.rows_[r].get();
+    const std::size_t n = row_size(r);
+    if (x == nullptr && y == nullptr) {
+      continue;
+    }
+    const bool same = x == nullptr   ? all_zero(y, n)
+                      : y == nullptr ? all_zero(x, n)
+                                     : std::equal(x, x + n, y);
+    if (!same) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace netbench

@@ -116,7 +116,9 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
   }
   sender.join();
 
-  // Let the receiver take in what is still in flight.
+  // Let the receiver take in what is still in flight. The last interval ends
+  // at the last progress, not after the idle wait that ends the drain.
+  std::uint64_t drained_at = 0;
   if (spec.mode == Mode::kStream) {
     std::uint64_t total_sent = 0;
     for (const std::uint64_t n : tx.sent_by_flow()) {
@@ -124,6 +126,7 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
     }
     std::uint64_t last_count = UINT64_MAX;
     std::uint64_t last_change = now_ns();
+    drained_at = last_change;
     for (;;) {
       const ReceiverLive live = rx.live();
       const bool all_in = spec.proto == Proto::kTcp ? live.finished_flows >= spec.flows
@@ -135,13 +138,17 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
       if (live.bytes != last_count) {
         last_count = live.bytes;
         last_change = now;
+        drained_at = now;
       } else if (now - last_change > kDrainIdleNs) {
         break;
       }
       std::this_thread::sleep_for(kTick);
     }
   }
-  const Snapshot last = snapshot();
+  Snapshot last = snapshot();
+  if (drained_at != 0) {
+    last.at_ns = std::min(last.at_ns, drained_at);
+  }
   if (last.at_ns > prev.at_ns) {
     emit(prev, last, origin);
   }

@@ -36,6 +36,9 @@ Receiver::Receiver(const TestSpec& spec) : impl_(std::make_unique<Impl>(spec)) {
     const unsigned loops = server::loop_count(spec);
     for (unsigned i = 0; i < loops; ++i) {
       Fd l = net::listen_tcp(ep, loops > 1);
+      // Accepted connections inherit the listener's buffer sizes.
+      net::set_buffer(l.get(), true, spec.socket_buffer_bytes);
+      net::set_buffer(l.get(), false, spec.socket_buffer_bytes);
       if (i == 0) {
         impl_->local = net::local_endpoint(l.get());
         ep.set_port(impl_->local.port());  // later loops share the chosen port
@@ -50,6 +53,8 @@ Receiver::Receiver(const TestSpec& spec) : impl_(std::make_unique<Impl>(spec)) {
       Endpoint flow_ep = ep;
       flow_ep.set_port(i == 0 ? spec.port : 0);
       Fd s = net::bind_udp(flow_ep);
+      net::set_buffer(s.get(), true, spec.socket_buffer_bytes);
+      net::set_buffer(s.get(), false, spec.socket_buffer_bytes);
       const Endpoint bound = net::local_endpoint(s.get());
       if (i == 0) {
         impl_->local = bound;

@@ -1,1 +1,209 @@
+// The netbench command: unit parsing, and the binary run as a user runs it —
+// a table of command lines with the exit code and message each must give.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/exit_codes.hpp"
+#include "app/units.hpp"
+
+namespace netbench::app {
+namespace {
+
+TEST(UnitsTest, SizesTakeDecimalAndBinarySuffixes) {
+  EXPECT_EQ(parse_size("1400"), 1400U);
+  EXPECT_EQ(parse_size("64k"), 64'000U);
+  EXPECT_EQ(parse_size("1M"), 1'000'000U);
+  EXPECT_EQ(parse_size("128KiB"), 131'072U);
+  EXPECT_EQ(parse_size("1MiB"), 1'048'576U);
+  EXPECT_EQ(parse_size("2GiB"), 2'147'483'648U);
+  EXPECT_FALSE(parse_size(""));
+  EXPECT_FALSE(parse_size("-5"));
+  EXPECT_FALSE(parse_size("12x"));
+  EXPECT_FALSE(parse_size("1.5"));  // not a whole number of bytes
+  EXPECT_FALSE(parse_size("1e30"));
+}
+
+TEST(UnitsTest, DurationsTakeSecondsAndMilliseconds) {
+  EXPECT_EQ(parse_duration_ns("5s"), 5'000'000'000U);
+  EXPECT_EQ(parse_duration_ns("5"), 5'000'000'000U);
+  EXPECT_EQ(parse_duration_ns("250ms"), 250'000'000U);
+  EXPECT_EQ(parse_duration_ns("1.5s"), 1'500'000'000U);
+  EXPECT_EQ(parse_duration_ns("100us"), 100'000U);
+  EXPECT_EQ(parse_duration_ns("2m"), 120'000'000'000U);
+  EXPECT_FALSE(parse_duration_ns("-1s"));
+  EXPECT_FALSE(parse_duration_ns("soon"));
+  EXPECT_FALSE(parse_duration_ns("5 s"));
+}
+
+TEST(UnitsTest, RatesTakeDecimalSuffixes) {
+  EXPECT_DOUBLE_EQ(*parse_rate("100k"), 100'000.0);
+  EXPECT_DOUBLE_EQ(*parse_rate("1.5M"), 1'500'000.0);
+  EXPECT_DOUBLE_EQ(*parse_rate("10G"), 1e10);
+  EXPECT_FALSE(parse_rate("fast"));
+  EXPECT_FALSE(parse_rate("-3"));
+}
+
+TEST(UnitsTest, FormatsScaleToHumanUnits) {
+  EXPECT_EQ(format_bits_per_second(125'000'000.0), "1.00 Gbit/s");
+  EXPECT_EQ(format_bytes(1'500.0), "1.50 kB");
+  EXPECT_EQ(format_ns(12'345.0), "12.3 us");
+  EXPECT_EQ(format_count(250'000.0), "250 k");
+}
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs the netbench binary with `args` (a shell-quoted string), with a
+/// time limit so that a hang fails the test instead of stalling it.
+Outcome run_netbench(const std::string& args) {
+  const std::string errfile = ::testing::TempDir() + "netbench_cli_stderr.txt";
+  const std::string cmd =
+      std::string("timeout 30 ") + NETBENCH_BINARY + " " + args + " 2>" + errfile;
+  Outcome o;
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    return o;
+  }
+  std::array<char, 4096> buf{};
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) {
+    o.out.append(buf.data(), n);
+  }
+  const int status = ::pclose(p);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (std::FILE* e = std::fopen(errfile.c_str(), "r")) {
+    while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), e)) {
+      o.err.append(buf.data(), n);
+    }
+    std::fclose(e);
+  }
+  return o;
+}
+
+struct BadLine {
+  const char* args;
+  int code;
+  const char* message;  // a part of the one line on stderr
+};
+
+class CliBadInputTest : public ::testing::TestWithParam<BadLine> {};
+
+TEST_P(CliBadInputTest, GivesOneClearLineAndTheDocumentedExitCode) {
+  const BadLine& c = GetParam();
+  const Outcome o = run_netbench(c.args);
+  EXPECT_EQ(o.code, c.code) << c.args << "\n" << o.err;
+  EXPECT_NE(o.err.find(c.message), std::string::npos) << c.args << " said: " << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, CliBadInputTest,
+    ::testing::Values(BadLine{"--proto sctp", kExitUsage, "--proto 'sctp' is not one of tcp, udp"},
+                      BadLine{"--model kqueue", kExitUsage, "--model 'kqueue' is not one of"},
+                      BadLine{"--mode both", kExitUsage, "--mode 'both'"},
+                      BadLine{"--proto udp --size 70000", kExitUsage, "largest UDP payload"},
+                      BadLine{"--size 10", kExitUsage, "below the 40-byte message header"},
+                      BadLine{"--size lots", kExitUsage, "--size 'lots'"},
+                      BadLine{"--rate 0", kExitUsage, "--rate '0' is not a positive"},
+                      BadLine{"--rate -5", kExitUsage, "--rate"},
+                      BadLine{"--duration 0", kExitUsage, "--duration '0' is not a positive"},
+                      BadLine{"--duration -1s", kExitUsage, "--duration"},
+                      BadLine{"--port 70000", kExitUsage, "--port 70000 is out of range"},
+                      BadLine{"--flows 0", kExitUsage, "--flows must be between"},
+                      BadLine{"--rate 1k --bitrate 1M", kExitUsage, "not both"},
+                      BadLine{"--no-such-flag", kExitUsage, "--no-such-flag"},
+                      BadLine{"--model select --flows 5000 --proto udp --count 5000", kExitUsage,
+                              "FD_SETSIZE"},
+                      BadLine{"--bind 192.0.2.1 --count 10", kExitSetup, "bind"}),
+    [](const ::testing::TestParamInfo<BadLine>& line) {
+      return "Line" + std::to_string(line.index);
+    });
+
+TEST(CliTest, VersionPrintsTheVersion) {
+  const Outcome o = run_netbench("--version");
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_NE(o.out.find("netbench "), std::string::npos);
+}
+
+TEST(CliTest, PortInUseIsASetupError) {
+  // Hold a TCP port, then ask netbench to listen on it.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);  // NOLINT
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);  // NOLINT
+  const Outcome o =
+      run_netbench("--proto tcp -4 --port " + std::to_string(ntohs(a.sin_port)) + " --count 10");
+  ::close(fd);
+  EXPECT_EQ(o.code, kExitSetup) << o.err;
+  EXPECT_NE(o.err.find("Address already in use"), std::string::npos) << o.err;
+}
+
+TEST(CliTest, JsonRunIsAValidCompleteDocument) {
+  const Outcome o =
+      run_netbench("--proto udp --model poll --count 2000 --rate 20k --buffer 8MiB --json");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  const auto doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["schema"], "netbench/1");
+  EXPECT_EQ(doc["run"]["config"]["proto"], "udp");
+  EXPECT_EQ(doc["run"]["config"]["model"], "poll");
+  EXPECT_EQ(doc["run"]["sender"]["messages"], 2000);
+  EXPECT_EQ(doc["run"]["receiver"]["messages"], 2000);
+  EXPECT_EQ(doc["run"]["receiver"]["loss"]["lost"], 0);
+  EXPECT_TRUE(doc["run"]["complete"].get<bool>());
+}
+
+TEST(CliTest, BadInputWithJsonStillWritesAValidDocument) {
+  const Outcome o = run_netbench("--proto sctp --json");
+  EXPECT_EQ(o.code, kExitUsage);
+  const auto doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["schema"], "netbench/1");
+  EXPECT_NE(doc["error"].get<std::string>().find("sctp"), std::string::npos);
+}
+
+TEST(CliTest, SigintEndsARunWithPartialValidResults) {
+  const std::string out = ::testing::TempDir() + "netbench_sigint.json";
+  const std::string cmd = std::string("sh -c '") + NETBENCH_BINARY +
+                          " --proto tcp --duration 30s -q -o " + out +
+                          " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo $?'";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::array<char, 64> buf{};
+  std::string code;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) {
+    code.append(buf.data(), n);
+  }
+  ::pclose(p);
+  EXPECT_EQ(std::stoi(code), kExitInterrupted);
+  std::FILE* f = std::fopen(out.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string text;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
+    text.append(buf.data(), n);
+  }
+  std::fclose(f);
+  const auto doc = nlohmann::json::parse(text);
+  EXPECT_FALSE(doc["run"]["complete"].get<bool>());
+  EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U);
+  EXPECT_NE(doc["error"].get<std::string>().find("SIGINT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace netbench::app

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -306,6 +307,133 @@ TEST(LatencyHistogramTest, EqualityComparesEveryField) {
   LatencyHistogram saturated;
   saturated.record(kTop + 1);
   EXPECT_NE(top, saturated);  // differ only in saturated()
+}
+
+// One row of counters: 1024 slots of 8 bytes, one power-of-two bucket.
+constexpr std::size_t kRowBytes = 1024 * sizeof(std::uint64_t);
+constexpr std::size_t kFullBytes = 33'793 * sizeof(std::uint64_t);  // 264 KiB
+
+TEST(LatencyHistogramTest, MemoryFollowsTheRangeOfRecordedValues) {
+  const LatencyHistogram empty;
+  EXPECT_EQ(empty.allocated_bytes(), 0U);
+  EXPECT_LT(sizeof(LatencyHistogram), 512U);  // the row index, held inline
+  EXPECT_EQ(empty.serialize(), LatencyHistogram().serialize());
+
+  // 50..60 µs all lie in [2^15, 2^16): one bucket, one row.
+  std::mt19937_64 rng(11);
+  const LatencyHistogram narrow = histogram_of(uniform_values(rng, 100'000, 50'000, 60'000));
+  EXPECT_EQ(narrow.allocated_bytes(), kRowBytes);
+
+  // A decade, 10..100 µs: the buckets of 2^13 .. 2^16, four rows.
+  const LatencyHistogram decade = histogram_of(uniform_values(rng, 100'000, 10'000, 100'000));
+  EXPECT_EQ(decade.allocated_bytes(), 4 * kRowBytes);
+
+  // Every row touched: the whole array and not a byte more, also saturated.
+  LatencyHistogram full;
+  full.record(0);
+  full.record(1'024);
+  for (unsigned k = 11; k <= 42; ++k) {
+    full.record(std::uint64_t{1} << k);
+  }
+  full.record(UINT64_MAX);
+  EXPECT_EQ(full.allocated_bytes(), kFullBytes);
+  full.merge(histogram_of(log_uniform_values(rng, 10'000)));
+  EXPECT_EQ(full.allocated_bytes(), kFullBytes);
+
+  // A deserialized histogram allocates only the rows it has counts in.
+  const std::optional<LatencyHistogram> back = LatencyHistogram::deserialize(narrow.serialize());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->allocated_bytes(), kRowBytes);
+  EXPECT_EQ(*back, narrow);
+}
+
+TEST(LatencyHistogramTest, ResetKeepsRowsAndStillEqualsAFreshHistogram) {
+  LatencyHistogram h = histogram_of({1'000'000, 5});  // rows 0 and 10
+  const std::size_t before = h.allocated_bytes();
+  EXPECT_EQ(before, 2 * kRowBytes);
+  h.reset();
+  EXPECT_EQ(h.allocated_bytes(), before);  // kept, zeroed
+  const LatencyHistogram fresh;
+  EXPECT_EQ(h, fresh);
+  EXPECT_EQ(fresh, h);
+  EXPECT_EQ(h.serialize(), fresh.serialize());
+  for (const double p : kPercentiles) {
+    EXPECT_EQ(h.percentile(p), 0U);
+  }
+
+  // Recording again, into a kept row and into a new one, matches a fresh
+  // histogram with the same samples, whichever rows each allocated.
+  h.record(5);
+  h.record(70'000'000);
+  const LatencyHistogram same = histogram_of({5, 70'000'000});
+  EXPECT_EQ(h, same);
+  EXPECT_EQ(same, h);
+  EXPECT_NE(h, histogram_of({5, 70'000'001}));  // other sum
+  EXPECT_GT(h.allocated_bytes(), same.allocated_bytes());
+  EXPECT_EQ(h.serialize(), same.serialize());
+  for (const double p : kPercentiles) {
+    EXPECT_EQ(h.percentile(p), same.percentile(p));
+  }
+
+  // Merging it (stale zero row for 1 ms included) adds no row the samples
+  // do not need, and a copy does not carry the stale row either.
+  LatencyHistogram total;
+  total.merge(h);
+  EXPECT_EQ(total, same);
+  EXPECT_EQ(total.allocated_bytes(), same.allocated_bytes());
+  const LatencyHistogram copy = h;  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(copy, h);
+  EXPECT_EQ(copy.allocated_bytes(), same.allocated_bytes());
+
+  // Only a different count makes two histograms with the same rows differ.
+  LatencyHistogram a = histogram_of({4'096});
+  LatencyHistogram b = histogram_of({4'096});
+  b.record(4'100, 0);
+  EXPECT_EQ(a, b);
+  a.record(4'096);
+  b.record(4'097);
+  EXPECT_NE(a, b);  // 4'096 and 4'097 share a slot but differ in max and sum
+  LatencyHistogram c = histogram_of({4'096, 4'100});
+  LatencyHistogram d = histogram_of({4'096, 4'100});
+  c.record(10, 0);
+  EXPECT_EQ(c, d);
+}
+
+TEST(LatencyHistogramTest, CopiesAreDeepAndMovesLeaveAnEmptyHistogram) {
+  std::mt19937_64 rng(12);
+  LatencyHistogram original = histogram_of(log_uniform_values(rng, 10'000));
+  LatencyHistogram copy = original;
+  EXPECT_EQ(copy, original);
+  original.record(123);
+  original.record(kTop);
+  EXPECT_NE(copy, original);
+  EXPECT_EQ(copy.count() + 2, original.count());
+
+  LatencyHistogram assigned = histogram_of({77});
+  assigned = original;
+  EXPECT_EQ(assigned, original);
+  assigned.reset();
+  EXPECT_EQ(original.count(), copy.count() + 2);  // untouched by the copy's reset
+  const LatencyHistogram& self = assigned;
+  assigned = self;  // self-assignment is harmless
+  EXPECT_EQ(assigned, LatencyHistogram());
+
+  const LatencyHistogram expected = original;
+  LatencyHistogram moved = std::move(original);
+  EXPECT_EQ(moved, expected);
+  // NOLINTBEGIN(bugprone-use-after-move,clang-analyzer-cplusplus.Move): a
+  // moved-from histogram is specified to be empty and usable.
+  EXPECT_EQ(original, LatencyHistogram());
+  EXPECT_EQ(original.allocated_bytes(), 0U);
+  original.record(9);
+  EXPECT_EQ(original, histogram_of({9}));
+  LatencyHistogram target = histogram_of({1, 2, 3});
+  target = std::move(moved);
+  EXPECT_EQ(target, expected);
+  EXPECT_EQ(moved, LatencyHistogram());
+  moved.merge(target);
+  EXPECT_EQ(moved, expected);
+  // NOLINTEND(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
 }
 
 TEST(LatencyHistogramTest, SerializeRoundTripsToAnEqualHistogram) {

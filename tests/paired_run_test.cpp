@@ -1,1 +1,361 @@
+#include "netbench/paired_run.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <ostream>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+
 #include <gtest/gtest.h>
+
+#include "net/socket_ops.hpp"
+#include "netbench/endpoint.hpp"
+#include "netbench/fd.hpp"
+#include "netbench/results.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench {
+
+// Parameter values by name in test listings (found by argument lookup).
+void PrintTo(Proto p, std::ostream* os) { *os << to_string(p); }
+void PrintTo(ModelKind m, std::ostream* os) { *os << to_string(m); }
+void PrintTo(Mode m, std::ostream* os) { *os << to_string(m); }
+
+namespace {
+
+/// Messages a standard run moves, over kFlows flows (an exact multiple).
+constexpr std::uint64_t kMessages = 2000;
+constexpr std::uint32_t kFlows = 4;
+constexpr std::uint32_t kSize = 256;
+/// UDP offered rate the receiver keeps up with, so no socket buffer overflows.
+constexpr double kUdpRate = 20'000;
+/// Longest a run may take before the test stops it (and fails). Far above
+/// what any run here needs, even under a sanitizer.
+constexpr auto kRunTimeout = std::chrono::seconds(60);
+
+TestSpec make_spec(Proto proto, ModelKind model, Mode mode) {
+  TestSpec s;
+  s.proto = proto;
+  s.model = model;
+  s.mode = mode;
+  s.flows = kFlows;
+  s.count = kMessages;
+  s.size_bytes = kSize;
+  s.interval_ns = 100'000'000;
+  if (proto == Proto::kUdp) {
+    s.rate_msgs_per_s = kUdpRate;
+  }
+  return s;
+}
+
+/// run_paired() with a watchdog: past kRunTimeout the run is stopped, which
+/// leaves it incomplete, so a hang fails the test instead of blocking it.
+RunResult run(const TestSpec& spec) {
+  std::stop_source guard;
+  const std::jthread watchdog([&guard](std::stop_token done) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, done, kRunTimeout, [] { return false; });
+    if (!done.stop_requested()) {
+      guard.request_stop();
+    }
+  });
+  return run_paired(spec, {}, guard.get_token());
+}
+
+struct Totals {
+  std::uint64_t sent = 0;
+  std::uint64_t sent_bytes = 0;
+  std::uint64_t sent_warmup = 0;
+  std::uint64_t replies = 0;
+  std::uint64_t reply_bytes = 0;
+  std::uint64_t reply_lost = 0;
+  std::uint64_t reply_reordered = 0;
+  std::uint64_t reply_duplicates = 0;
+  std::uint64_t received = 0;
+  std::uint64_t received_bytes = 0;
+  std::uint64_t received_warmup = 0;
+  std::uint64_t unique = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t malformed = 0;
+};
+
+Totals totals(const RunResult& r) {
+  Totals t;
+  for (const FlowSendStats& f : r.sender_flows) {
+    t.sent += f.messages;
+    t.sent_bytes += f.bytes;
+    t.sent_warmup += f.warmup_messages;
+    t.replies += f.replies;
+    t.reply_bytes += f.reply_bytes;
+    t.reply_lost += f.reply_loss.lost;
+    t.reply_reordered += f.reply_reordered;
+    t.reply_duplicates += f.reply_duplicates;
+  }
+  for (const FlowRecvStats& f : r.receiver_flows) {
+    t.received += f.messages;
+    t.received_bytes += f.bytes;
+    t.received_warmup += f.warmup_messages;
+    t.unique += f.unique;
+    t.lost += f.loss.lost;
+    t.reordered += f.reordered;
+    t.duplicates += f.duplicates;
+    t.malformed += f.malformed;
+  }
+  return t;
+}
+
+/// Every figure of a run that moved spec.count messages without a fault.
+void expect_exact(const RunResult& r, const TestSpec& spec) {
+  const std::uint64_t k = spec.count;
+  const std::uint64_t bytes = k * spec.message_bytes();
+  EXPECT_TRUE(r.complete) << r.error;
+  EXPECT_EQ(r.message_bytes, spec.message_bytes());
+  const Totals t = totals(r);
+  EXPECT_EQ(t.sent, k);
+  EXPECT_EQ(t.sent_bytes, bytes);
+  EXPECT_EQ(t.received, k) << "receiver's measured messages";
+  EXPECT_EQ(t.received_bytes, bytes);
+  EXPECT_EQ(t.malformed, 0U);
+  EXPECT_EQ(r.latency.count(), k);
+  ASSERT_EQ(r.sender_flows.size(), spec.flows);
+  ASSERT_EQ(r.receiver_flows.size(), spec.flows);
+  const std::uint64_t share = k / spec.flows;
+  for (std::uint32_t i = 0; i < spec.flows; ++i) {
+    const FlowSendStats& tx = r.sender_flows[i];
+    const FlowRecvStats& rx = r.receiver_flows[i];
+    EXPECT_EQ(tx.flow_id, i);
+    EXPECT_EQ(rx.flow_id, i);
+    EXPECT_EQ(tx.messages, share) << "flow " << i;
+    EXPECT_EQ(rx.messages, share) << "flow " << i;
+    EXPECT_EQ(tx.send_failures, 0U) << "flow " << i;
+    EXPECT_FALSE(tx.closed_by_peer) << "flow " << i;
+    EXPECT_FALSE(rx.stream_error) << "flow " << i;
+    // Only a TCP stream sender closes (after its last message); the receiver
+    // stops before an echo client or a UDP flow goes.
+    const bool closes = spec.proto == Proto::kTcp && spec.mode == Mode::kStream;
+    EXPECT_EQ(rx.peer_closed, closes) << "flow " << i;
+    if (spec.mode == Mode::kEcho) {
+      EXPECT_EQ(tx.replies, share) << "flow " << i;
+      EXPECT_EQ(rx.echoed_messages, share) << "flow " << i;
+      EXPECT_EQ(rx.echoed_bytes, share * spec.message_bytes()) << "flow " << i;
+      EXPECT_EQ(rx.echo_failures, 0U) << "flow " << i;
+    } else {
+      EXPECT_EQ(rx.unique, share) << "flow " << i;
+      EXPECT_EQ(rx.loss.sent, share) << "flow " << i;
+    }
+  }
+  if (spec.mode == Mode::kEcho) {
+    EXPECT_EQ(t.replies, k);
+    EXPECT_EQ(t.reply_bytes, bytes);
+    EXPECT_EQ(t.reply_lost, 0U);
+    EXPECT_EQ(t.reply_reordered, 0U);
+    EXPECT_EQ(t.reply_duplicates, 0U);
+    EXPECT_EQ(r.latency_from_actual.count(), k);
+  } else {
+    EXPECT_EQ(t.unique, k);
+    EXPECT_EQ(t.lost, 0U);
+    EXPECT_EQ(t.reordered, 0U);
+    EXPECT_EQ(t.duplicates, 0U);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Every protocol × server model × mode. A new model joins by being listed here.
+
+using RunParams = std::tuple<Proto, ModelKind, Mode>;
+
+class PairedRunTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(PairedRunTest, MovesExactlyKMessages) {
+  const auto [proto, model, mode] = GetParam();
+  const TestSpec spec = make_spec(proto, model, mode);
+  const RunResult r = run(spec);
+  expect_exact(r, spec);
+}
+
+std::string title_case(std::string_view name) {
+  std::string out(name);
+  if (!out.empty()) {
+    out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, PairedRunTest,
+                         ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
+                                            ::testing::Values(ModelKind::kThread,
+                                                              ModelKind::kSelect, ModelKind::kPoll,
+                                                              ModelKind::kEpoll),
+                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
+                         [](const ::testing::TestParamInfo<RunParams>& p) {
+                           return title_case(to_string(std::get<0>(p.param))) + "_" +
+                                  title_case(to_string(std::get<1>(p.param))) + "_" +
+                                  title_case(to_string(std::get<2>(p.param)));
+                         });
+
+// ---------------------------------------------------------------------------
+// Single scenarios.
+
+TEST(PairedRunScenarioTest, WarmupMessagesAreCountedApartFromTheMeasuredOnes) {
+  for (const Proto proto : {Proto::kTcp, Proto::kUdp}) {
+    for (const Mode mode : {Mode::kStream, Mode::kEcho}) {
+      SCOPED_TRACE(std::string(to_string(proto)) + " " + std::string(to_string(mode)));
+      TestSpec spec = make_spec(proto, ModelKind::kEpoll, mode);
+      spec.count = 400;
+      spec.rate_msgs_per_s = kUdpRate;
+      spec.warmup_ns = 20'000'000;  // 20 ms at 20k msg/s: about 400 warm-up messages
+      const RunResult r = run(spec);
+      expect_exact(r, spec);
+      const Totals t = totals(r);
+      // Warm-up messages that arrive are counted apart, never as measured
+      // (expect_exact saw exactly K measured messages and latency samples).
+      EXPECT_GT(t.sent_warmup, 0U);
+      EXPECT_GT(t.received_warmup, 0U);
+      EXPECT_LE(t.received_warmup, t.sent_warmup);
+    }
+  }
+}
+
+TEST(PairedRunScenarioTest, OneMebibyteTcpEchoComesBackWhole) {
+  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll}) {
+    SCOPED_TRACE(std::string(to_string(model)));
+    TestSpec spec = make_spec(Proto::kTcp, model, Mode::kEcho);
+    spec.flows = 2;
+    spec.count = 4;
+    spec.size_bytes = 1U << 20;  // four times the receiver's read buffer: arrives in pieces
+    const RunResult r = run(spec);
+    expect_exact(r, spec);
+    std::uint64_t echoed = 0;
+    for (const FlowRecvStats& f : r.receiver_flows) {
+      echoed += f.echoed_bytes;
+    }
+    EXPECT_EQ(echoed, spec.count << 20);
+  }
+}
+
+TEST(PairedRunScenarioTest, LargestUdpDatagramEchoesWhole) {
+  for (const ModelKind model : {ModelKind::kThread, ModelKind::kEpoll}) {
+    SCOPED_TRACE(std::string(to_string(model)));
+    TestSpec spec = make_spec(Proto::kUdp, model, Mode::kEcho);
+    spec.flows = 2;
+    spec.count = 20;
+    spec.rate_msgs_per_s = 0;  // closed loop: one datagram in flight per flow
+    spec.size_bytes = 65'507;
+    expect_exact(run(spec), spec);
+  }
+}
+
+TEST(PairedRunScenarioTest, RepeatedRunsLeakNoDescriptors) {
+  // A warm-up run first: one-time descriptors (none expected) are not leaks.
+  TestSpec first = make_spec(Proto::kTcp, ModelKind::kEpoll, Mode::kStream);
+  first.count = 4;
+  static_cast<void>(run(first));
+  const std::size_t before = net::open_fd_count();
+  ASSERT_GT(before, 0U) << "/proc/self/fd is unreadable";
+  constexpr std::array kModels{ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
+                               ModelKind::kEpoll};
+  for (int i = 0; i < 100; ++i) {
+    const Proto proto = i % 2 == 0 ? Proto::kTcp : Proto::kUdp;
+    const Mode mode = (i / 2) % 2 == 0 ? Mode::kStream : Mode::kEcho;
+    TestSpec spec =
+        make_spec(proto, kModels[static_cast<std::size_t>(i / 4) % kModels.size()], mode);
+    spec.flows = 2;
+    spec.count = 4;
+    spec.rate_msgs_per_s = 0;
+    const RunResult r = run(spec);
+    ASSERT_TRUE(r.complete) << "run " << i << ": " << r.error;
+  }
+  EXPECT_EQ(net::open_fd_count(), before);
+}
+
+TEST(PairedRunScenarioTest, OpenLoopEchoMeasuresFromIntendedAndActualSendTime) {
+  for (const Proto proto : {Proto::kTcp, Proto::kUdp}) {
+    SCOPED_TRACE(std::string(to_string(proto)));
+    TestSpec spec = make_spec(proto, ModelKind::kEpoll, Mode::kEcho);
+    spec.count = 800;
+    spec.rate_msgs_per_s = kUdpRate;
+    ASSERT_TRUE(spec.open_loop());
+    const RunResult r = run(spec);
+    expect_exact(r, spec);
+    // Each sample from the intended time is at least the one from the actual
+    // time, so every order statistic is too.
+    for (const double p : {0.0, 50.0, 90.0, 99.0, 100.0}) {
+      EXPECT_GE(r.latency.percentile(p), r.latency_from_actual.percentile(p)) << "p" << p;
+    }
+    EXPECT_GE(r.latency.max(), r.latency_from_actual.max());
+    EXPECT_GT(r.latency_from_actual.max(), 0U);
+    EXPECT_EQ(r.pacing.sends, spec.count);
+  }
+}
+
+bool ipv6_loopback_available() {
+  const Fd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) {
+    return false;
+  }
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  return ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;  // NOLINT
+}
+
+TEST(PairedRunScenarioTest, RunsOverIpv6Loopback) {
+  if (!ipv6_loopback_available()) {
+    GTEST_SKIP() << "::1 is not available on this host";
+  }
+  for (const Proto proto : {Proto::kTcp, Proto::kUdp}) {
+    for (const Mode mode : {Mode::kStream, Mode::kEcho}) {
+      SCOPED_TRACE(std::string(to_string(proto)) + " " + std::string(to_string(mode)));
+      TestSpec spec = make_spec(proto, ModelKind::kEpoll, mode);
+      spec.family = Family::kV6;
+      spec.count = 400;
+      const RunResult r = run(spec);
+      expect_exact(r, spec);
+      EXPECT_EQ(r.spec.bind_address, "::1");
+    }
+  }
+}
+
+TEST(PairedRunScenarioTest, SeveralEventLoopsServeEveryTcpFlow) {
+  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll}) {
+    SCOPED_TRACE(std::string(to_string(model)));
+    TestSpec spec = make_spec(Proto::kTcp, model, Mode::kStream);
+    spec.flows = 8;
+    spec.count = 1600;
+    spec.threads = 2;
+    const RunResult r = run(spec);
+    expect_exact(r, spec);
+    EXPECT_EQ(r.receiver.cpu.threads, 2U) << "one record per event loop";
+  }
+}
+
+TEST(PairedRunScenarioTest, PoissonPacedRunMovesExactlyKMessages) {
+  for (const Proto proto : {Proto::kTcp, Proto::kUdp}) {
+    for (const Mode mode : {Mode::kStream, Mode::kEcho}) {
+      SCOPED_TRACE(std::string(to_string(proto)) + " " + std::string(to_string(mode)));
+      TestSpec spec = make_spec(proto, ModelKind::kEpoll, mode);
+      spec.pattern = Pattern::kPoisson;
+      spec.rate_msgs_per_s = kUdpRate;
+      const RunResult r = run(spec);
+      expect_exact(r, spec);
+      EXPECT_EQ(r.pacing.sends, spec.count);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace netbench

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -12,12 +14,21 @@ namespace netbench {
 /// 1 ns to kHighestTrackableNs (2^42 ns, about 73 minutes) with 3 significant
 /// decimal digits: every recorded value lands in a bucket whose width is at
 /// most value / 1024, so any percentile is within kRelativeError of the true
-/// sample at that rank. Memory is constant (about 270 KiB, allocated once in
-/// the constructor); record is O(1) and never allocates.
+/// sample at that rank.
+///
+/// Memory follows use: the 33,793 counters are kept in 34 rows of up to 1024
+/// (one power-of-two bucket each; bucket 0 spans two), and a row is allocated
+/// (8 KiB, zeroed) the first time a sample lands in it. An empty histogram
+/// holds no heap memory, one whose samples span a decade of latencies about
+/// 32 KiB, and none ever more than the full array (264 KiB); see
+/// allocated_bytes(). record is O(1) and allocates only on a row's first
+/// sample, at most 34 times in the histogram's life; reset() keeps the rows.
+/// Being noexcept, record() and merge() terminate if that allocation fails.
 ///
 /// Values above the trackable maximum are recorded as the maximum and counted
 /// in saturated(). min(), max() and the sum are exact. Not thread-safe: each
 /// thread records into its own histogram and they are merged afterwards.
+/// Copies are deep; a moved-from histogram is empty.
 class LatencyHistogram {
  public:
   static constexpr std::uint64_t kHighestTrackableNs = 1ULL << 42;
@@ -27,15 +38,21 @@ class LatencyHistogram {
   /// Sub-buckets per power-of-two bucket (2^11): 3 significant digits.
   static constexpr std::uint64_t kSubBucketCount = 2048;
 
-  /// An empty histogram; allocates the fixed bucket array (the only
-  /// allocation this object ever makes).
-  LatencyHistogram();
+  /// An empty histogram; allocates nothing until the first record().
+  LatencyHistogram() noexcept = default;
+  /// Deep copy (only the rows that hold samples are allocated).
+  LatencyHistogram(const LatencyHistogram& other);
+  LatencyHistogram& operator=(const LatencyHistogram& other);
+  /// Takes the rows; `other` is left empty and usable.
+  LatencyHistogram(LatencyHistogram&& other) noexcept;
+  LatencyHistogram& operator=(LatencyHistogram&& other) noexcept;
+  ~LatencyHistogram() = default;
 
   /// Records `count` samples of `value_ns`. 0 is recorded as 0 exactly.
   void record(std::uint64_t value_ns, std::uint64_t count = 1) noexcept;
   /// Adds every sample of `other` (same fixed layout, so exact).
   void merge(const LatencyHistogram& other) noexcept;
-  /// Forgets every sample; keeps the memory.
+  /// Forgets every sample; keeps the rows already allocated (zeroed).
   void reset() noexcept;
 
   /// Number of samples recorded.
@@ -53,6 +70,10 @@ class LatencyHistogram {
   /// 0 when empty.
   [[nodiscard]] std::uint64_t percentile(double p) const noexcept;
 
+  /// Heap bytes held by the counter rows (sizeof(LatencyHistogram) aside):
+  /// 0 when nothing was ever recorded, at most 33,793 * 8 (264 KiB).
+  [[nodiscard]] std::size_t allocated_bytes() const noexcept;
+
   /// Compact binary form that deserialize() turns back into an equal
   /// histogram, on any host (byte order fixed):
   ///   4 bytes tag "NBLH", 1 byte version (1);
@@ -67,11 +88,26 @@ class LatencyHistogram {
   /// throws on bad bytes, never reads out of bounds).
   [[nodiscard]] static std::optional<LatencyHistogram> deserialize(std::span<const std::byte> in);
 
-  /// Same samples: every bucket, count, min, max, sum and saturated equal.
+  /// Same samples: every bucket, count, min, max, sum and saturated equal
+  /// (a row never allocated equals one of zeros).
   friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b) noexcept;
 
  private:
-  std::vector<std::uint64_t> counts_;
+  /// Counter rows: slot i lives at rows_[i >> kRowBits][i & (kRowSize - 1)];
+  /// a null row reads as all zero. The last row holds the one top slot.
+  static constexpr unsigned kRowBits = 10;
+  static constexpr std::size_t kRowSize = std::size_t{1} << kRowBits;
+  static constexpr std::size_t kRows = 34;  // ceil(33,793 / 1024); checked in the .cpp
+  using Row = std::unique_ptr<std::uint64_t[]>;
+
+  /// Allocates row `r` zeroed (it must be null) and returns it.
+  std::uint64_t* add_row(std::size_t r);
+  /// record() of the first sample in a row not yet allocated.
+  void record_in_new_row(std::uint64_t value_ns, std::uint64_t count) noexcept;
+  /// Count of slot `i`, 0 when its row is not allocated.
+  [[nodiscard]] std::uint64_t slot(std::size_t i) const noexcept;
+
+  std::array<Row, kRows> rows_{};
   std::uint64_t total_ = 0;
   std::uint64_t min_ = UINT64_MAX;
   std::uint64_t max_ = 0;

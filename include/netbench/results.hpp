@@ -67,7 +67,9 @@ struct FlowRecvStats {
   std::uint64_t messages = 0;  ///< measured messages received (duplicates included)
   std::uint64_t bytes = 0;
   std::uint64_t warmup_messages = 0;
-  std::uint64_t malformed = 0;  ///< datagrams or streams that failed to decode
+  /// Datagrams or streams that failed to decode; a TCP stream the peer
+  /// ended mid-message counts one (the truncated message).
+  std::uint64_t malformed = 0;
   std::uint64_t unique = 0;
   std::uint64_t duplicates = 0;
   std::uint64_t reordered = 0;
@@ -76,11 +78,11 @@ struct FlowRecvStats {
   LossReport loss;                    ///< filled once the sender's count is known
   double jitter_ns = 0;               ///< RFC 3550 interarrival jitter
   std::uint64_t socket_drops = 0;     ///< UDP: SO_RXQ_OVFL drops on this flow's socket
-  std::uint64_t echoed_messages = 0;  ///< echo mode: messages echoed back
-  std::uint64_t echoed_bytes = 0;
-  std::uint64_t echo_failures = 0;  ///< echo datagrams the kernel refused
-  bool peer_closed = false;         ///< TCP: orderly close seen
-  bool stream_error = false;        ///< TCP: malformed stream, connection dropped
+  std::uint64_t echoed_messages = 0;  ///< echo mode: measured messages echoed back
+  std::uint64_t echoed_bytes = 0;     ///< bytes of those (warm-up excluded)
+  std::uint64_t echo_failures = 0;    ///< measured echo datagrams the kernel refused
+  bool peer_closed = false;           ///< TCP: orderly close seen
+  bool stream_error = false;          ///< TCP: malformed stream, connection dropped
 };
 
 /// One side's costs and activity.

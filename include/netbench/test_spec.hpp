@@ -34,8 +34,10 @@ struct TestSpec {
   std::uint64_t interval_ns = 1'000'000'000;  ///< reporting interval
   std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
   std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
-  std::string bind_address;                   ///< receiver listen address; empty = loopback
-  std::uint16_t port = 0;                     ///< receiver port; 0 = any free port
+  std::uint32_t socket_buffer_bytes =
+      0;                     ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default
+  std::string bind_address;  ///< receiver listen address; empty = loopback
+  std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 
   /// Message size actually used (bytes): size_bytes, or the default for the
   /// protocol and mode (TCP stream 128 KiB, UDP stream 1400 B, echo 64 B).

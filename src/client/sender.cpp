@@ -49,6 +49,8 @@ Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
   if (spec.proto == Proto::kTcp && spec.mode == Mode::kEcho) {
     net::set_int_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
   }
+  net::set_buffer(fd.get(), true, spec.socket_buffer_bytes);
+  net::set_buffer(fd.get(), false, spec.socket_buffer_bytes);
   net::set_nonblocking(fd.get(), true);
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -73,6 +74,17 @@ void set_nonblocking(int fd, bool on) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) != 0) {
     throw SystemError("fcntl", "O_NONBLOCK", errno);
+  }
+}
+
+void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept {
+  if (bytes == 0) {
+    return;
+  }
+  const int value = static_cast<int>(std::min<std::uint32_t>(bytes, INT32_MAX / 2));
+  if (::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &value,
+                   sizeof value) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUF : SO_SNDBUF, &value, sizeof value);
   }
 }
 
@@ -152,6 +164,46 @@ std::size_t open_fd_count() noexcept {
   }
   ::closedir(dir);
   return n > 0 ? n - 1 : 0;  // minus the directory's own descriptor
+}
+
+}  // namespace netbench::net
+
+#include <sys/stat.h>
+
+#include <cstdio>
+
+namespace netbench::net {
+
+std::uint64_t udp_socket_drops(int fd) noexcept {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return 0;
+  }
+  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
+    std::FILE* f = std::fopen(path, "r");
+    if (f == nullptr) {
+      continue;
+    }
+    char line[512];
+    std::uint64_t found = 0;
+    bool hit = false;
+    while (!hit && std::fgets(line, sizeof line, f) != nullptr) {
+      // Columns: sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+      unsigned long inode = 0;
+      unsigned long long drops = 0;
+      if (std::sscanf(line, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %llu", &inode,
+                      &drops) == 2 &&
+          inode == st.st_ino) {
+        found = drops;
+        hit = true;
+      }
+    }
+    std::fclose(f);
+    if (hit) {
+      return found;
+    }
+  }
+  return 0;
 }
 
 }  // namespace netbench::net

@@ -26,6 +26,10 @@ Fd bind_udp(const Endpoint& ep);
 void set_nonblocking(int fd, bool on);
 /// setsockopt of an int; throws SystemError naming `what`.
 void set_int_option(int fd, int level, int name, int value, const char* what);
+/// Sets the receive (`receive` true) or send buffer of `fd` to `bytes`: with
+/// SO_RCVBUFFORCE/SO_SNDBUFFORCE where permitted (root), else the plain
+/// option, which the kernel caps at net.core.{r,w}mem_max. 0 leaves it alone.
+void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept;
 /// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
 TcpKernelInfo read_tcp_info(int fd) noexcept;
 /// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the
@@ -43,5 +47,14 @@ namespace netbench::net {
 /// Descriptors this process has open now (entries of /proc/self/fd), or 0
 /// if that cannot be read.
 [[nodiscard]] std::size_t open_fd_count() noexcept;
+
+}  // namespace netbench::net
+
+namespace netbench::net {
+
+/// Datagrams the kernel dropped on UDP socket `fd` for want of buffer space,
+/// from the `drops` column of /proc/net/udp{,6} (the same counter that
+/// SO_RXQ_OVFL reports, but readable without receiving). 0 if not found.
+[[nodiscard]] std::uint64_t udp_socket_drops(int fd) noexcept;
 
 }  // namespace netbench::net

@@ -2,9 +2,11 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/wire_header.hpp"
 
@@ -19,17 +21,23 @@ std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept {
 }
 
 Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
-                       const ReceiverState& state, bool blocking)
+                       const ReceiverState& state, bool blocking, std::stop_token stop)
     : fd_(std::move(fd)),
       proto_(proto),
       flow_(&flow),
       thread_(&thread),
       echo_(state.spec().mode == Mode::kEcho),
-      blocking_(blocking) {}
+      blocking_(blocking),
+      stop_(std::move(stop)) {}
 
 void Connection::retire() noexcept {
   if (!retired_) {
     retired_ = true;
+    if (proto_ == Proto::kUdp) {
+      // Drops after the last datagram read are only visible here.
+      flow_->stats.socket_drops =
+          std::max(flow_->stats.socket_drops, net::udp_socket_drops(fd_.get()));
+    }
     flow_->finished.store(true, std::memory_order_relaxed);
   }
 }
@@ -55,7 +63,10 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept
   bump(f.live_bytes, h.length);
   if (echo_) {
     if (proto_ == Proto::kTcp) {
-      ++f.stats.echoed_messages;  // every decoded byte is echoed or the connection dies
+      // Every decoded byte is echoed or the connection dies. Counted here,
+      // per measured message, so that warm-up stays out as for UDP.
+      ++f.stats.echoed_messages;
+      f.stats.echoed_bytes += h.length;
     }
     return;  // the client measures echo; the server only counts
   }
@@ -105,8 +116,10 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
       continue;
     }
     if (n == 0) {
-      flow_->stats.peer_closed = true;
-      return Status::kClosed;
+      if (stop_.stop_requested()) {
+        return Status::kClosed;  // our own shutdown() woke the recv, not the peer
+      }
+      return on_peer_gone();
     }
     if (errno == EINTR) {
       continue;
@@ -114,10 +127,20 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       return Status::kOpen;
     }
-    flow_->stats.peer_closed = true;  // ECONNRESET and the like: the peer is gone
-    return Status::kClosed;
+    return on_peer_gone();  // ECONNRESET and the like
   }
   return Status::kOpen;
+}
+
+Connection::Status Connection::on_peer_gone() noexcept {
+  flow_->stats.peer_closed = true;
+  if (!decoder_.at_boundary()) {
+    // The stream ended inside a message: it can never complete. Count it, so
+    // that a peer that quit mid-message is recorded even before its first
+    // whole message (the sender counts only whole messages as sent).
+    ++flow_->stats.malformed;
+  }
+  return Status::kClosed;
 }
 
 bool Connection::echo_tcp(std::span<const std::byte> bytes) {
@@ -139,7 +162,6 @@ bool Connection::echo_tcp(std::span<const std::byte> bytes) {
     }
     return false;
   }
-  flow_->stats.echoed_bytes += bytes.size();
   return true;
 }
 
@@ -159,7 +181,6 @@ Connection::Status Connection::on_writable() {
     }
     return Status::kClosed;
   }
-  flow_->stats.echoed_bytes += pending_.size();
   pending_.clear();
   pending_off_ = 0;
   return Status::kOpen;
@@ -185,9 +206,9 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       }
       return Status::kClosed;
     }
-    if (n == 0 && blocking_) {
+    if (n == 0 && blocking_ && stop_.stop_requested()) {
       // The thread model wakes a blocked recv with shutdown(), which then
-      // reads 0: stop. (A peer's empty datagram ends its own flow there.)
+      // reads 0: stop. Any other 0 is a peer's empty datagram: malformed.
       return Status::kClosed;
     }
     const std::uint64_t now = now_ns();
@@ -208,11 +229,15 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     if (echo_) {
       // The socket is connected to the registered peer: it can echo to no one else.
       const ssize_t sent = ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent == n) {
-        ++flow_->stats.echoed_messages;
-        flow_->stats.echoed_bytes += got.size();
-      } else {
-        ++flow_->stats.echo_failures;
+      // Warm-up and malformed datagrams are echoed too, but counted apart
+      // from the measured figures (as over TCP).
+      if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
+        if (sent == n) {
+          ++flow_->stats.echoed_messages;
+          flow_->stats.echoed_bytes += got.size();
+        } else {
+          ++flow_->stats.echo_failures;
+        }
       }
     }
   }

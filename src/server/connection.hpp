@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stop_token>
 #include <vector>
 
 #include "netbench/fd.hpp"
@@ -19,10 +20,12 @@ class Connection {
  public:
   enum class Status : std::uint8_t { kOpen, kClosed };
 
-  /// `fd` must be non-blocking unless `blocking` (thread model). `rx` is the
-  /// serving thread's receive buffer, borrowed for the call's duration.
+  /// `fd` must be non-blocking unless `blocking` (thread model). `stop` is
+  /// the serving thread's stop token when a stop request wakes a blocked
+  /// recv by shutting the socket down: the end of stream read after it is
+  /// then not taken for the peer's close.
   Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread, const ReceiverState& state,
-             bool blocking);
+             bool blocking, std::stop_token stop = {});
 
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   /// Reads up to `budget` times (or until the socket has nothing more),
@@ -41,6 +44,9 @@ class Connection {
  private:
   Status read_tcp(std::span<std::byte> rx, unsigned budget);
   Status read_udp(std::span<std::byte> rx, unsigned budget);
+  /// The peer closed or reset the connection: records it (and a message it
+  /// left half-sent) and returns kClosed.
+  Status on_peer_gone() noexcept;
   void on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept;
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
@@ -53,6 +59,7 @@ class Connection {
   bool echo_;
   bool blocking_;
   bool retired_ = false;
+  std::stop_token stop_;
   FrameDecoder decoder_;
   std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket
   std::size_t pending_off_ = 0;

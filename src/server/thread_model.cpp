@@ -31,7 +31,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
     const int one = 1;
     ::setsockopt(raw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  Connection conn(std::move(fd), proto, flow, thread, state, true);
+  Connection conn(std::move(fd), proto, flow, thread, state, true, stop);
   {
     // shutdown() makes a blocked recv return at once. The descriptor stays
     // open (conn owns it) until this thread ends, so it cannot be reused.

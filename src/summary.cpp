@@ -1,0 +1,93 @@
+#include "netbench/summary.hpp"
+
+#include <algorithm>
+
+#include "netbench/interval_meter.hpp"
+
+namespace netbench {
+namespace {
+
+double ratio(double a, double b) noexcept { return b > 0 ? a / b : 0.0; }
+
+constexpr std::uint64_t kUdpHeader = 8;
+constexpr std::uint64_t kTcpHeaderWithTimestamps = 32;  // 20 + 12 bytes of timestamp option
+
+}  // namespace
+
+RunTotals summarize(const RunResult& r) noexcept {
+  RunTotals t;
+  const bool echo = r.spec.mode == Mode::kEcho;
+  const std::uint64_t ip_header = r.spec.family == Family::kV6 ? 40 : 20;
+  for (const FlowSendStats& f : r.sender_flows) {
+    t.sent_messages += f.messages;
+    t.sent_bytes += f.bytes;
+    t.warmup_sent += f.warmup_messages;
+    t.send_failures += f.send_failures;
+    t.would_block += f.would_block;
+    if (r.spec.proto == Proto::kUdp) {
+      t.wire_overhead_bytes += (f.messages + f.warmup_messages) * (kUdpHeader + ip_header);
+    } else if (f.tcp.valid) {
+      t.wire_overhead_bytes += f.tcp.segments_out * (kTcpHeaderWithTimestamps + ip_header);
+      t.tcp_retransmits += f.tcp.retransmits;
+      t.tcp_mean_srtt_us += f.tcp.srtt_us;
+    }
+    if (echo) {
+      t.received_messages += f.replies;
+      t.received_bytes += f.reply_bytes;
+      t.duplicates += f.reply_duplicates;
+      t.reordered += f.reply_reordered;
+      t.malformed += f.replies_malformed;
+      t.unique += f.reply_loss.unique;
+      t.lost += f.reply_loss.lost;
+      t.loss_bursts += f.reply_loss.bursts;
+      t.max_loss_burst = std::max(t.max_loss_burst, f.reply_loss.burst_lengths.max());
+    }
+  }
+  if (r.spec.proto == Proto::kTcp && !r.sender_flows.empty()) {
+    t.tcp_mean_srtt_us /= static_cast<double>(r.sender_flows.size());
+  }
+  std::uint64_t socket_drops = 0;
+  for (const FlowRecvStats& f : r.receiver_flows) {
+    socket_drops += f.socket_drops;
+    if (echo) {
+      continue;
+    }
+    t.received_messages += f.messages;
+    t.received_bytes += f.bytes;
+    t.unique += f.unique;
+    t.duplicates += f.duplicates;
+    t.reordered += f.reordered;
+    t.max_reorder_extent = std::max(t.max_reorder_extent, f.reorder_extents.max());
+    t.malformed += f.malformed;
+    t.lost += f.loss.lost;
+    t.loss_bursts += f.loss.bursts;
+    t.max_loss_burst = std::max(t.max_loss_burst, f.loss.burst_lengths.max());
+  }
+  t.loss_ratio =
+      std::min(1.0, ratio(static_cast<double>(t.lost), static_cast<double>(t.sent_messages)));
+  // Attribution: the sender's own failures first, then what the receiving
+  // socket says it dropped, the rest in between (the network).
+  t.lost_at_sender = std::min(t.lost, t.send_failures);
+  t.lost_at_receiver_socket = std::min(t.lost - t.lost_at_sender, socket_drops);
+  t.lost_in_network = t.lost - t.lost_at_sender - t.lost_at_receiver_socket;
+
+  t.sent_bytes_per_s = per_second(t.sent_bytes, r.measured_ns);
+  t.sent_msgs_per_s = per_second(t.sent_messages, r.measured_ns);
+  t.received_bytes_per_s = per_second(t.received_bytes, r.measured_ns);
+  t.received_msgs_per_s = per_second(t.received_messages, r.measured_ns);
+
+  t.sender_cpu_s = r.sender.cpu.user_s + r.sender.cpu.sys_s;
+  t.receiver_cpu_s = r.receiver.cpu.user_s + r.receiver.cpu.sys_s;
+  t.sender_cpu_per_msg_ns = ratio(t.sender_cpu_s * 1e9, static_cast<double>(t.sent_messages));
+  // The receiver handles every message once (stream) or echoes it (echo).
+  std::uint64_t handled = 0;
+  for (const FlowRecvStats& f : r.receiver_flows) {
+    handled += f.messages;
+  }
+  t.receiver_cpu_per_msg_ns = ratio(t.receiver_cpu_s * 1e9, static_cast<double>(handled));
+  t.receiver_ready_per_wakeup = ratio(static_cast<double>(r.receiver.loop.ready_events),
+                                      static_cast<double>(r.receiver.loop.wakeups));
+  return t;
+}
+
+}  // namespace netbench
