@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "net/socket_ops.hpp"
@@ -74,7 +76,26 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
   }
 
   RunResult result;
-  std::jthread sender([&tx](std::stop_token st) { tx.run(st); });
+  // The sender signals its end, so the reporter can sleep until the next
+  // interval boundary instead of polling (a polling thread steals the CPU
+  // the engines are measured on).
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::jthread sender([&](std::stop_token st) {
+    tx.run(st);
+    const std::lock_guard lock(done_mutex);
+    done = true;
+    done_cv.notify_all();
+  });
+  auto wait_done_until = [&](std::uint64_t deadline_ns) {
+    const std::uint64_t now = now_ns();
+    std::unique_lock lock(done_mutex);
+    if (deadline_ns > now) {
+      done_cv.wait_for(lock, std::chrono::nanoseconds(deadline_ns - now), [&] { return done; });
+    }
+    return done;
+  };
   const std::stop_callback forward(stop, [&sender] { sender.request_stop(); });
 
   auto snapshot = [&] { return Snapshot{now_ns(), tx.live(), rx.live()}; };
@@ -93,7 +114,8 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
   Snapshot prev = snapshot();
   while (!prev.tx.finished &&
          (prev.tx.measured_start_ns == 0 || now_ns() < prev.tx.measured_start_ns)) {
-    std::this_thread::sleep_for(kTick);
+    wait_done_until(prev.tx.measured_start_ns != 0 ? prev.tx.measured_start_ns
+                                                   : now_ns() + 1'000'000);
     prev = snapshot();
   }
   static_cast<void>(take_latency());
@@ -101,18 +123,14 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
       prev.tx.measured_start_ns != 0 ? prev.tx.measured_start_ns : prev.at_ns;
   prev.at_ns = std::max(prev.at_ns, origin);
   std::uint64_t boundary = origin + spec.interval_ns;
-  while (!tx.live().finished) {
-    if (now_ns() >= boundary) {
-      const Snapshot cur = snapshot();
-      emit(prev, cur, origin);
-      prev = cur;
+  while (!wait_done_until(boundary)) {
+    const Snapshot cur = snapshot();
+    emit(prev, cur, origin);
+    prev = cur;
+    boundary += spec.interval_ns;
+    while (boundary <= cur.at_ns) {
       boundary += spec.interval_ns;
-      while (boundary <= cur.at_ns) {
-        boundary += spec.interval_ns;
-      }
-      continue;
     }
-    std::this_thread::sleep_for(kTick);
   }
   sender.join();
 

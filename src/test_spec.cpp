@@ -93,6 +93,9 @@ void validate(const TestSpec& spec) {
   if (spec.mode == Mode::kEcho && (spec.outstanding == 0 || spec.outstanding > 65'536)) {
     fail("--outstanding must be between 1 and 65536");
   }
+  if (spec.batch == 0 || spec.batch > 1024) {
+    fail("--batch must be between 1 and 1024");
+  }
   if (spec.threads == 0 || spec.threads > 256) {
     fail("--threads must be between 1 and 256");
   }

@@ -33,6 +33,7 @@ struct TestSpec {
   std::uint64_t warmup_ns = 0;                ///< warm-up before the measured period
   std::uint64_t interval_ns = 1'000'000'000;  ///< reporting interval
   std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
+  std::uint32_t batch = 1;                    ///< UDP: datagrams per sendmmsg when due together
   std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
   std::uint32_t socket_buffer_bytes =
       0;                     ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default

@@ -41,6 +41,7 @@ struct Args {
   std::string interval = "1s";
   std::uint32_t outstanding = 1;
   std::uint32_t threads = 1;
+  std::uint32_t batch = 1;
   bool v4 = false;
   bool v6 = false;
   std::string buffer;
@@ -108,6 +109,7 @@ TestSpec make_spec(const Args& a) {
   s.interval_ns = duration_of("--interval", a.interval, false);
   s.outstanding = a.outstanding;
   s.threads = a.threads;
+  s.batch = a.batch;
   if (a.v4 && a.v6) {
     usage_error("give -4 or -6, not both");
   }
@@ -274,6 +276,10 @@ int run_cli(int argc, char** argv) noexcept {
     app.add_option("--buffer", a.buffer,
                    "socket send and receive buffer of every data socket, e.g. 4MiB (default: "
                    "kernel's; as root beyond net.core.rmem_max)");
+    app.add_option("--batch", a.batch,
+                   "UDP: send up to this many due datagrams per sendmmsg() call (receivers always "
+                   "take up to 32 per recvmmsg())")
+        ->capture_default_str();
     app.add_flag("-4", a.v4, "IPv4 (127.0.0.1)");
     app.add_flag("-6", a.v6, "IPv6 (::1)");
     app.add_option("--bind", a.bind, "receiver address (default loopback)");

@@ -146,6 +146,7 @@ json config_json(const TestSpec& s) {
           {"interval_ns", s.interval_ns},
           {"outstanding", s.outstanding},
           {"threads", s.threads},
+          {"batch", s.batch},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
           {"bind", s.bind_address},
           {"port", s.port}};

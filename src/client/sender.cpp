@@ -82,6 +82,7 @@ struct Flow {
   // The message being sent (TCP may take several sends).
   bool in_progress = false;
   bool current_warm = false;
+  std::uint64_t current_intended = 0;
   std::array<std::byte, kWireHeaderBytes> header{};
   std::size_t offset = 0;
   // State.
@@ -94,6 +95,14 @@ struct Flow {
   FrameDecoder decoder;     // echo over TCP
   SequenceTracker replies;  // echo: reply order and loss
   FlowSendStats stats;
+};
+
+/// One datagram of a sendmmsg batch.
+struct BatchSlot {
+  std::array<std::byte, kWireHeaderBytes> header{};
+  std::array<iovec, 2> iov{};
+  bool warm = false;
+  std::uint64_t intended = 0;
 };
 
 struct Due {
@@ -113,9 +122,13 @@ struct Sender::Impl {
   TestSpec spec;
   std::uint32_t size;
   std::vector<Flow> flows;
-  std::vector<std::byte> payload;  // shared filler after each header
-  std::vector<std::byte> rx;       // echo replies
+  // One message's worth of filler shared by all flows; TCP sends the part
+  // after the header, UDP first copies the flow's header into its front.
+  std::vector<std::byte> payload;
+  std::vector<std::byte> rx;  // echo replies
   Fd ep;
+  std::vector<BatchSlot> batch_;  // UDP: spec.batch slots
+  std::vector<mmsghdr> mmsg_;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap;
   std::uint64_t order = 0;
 
@@ -155,7 +168,8 @@ struct Sender::Impl {
 
   enum class SendResult : std::uint8_t { kSent, kBlocked, kNothing, kBroken };
   SendResult send_one(Flow& f, std::uint64_t now);
-  void complete(Flow& f, std::uint64_t now);
+  SendResult send_udp(Flow& f, std::uint64_t now);
+  void complete(Flow& f, std::uint64_t now, bool warm, std::uint64_t intended);
   void after_send(Flow& f);
   void finish_flow(Flow& f);
   void on_event(Flow& f, std::uint32_t events, std::uint64_t now);
@@ -166,6 +180,9 @@ struct Sender::Impl {
 };
 
 Sender::Impl::SendResult Sender::Impl::send_one(Flow& f, std::uint64_t now) {
+  if (!tcp()) {
+    return send_udp(f, now);
+  }
   if (!f.in_progress) {
     const std::uint64_t intended = f.pacer.unlimited() ? now : f.pacer.next_ns();
     const bool warm = intended < warm_end_ns;
@@ -182,24 +199,17 @@ Sender::Impl::SendResult Sender::Impl::send_one(Flow& f, std::uint64_t now) {
     encode_header(h, f.header);
     f.in_progress = true;
     f.current_warm = warm;
+    f.current_intended = intended;
     f.offset = 0;
-    if (!warm && !f.pacer.unlimited()) {
-      pacing.lateness.record(now > intended ? now - intended : 0);
-    }
-  } else if (!tcp()) {
-    // A UDP retry after EAGAIN: stamp the actual send time again.
-    if (auto r = decode_header(f.header); r.ok()) {
-      r.header.send_ns = now;
-      encode_header(r.header, f.header);
-    }
   }
+  // A TCP message may go in pieces: resume at f.offset, header kept per flow.
   std::array<iovec, 2> iov{};
   std::size_t n_iov = 0;
   if (f.offset < kWireHeaderBytes) {
     iov[n_iov++] = {f.header.data() + f.offset, kWireHeaderBytes - f.offset};
-    iov[n_iov++] = {payload.data(), size - kWireHeaderBytes};
+    iov[n_iov++] = {payload.data() + kWireHeaderBytes, size - kWireHeaderBytes};
   } else {
-    iov[n_iov++] = {payload.data() + (f.offset - kWireHeaderBytes), size - f.offset};
+    iov[n_iov++] = {payload.data() + f.offset, size - f.offset};
   }
   msghdr msg{};
   msg.msg_iov = iov.data();
@@ -210,31 +220,99 @@ Sender::Impl::SendResult Sender::Impl::send_one(Flow& f, std::uint64_t now) {
     if (f.offset < size) {
       return SendResult::kBlocked;  // TCP took part of it: wait for room
     }
-    complete(f, now);
+    complete(f, now, f.current_warm, f.current_intended);
     return SendResult::kSent;
   }
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
     ++f.stats.would_block;
     return SendResult::kBlocked;
   }
-  if (!tcp()) {
-    // ENOBUFS, ECONNREFUSED (an ICMP error from an earlier datagram) ...:
-    // the datagram is gone; it counts as sent and failed (loss attribution).
-    ++f.stats.send_failures;
-    complete(f, now);
-    return SendResult::kSent;
-  }
   f.stats.closed_by_peer = true;
   return SendResult::kBroken;
 }
 
-void Sender::Impl::complete(Flow& f, std::uint64_t now) {
+Sender::Impl::SendResult Sender::Impl::send_udp(Flow& f, std::uint64_t now) {
+  // Up to spec.batch datagrams that are due now go in one sendmmsg (one
+  // plain send when the batch is 1). The pacer is peeked on a copy: only
+  // what the kernel takes is consumed.
+  client::Pacer peek = f.pacer;
+  std::uint64_t warm_seq = f.warm_seq;
+  std::uint64_t seq = f.stats.messages;
+  std::size_t limit = batch_.size();
+  if (echo() && !spec.open_loop()) {
+    limit = std::min<std::size_t>(
+        limit, spec.outstanding - std::min<std::uint64_t>(f.outstanding, spec.outstanding));
+  }
+  std::size_t k = 0;
+  for (; k < limit; ++k) {
+    const std::uint64_t intended = peek.unlimited() ? now : peek.next_ns();
+    if (k > 0 && intended > now) {
+      break;  // the next one is not due yet
+    }
+    const bool warm = intended < warm_end_ns;
+    if (!warm && (!sending || seq >= f.quota || intended >= end_ns)) {
+      break;
+    }
+    WireHeader h;
+    h.flags = warm ? static_cast<std::uint8_t>(MessageFlag::kWarmup) : 0;
+    h.flow_id = f.id;
+    h.seq = warm ? warm_seq++ : seq++;
+    h.send_ns = now;
+    h.intended_ns = intended;
+    h.length = size;
+    BatchSlot& b = batch_[k];
+    encode_header(h, b.header);
+    b.warm = warm;
+    b.intended = intended;
+    peek.advance();
+  }
+  if (k == 0) {
+    return SendResult::kNothing;
+  }
+  int sent = 0;
+  if (k == 1) {
+    std::memcpy(payload.data(), batch_[0].header.data(), kWireHeaderBytes);
+    sent = ::send(f.fd.get(), payload.data(), size, MSG_DONTWAIT) >= 0 ? 1 : -1;
+  } else {
+    for (std::size_t i = 0; i < k; ++i) {
+      BatchSlot& b = batch_[i];
+      b.iov[0] = {b.header.data(), kWireHeaderBytes};
+      b.iov[1] = {payload.data() + kWireHeaderBytes, size - kWireHeaderBytes};
+      mmsg_[i] = {};
+      mmsg_[i].msg_hdr.msg_iov = b.iov.data();
+      mmsg_[i].msg_hdr.msg_iovlen = b.iov.size();
+    }
+    sent = ::sendmmsg(f.fd.get(), mmsg_.data(), static_cast<unsigned>(k), MSG_DONTWAIT);
+  }
+  if (sent > 0) {
+    // A short count: the kernel reports the next datagram's error next time.
+    for (int i = 0; i < sent; ++i) {
+      complete(f, now, batch_[static_cast<std::size_t>(i)].warm,
+               batch_[static_cast<std::size_t>(i)].intended);
+    }
+    return SendResult::kSent;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    ++f.stats.would_block;
+    return SendResult::kBlocked;
+  }
+  // ENOBUFS, ECONNREFUSED (an ICMP error from an earlier datagram) ...: the
+  // datagram is gone; it counts as sent and failed (loss attribution).
+  ++f.stats.send_failures;
+  complete(f, now, batch_[0].warm, batch_[0].intended);
+  return SendResult::kSent;
+}
+
+void Sender::Impl::complete(Flow& f, std::uint64_t now, bool warm, std::uint64_t intended) {
   f.in_progress = false;
   last_progress_ns = now;
-  if (f.current_warm) {
+  if (warm) {
     ++f.warm_seq;
     ++f.stats.warmup_messages;
   } else {
+    if (!f.pacer.unlimited()) {
+      pacing.lateness.record(now > intended ? now - intended : 0);
+    }
     ++f.stats.messages;
     f.stats.bytes += size;
     bump(live_messages);
@@ -498,7 +576,9 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   if (targets.empty() || (spec.proto == Proto::kUdp && targets.size() < spec.flows)) {
     throw ConfigError("sender: no target address for every flow");
   }
-  s.payload.assign(s.size - kWireHeaderBytes, std::byte{0});
+  s.payload.assign(s.size, std::byte{0});
+  s.batch_.resize(std::max<std::uint32_t>(1, spec.batch));
+  s.mmsg_.resize(s.batch_.size());
   s.rx.resize(spec.mode == Mode::kEcho ? 256U * 1024U : 4096U);
   s.ep.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!s.ep) {

@@ -60,11 +60,16 @@ class Connection {
   bool blocking_;
   bool retired_ = false;
   std::stop_token stop_;
+  std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
   FrameDecoder decoder_;
   std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket
   std::size_t pending_off_ = 0;
 };
 
+/// Datagrams one recvmmsg call may take.
+inline constexpr std::size_t kUdpBatch = 32;
+/// Room for one datagram of `spec` in a receive buffer (bytes).
+[[nodiscard]] std::size_t udp_slot_bytes(const TestSpec& spec) noexcept;
 /// Size of a serving thread's receive buffer for `spec` (bytes).
 [[nodiscard]] std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept;
 
