@@ -7,6 +7,6 @@ scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target netbench >/dev/null
 if (($# == 0)); then
-  set -- --version
+  set -- --proto udp --model poll
 fi
 exec build/release/netbench "$@"

@@ -70,7 +70,9 @@ struct Outcome {
 /// Runs the netbench binary with `args` (a shell-quoted string), with a
 /// time limit so that a hang fails the test instead of stalling it.
 Outcome run_netbench(const std::string& args) {
-  const std::string errfile = ::testing::TempDir() + "netbench_cli_stderr.txt";
+  // One file per test process: ctest runs the table rows in parallel.
+  const std::string errfile =
+      ::testing::TempDir() + "netbench_cli_stderr_" + std::to_string(::getpid()) + ".txt";
   const std::string cmd =
       std::string("timeout 30 ") + NETBENCH_BINARY + " " + args + " 2>" + errfile;
   Outcome o;
@@ -179,7 +181,8 @@ TEST(CliTest, BadInputWithJsonStillWritesAValidDocument) {
 }
 
 TEST(CliTest, SigintEndsARunWithPartialValidResults) {
-  const std::string out = ::testing::TempDir() + "netbench_sigint.json";
+  const std::string out =
+      ::testing::TempDir() + "netbench_sigint_" + std::to_string(::getpid()) + ".json";
   const std::string cmd = std::string("sh -c '") + NETBENCH_BINARY +
                           " --proto tcp --duration 30s -q -o " + out +
                           " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo $?'";

@@ -10,6 +10,9 @@ namespace netbench {
 
 /// Callbacks of a running test. Called on the thread that called run_paired().
 struct RunHooks {
+  /// Once both engines are set up, just before traffic starts (a setup
+  /// error throws before it is ever called).
+  std::function<void()> on_start;
   /// Once per reporting interval of the measured period, and once for the
   /// last (partial) interval.
   std::function<void(const IntervalRecord&)> on_interval;

@@ -198,15 +198,15 @@ int run_test(const Args& a) {
   }
   const bool human = !a.json && !a.quiet;
   std::FILE* text = stdout;
-  if (human) {
-    print_config(text, *spec);
-    print_interval_header(text, *spec);
-    std::fflush(text);
-  }
   std::stop_source stop;
   const SignalStop signals(stop);
   RunHooks hooks;
   if (human) {
+    hooks.on_start = [&] {
+      print_config(text, *spec);
+      print_interval_header(text, *spec);
+      std::fflush(text);
+    };
     hooks.on_interval = [&](const IntervalRecord& r) {
       print_interval(text, *spec, r);
       std::fflush(text);
