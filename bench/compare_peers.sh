@@ -106,8 +106,14 @@ METRICS = {  # key: (label, unit, which way is better)
 KIND_METRICS = {"tcp_stream": ["goodput_gbps"], "udp_stream": ["msgs_per_s", "goodput_gbps"],
                 "echo": ["rtt_p50_us", "rtt_p99_us"]}
 
+def load(out):
+    try:
+        return json.loads(out)
+    except ValueError:
+        raise RuntimeError("no JSON output") from None
+
 def netbench(kind, out):
-    doc = json.loads(out)
+    doc = load(out)
     run = doc.get("run")
     if doc.get("error") or not run:
         raise RuntimeError(doc.get("error") or "no run in document")
@@ -125,7 +131,7 @@ def netbench(kind, out):
     return m
 
 def iperf3(kind, out):
-    doc = json.loads(out)
+    doc = load(out)
     if doc.get("error"):
         raise RuntimeError(doc["error"])
     end = doc["end"]
@@ -148,20 +154,27 @@ def record(path, row, kind, tool, rep, rc, outf, errf, cmd, server):
     out, err, rc = open(outf, errors="replace").read(), open(errf, errors="replace").read(), int(rc)
     s = {"row": row, "kind": kind, "tool": tool, "rep": int(rep.split("/")[0]), "command": cmd,
          "server_command": server or None, "exit_status": rc, "ok": False}
-    try:
-        if rc in (125, 127) and not out:
-            raise RuntimeError(err.strip())
-        s["metrics"] = {"netbench": netbench, "iperf3": iperf3, "sockperf": sockperf}[tool](kind, out)
-        if rc != 0:
-            raise RuntimeError("exit status %d" % rc)
-        s["ok"] = True
-        shown = " ".join("%s=%.4g" % kv for kv in s["metrics"].items())
-    except Exception as e:  # whatever the output lacks, the sample failed
+    problems = []
+    if rc in (125, 127):  # set by sample(): server did not start, tool missing
+        problems.append(err)
+    else:
+        if rc:
+            problems.append("exit status %d%s" % (rc, " (timed out)" if rc == 124 else ""))
+        try:
+            s["metrics"] = {"netbench": netbench, "iperf3": iperf3, "sockperf": sockperf}[tool](kind, out)
+        except KeyError as e:
+            problems.append("no %s in output" % e)
+        except Exception as e:  # whatever else the output lacks, the sample failed
+            problems.append(str(e) or type(e).__name__)
+        if problems:
+            problems += err.strip().splitlines()[-3:]
+    if problems:
         s.pop("metrics", None)
-        tail = [err] if rc not in (125, 127) else []
-        msg = "; ".join([str(e) or type(e).__name__] + (["timed out"] if rc == 124 else []) + tail)
-        s["error"] = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", msg).split())[:400]  # one plain line
+        s["error"] = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", "; ".join(problems)).split())[:400]
         shown = "FAILED: " + s["error"]
+    else:
+        s["ok"] = True
+        shown = " ".join("%s=%.4g" % kv for kv in sorted(s["metrics"].items()))
     with open(path, "a") as f:
         f.write(json.dumps(s) + "\n")
     print("[%s] %-18s %-8s %s" % (rep, row, tool, shown), file=sys.stderr)
@@ -191,6 +204,8 @@ def report(path, out_json, out_md):
     for name in order:
         r = rows[name]
         r["metrics"] = []
+        n = lambda tool: "%d/%d" % (sum(s["ok"] for s in samples if s["row"] == name and s["tool"] == tool),
+                                    sum(s["row"] == name and s["tool"] == tool for s in samples))
         for m in KIND_METRICS[r["kind"]]:
             label, unit, better = METRICS[m]
             vals = {side: [s["metrics"][m] for s in samples if s["row"] == name and s["ok"]
@@ -201,8 +216,6 @@ def report(path, out_json, out_md):
             r["metrics"].append({"metric": m, "unit": unit, "better": better, "peer_median": med["peer"],
                                  "netbench_median": med["netbench"], "ratio_netbench_over_peer": ratio,
                                  "peer_samples": vals["peer"], "netbench_samples": vals["netbench"]})
-            n = lambda tool: "%d/%d" % (sum(s["ok"] for s in samples if s["row"] == name and s["tool"] == tool),
-                                       sum(s["row"] == name and s["tool"] == tool for s in samples))
             lines.append("| %s | %s %s | %s | %s | %s | %s | %s, %s |" % (
                 name, label, unit, r["peer"], fmt(m, med["peer"]), fmt(m, med["netbench"]),
                 "—" if ratio is None else "%.2f (%s is better)" % (ratio, better), n(r["peer"]), n("netbench")))
@@ -236,8 +249,8 @@ if __name__ == "__main__":
     sys.exit(record(*sys.argv[2:]) if sys.argv[1] == "record" else report(*sys.argv[2:]))
 EOF
 
-# start_server SOCK PORT CMD...: SOCK (t|u) is the socket the server must show in `ss` before the client runs:
-# starting the client early would measure a connection refusal, not the tool.
+# start_server SOCK PORT CMD...: wait until the server's socket (SOCK t|u) shows
+# in `ss`; a client started early would measure a refusal, not the tool.
 start_server() {
   local sock=$1 port=$2; shift 2
   timeout "$SERVER_TIMEOUT" "$@" >"$WORK/server.log" 2>&1 &
@@ -309,7 +322,9 @@ for ((rep = 1; rep <= R; rep++)); do
   done
 done
 
-version() { command -v "$1" >/dev/null && timeout 5 "$@" 2>&1 | head -n 1; }
+version() {
+  if command -v "$1" >/dev/null; then timeout 5 "$@" 2>&1 | head -n 1; else echo "$1 not installed"; fi
+}
 mkdir -p "$(dirname "$OUT")" "$(dirname "$MD")"
 CP_REPS=$R CP_SECONDS=$T CP_MODEL=$MODEL CP_PORT=$PORT CP_NETBENCH_ARGS="${NETBENCH_ARGS:-}" \
   CP_V_NETBENCH=$(version "$BIN" --version) CP_V_IPERF3=$(version iperf3 --version) \

@@ -180,6 +180,14 @@ TEST(CliTest, BadInputWithJsonStillWritesAValidDocument) {
   EXPECT_NE(doc["error"].get<std::string>().find("sctp"), std::string::npos);
 }
 
+TEST(CliTest, UnknownFlagWithJsonStillWritesAValidDocument) {
+  const Outcome o = run_netbench("--json --no-such-flag");
+  EXPECT_EQ(o.code, kExitUsage);
+  const auto doc = nlohmann::json::parse(o.out);
+  EXPECT_EQ(doc["schema"], "netbench/1");
+  EXPECT_NE(doc["error"].get<std::string>().find("--no-such-flag"), std::string::npos);
+}
+
 TEST(CliTest, SigintEndsARunWithPartialValidResults) {
   const std::string out =
       ::testing::TempDir() + "netbench_sigint_" + std::to_string(::getpid()) + ".json";

@@ -186,6 +186,22 @@ void write_json(const Args& a, const nlohmann::json& doc) {
   }
 }
 
+/// --json and -o/--output as given on a command line that failed to parse.
+Args output_flags(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--json") {
+      a.json = true;
+    } else if ((arg == "-o" || arg == "--output") && i + 1 < argc) {
+      a.output = argv[++i];
+    } else if (arg.starts_with("--output=")) {
+      a.output = arg.substr(9);
+    }
+  }
+  return a;
+}
+
 int run_test(const Args& a) {
   std::optional<TestSpec> spec;
   try {
@@ -292,7 +308,11 @@ int run_cli(int argc, char** argv) noexcept {
     } catch (const CLI::Success& e) {
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
-      std::fprintf(stderr, "netbench: %s (see netbench --help)\n", e.what());
+      // The parse failed, so a and its --json / -o are not set: look for
+      // them by hand, since the document must be written on every path.
+      const std::string text = std::string(e.what()) + " (see netbench --help)";
+      std::fprintf(stderr, "netbench: %s\n", text.c_str());
+      write_json(output_flags(argc, argv), document(nullptr, text));
       return kExitUsage;
     }
     return run_test(a);
