@@ -36,8 +36,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
     // shutdown() makes a blocked recv return at once. The descriptor stays
     // open (conn owns it) until this thread ends, so it cannot be reused.
     const std::stop_callback on_stop(stop, [raw] { ::shutdown(raw, SHUT_RDWR); });
-    // One thread serves one socket, so a small buffer will do.
-    std::vector<std::byte> rx(std::min<std::size_t>(receive_buffer_bytes(state.spec()), 65'536));
+    std::vector<std::byte> rx(receive_buffer_bytes(state.spec()));
     while (!stop.stop_requested()) {
       if (conn.on_readable(rx, 1) == Connection::Status::kClosed) {
         break;
