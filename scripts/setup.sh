@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake g++ pkg-config
   libcli11-dev nlohmann-json3-dev libbenchmark-dev libgtest-dev
-  clang-format python3-matplotlib iproute2
+  clang-format python3-matplotlib python3-jsonschema iproute2
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 namespace netbench {
 namespace {
@@ -13,6 +14,12 @@ namespace {
 std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) noexcept {
   std::uint64_t r = 0;
   return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+// Product that sticks at UINT64_MAX instead of wrapping.
+std::uint64_t mul_saturating(std::uint64_t a, std::uint64_t b) noexcept {
+  std::uint64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 }  // namespace
@@ -38,6 +45,56 @@ void CountDistribution::merge(const CountDistribution& other) noexcept {
   count_ += other.count_;
   max_ = std::max(max_, other.max_);
   sum_ = add_saturating(sum_, other.sum_);
+}
+
+std::optional<CountDistribution> CountDistribution::from_parts(
+    const std::array<std::uint64_t, kBuckets>& buckets, std::uint64_t count, std::uint64_t max,
+    std::uint64_t sum) noexcept {
+  std::uint64_t total = 0;
+  std::size_t top = 0;  // highest non-empty bucket
+  for (std::size_t k = 0; k < kBuckets; ++k) {
+    if (__builtin_add_overflow(total, buckets[k], &total)) {
+      return std::nullopt;
+    }
+    if (buckets[k] != 0) {
+      top = k;
+    }
+  }
+  if (total != count) {
+    return std::nullopt;
+  }
+  if (count == 0) {
+    if (max != 0 || sum != 0) {
+      return std::nullopt;
+    }
+    return CountDistribution{};
+  }
+  if (bucket_of(max) != top) {
+    return std::nullopt;
+  }
+  // Bounds of the true sum: one sample is `max` itself, every other one lies
+  // within its bucket, and those that share max's bucket are at most `max`.
+  // record() saturates the sum, so the stored one is min(true sum, 2^64 − 1):
+  // saturating the bounds the same way keeps the test exact.
+  std::uint64_t lo = max;
+  std::uint64_t hi = max;
+  for (std::size_t k = 0; k <= top; ++k) {
+    const std::uint64_t n = k == top ? buckets[k] - 1 : buckets[k];
+    const std::uint64_t low = bucket_low(k);
+    // Bucket k >= 1 ends at 2^k − 1 = low + (low − 1), which cannot wrap.
+    const std::uint64_t high = k == top ? max : (k == 0 ? 0 : low + (low - 1));
+    lo = add_saturating(lo, mul_saturating(n, low));
+    hi = add_saturating(hi, mul_saturating(n, high));
+  }
+  if (sum < lo || sum > hi) {
+    return std::nullopt;
+  }
+  CountDistribution d;
+  d.buckets_ = buckets;
+  d.count_ = count;
+  d.max_ = max;
+  d.sum_ = sum;
+  return d;
 }
 
 std::uint64_t CountDistribution::bucket_low(std::size_t k) noexcept {

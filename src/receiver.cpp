@@ -1,11 +1,15 @@
 #include "netbench/receiver.hpp"
 
+#include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "net/socket_ops.hpp"
+#include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "server/receiver_state.hpp"
 #include "server/select_model.hpp"
@@ -14,7 +18,7 @@
 namespace netbench {
 
 struct Receiver::Impl {
-  explicit Impl(const TestSpec& s) : state(s) {}
+  Impl(const TestSpec& s, bool shared_clock) : state(s, shared_clock) {}
   server::ReceiverState state;
   server::ServeSet sockets;
   std::unique_ptr<server::ServerModel> model;
@@ -23,7 +27,8 @@ struct Receiver::Impl {
   bool started = false;
 };
 
-Receiver::Receiver(const TestSpec& spec) : impl_(std::make_unique<Impl>(spec)) {
+Receiver::Receiver(const TestSpec& spec, bool shared_clock)
+    : impl_(std::make_unique<Impl>(spec, shared_clock)) {
   validate(spec);
   Endpoint ep = resolve(spec.bind_address, spec.port, spec.family, true);
   if (spec.bind_address.empty() && spec.family != Family::kAny) {
@@ -79,6 +84,67 @@ void Receiver::register_udp_peer(std::uint32_t flow, const Endpoint& peer) {
   if (::connect(flows[flow].fd.get(), peer.sa(), peer.len) != 0) {
     throw SystemError("connect", "udp flow " + std::to_string(flow) + " to " + peer.to_string(),
                       errno);
+  }
+}
+
+std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, int timeout_ms) {
+  auto& flows = impl_->sockets.udp_flows;
+  std::vector<bool> done(flows.size(), false);
+  std::uint32_t registered = 0;
+  const std::uint64_t until =
+      now_ns() + static_cast<std::uint64_t>(timeout_ms) * std::uint64_t{1'000'000};
+  std::vector<pollfd> fds(flows.size());
+  while (registered < flows.size()) {
+    const std::uint64_t now = now_ns();
+    if (now >= until) {
+      break;
+    }
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      fds[i] = {done[i] ? -1 : flows[i].fd.get(), POLLIN, 0};
+    }
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>((until - now) / 1'000'000 + 1));
+    if (n <= 0) {
+      continue;
+    }
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      if (done[i] || fds[i].revents == 0) {
+        continue;
+      }
+      RegistrationDatagram buf{};
+      Endpoint from;
+      from.len = sizeof from.addr;
+      const ssize_t got = ::recvfrom(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT,
+                                     reinterpret_cast<sockaddr*>(&from.addr), &from.len);  // NOLINT
+      if (got == static_cast<ssize_t>(buf.size()) && matches(buf, token)) {
+        if (::connect(flows[i].fd.get(), from.sa(), from.len) == 0) {
+          done[i] = true;
+          ++registered;
+        }
+      }
+      // Anything else is discarded: the socket answers no one unregistered.
+    }
+  }
+  return registered;
+}
+
+std::uint64_t Receiver::wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
+                                     std::stop_token stop) const {
+  const TestSpec& spec = impl_->state.spec();
+  std::uint64_t last_bytes = UINT64_MAX;
+  std::uint64_t last_change = now_ns();
+  for (;;) {
+    const ReceiverLive live = this->live();
+    const std::uint64_t now = now_ns();
+    if (live.bytes != last_bytes) {
+      last_bytes = live.bytes;
+      last_change = now;
+    }
+    const bool all_in =
+        spec.proto == Proto::kTcp ? live.finished_flows >= spec.flows : live.messages >= total_sent;
+    if (all_in || stop.stop_requested() || now - last_change > idle_ns) {
+      return last_change;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 

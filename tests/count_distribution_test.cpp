@@ -1,7 +1,10 @@
 #include "netbench/count_distribution.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +88,62 @@ TEST(CountDistributionTest, MergeEqualsRecordingBothIntoOne) {
   CountDistribution empty;
   empty.merge(both);
   EXPECT_EQ(empty, both);
+}
+
+/// from_parts() of a distribution's own parts.
+std::optional<CountDistribution> rebuilt(const CountDistribution& d) {
+  return CountDistribution::from_parts(d.buckets(), d.count(), d.max(), d.sum());
+}
+
+TEST(CountDistributionTest, FromPartsRebuildsEveryRecordedDistributionExactly) {
+  std::vector<CountDistribution> cases(6);
+  cases[1].record(0);
+  cases[2].record(1);
+  cases[2].record(1);
+  for (std::uint64_t v = 0; v < 5000; v += 3) {
+    cases[3].record(v * v);
+  }
+  cases[4].record(UINT64_MAX);
+  cases[4].record(UINT64_MAX - 1);  // sum saturated
+  for (std::uint64_t v = 1; v != 0; v <<= 1) {
+    cases[5].record(v);
+    cases[5].record(v + (v - 1));  // both ends of every bucket
+  }
+  for (const CountDistribution& d : cases) {
+    const auto r = rebuilt(d);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(*r, d);
+  }
+}
+
+TEST(CountDistributionTest, FromPartsRejectsPartsNoRecordingCouldGive) {
+  CountDistribution d;
+  d.record(5);  // bucket 3: [4, 8)
+  d.record(6);
+  d.record(20);  // bucket 5: [16, 32)
+  auto b = d.buckets();
+  using CD = CountDistribution;
+  EXPECT_TRUE(CD::from_parts(b, 3, 20, 31));
+  EXPECT_TRUE(CD::from_parts(b, 3, 20, 8 + 20));   // least possible sum
+  EXPECT_TRUE(CD::from_parts(b, 3, 20, 14 + 20));  // greatest possible sum
+  EXPECT_FALSE(CD::from_parts(b, 4, 20, 31));      // count is not the buckets' total
+  EXPECT_FALSE(CD::from_parts(b, 3, 7, 31));       // max below the top bucket
+  EXPECT_FALSE(CD::from_parts(b, 3, 40, 31));      // max above it
+  EXPECT_FALSE(CD::from_parts(b, 3, 20, 27));      // sum too small
+  EXPECT_FALSE(CD::from_parts(b, 3, 20, 35));      // sum too large
+  EXPECT_FALSE(CD::from_parts({}, 0, 1, 0));       // empty but a max
+  EXPECT_FALSE(CD::from_parts({}, 0, 0, 1));       // empty but a sum
+  EXPECT_TRUE(CD::from_parts({}, 0, 0, 0));
+  // Bucket totals that wrap around 2^64 are no count at all.
+  b = {};
+  b[1] = UINT64_MAX;
+  b[2] = 2;
+  EXPECT_FALSE(CD::from_parts(b, 1, 3, UINT64_MAX));
+  // A single sample's sum is the sample.
+  b = {};
+  b[4] = 1;
+  EXPECT_TRUE(CD::from_parts(b, 1, 9, 9));
+  EXPECT_FALSE(CD::from_parts(b, 1, 9, 10));
 }
 
 }  // namespace

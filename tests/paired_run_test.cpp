@@ -302,6 +302,24 @@ TEST(PairedRunScenarioTest, OpenLoopEchoMeasuresFromIntendedAndActualSendTime) {
   }
 }
 
+TEST(PairedRunScenarioTest, OnStartComesOnceBeforeAnyInterval) {
+  const TestSpec spec = make_spec(Proto::kTcp, ModelKind::kEpoll, Mode::kEcho);
+  int starts = 0;
+  std::size_t intervals = 0;
+  bool interval_before_start = false;
+  RunHooks hooks;
+  hooks.on_start = [&] { ++starts; };
+  hooks.on_interval = [&](const IntervalRecord&) {
+    interval_before_start = interval_before_start || starts == 0;
+    ++intervals;
+  };
+  const RunResult r = run_paired(spec, hooks);
+  expect_exact(r, spec);
+  EXPECT_EQ(starts, 1);
+  EXPECT_FALSE(interval_before_start);
+  EXPECT_EQ(r.intervals.size(), intervals);
+}
+
 bool ipv6_loopback_available() {
   const Fd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace netbench {
 
@@ -14,6 +15,17 @@ class CountDistribution {
  public:
   /// Bucket 0 for the value 0, buckets 1..64 for each possible bit width.
   static constexpr std::size_t kBuckets = 65;
+
+  /// Rebuilds a distribution from its parts (as read back from buckets(),
+  /// count(), max() and sum(), e.g. after crossing a wire), exactly equal to
+  /// the one they came from. nullopt when the parts could not come from any
+  /// sequence of record() calls: count differs from the buckets' total, max
+  /// is not in the highest non-empty bucket (or not 0 when empty), or sum is
+  /// outside what those buckets and that max allow (saturation included).
+  /// Allocates nothing.
+  [[nodiscard]] static std::optional<CountDistribution> from_parts(
+      const std::array<std::uint64_t, kBuckets>& buckets, std::uint64_t count, std::uint64_t max,
+      std::uint64_t sum) noexcept;
 
   /// Adds one sample of `value` (unit of the caller: messages). O(1).
   void record(std::uint64_t value) noexcept;

@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "netbench/endpoint.hpp"
 #include "netbench/latency_histogram.hpp"
+#include "netbench/registration.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 
@@ -41,7 +43,10 @@ class Receiver {
  public:
   /// Creates and binds the sockets (port spec.port, 0 = any free); does not
   /// serve yet. Throws ConfigError or SystemError (e.g. port in use).
-  explicit Receiver(const TestSpec& spec);
+  /// `shared_clock`: the sender stamps messages with this host's
+  /// CLOCK_MONOTONIC (paired runs; hosts on one machine). When false, the
+  /// receiver measures one-way delay *variation* only.
+  explicit Receiver(const TestSpec& spec, bool shared_clock = true);
   ~Receiver();
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
@@ -52,12 +57,23 @@ class Receiver {
   [[nodiscard]] const Endpoint& local() const noexcept;
   /// UDP: connects flow `flow`'s socket to the sender's `peer` address.
   void register_udp_peer(std::uint32_t flow, const Endpoint& peer);
+  /// UDP, remote: waits up to `timeout_ms` for each flow's registration
+  /// datagram carrying `token` and connects that flow's socket to its source.
+  /// Other datagrams are discarded. Returns how many flows registered (all
+  /// of them on success). Call before start().
+  std::uint32_t register_udp_by_token(const RegistrationToken& token, int timeout_ms);
   /// Starts the model's threads.
   void start();
   /// Stops and joins every thread. Idempotent.
   void stop() noexcept;
 
   [[nodiscard]] ReceiverLive live() const;
+  /// After the sender is done: waits while the receiver still takes in what
+  /// is in flight — until `total_sent` messages (UDP) or every flow's close
+  /// (TCP) arrived, or nothing arrived for `idle_ns`, or a stop. Returns when
+  /// the last progress was seen (CLOCK_MONOTONIC ns). Stream mode only.
+  std::uint64_t wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
+                             std::stop_token stop) const;
   /// Latency samples measured since the last call (stream: one-way delay).
   [[nodiscard]] LatencyHistogram take_interval_latency();
   /// The first serving error (e.g. a descriptor limit), or empty.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stop_token>
 #include <vector>
 
@@ -46,6 +47,9 @@ class Sender {
 
   /// The local address of flow `flow`'s socket (UDP: to register it).
   [[nodiscard]] Endpoint local(std::uint32_t flow) const;
+  /// UDP: sends `datagram` once from every flow's socket (registration with
+  /// a remote receiver). Best effort: UDP may lose it; call again to retry.
+  void send_on_every_flow(std::span<const std::byte> datagram);
   /// Runs the test on the calling thread; returns when every flow has sent
   /// its share (and echo replies are in or timed out), or on a stop request.
   void run(std::stop_token stop);

@@ -3,8 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <optional>
@@ -16,6 +18,8 @@
 
 #include "app/exit_codes.hpp"
 #include "app/json_report.hpp"
+#include "app/remote_client.hpp"
+#include "app/serve.hpp"
 #include "app/text_report.hpp"
 #include "app/units.hpp"
 #include "netbench/error.hpp"
@@ -24,6 +28,10 @@
 
 namespace netbench::app {
 namespace {
+
+constexpr int kDefaultServePort = 5201;
+
+[[noreturn]] void usage_error(const std::string& text) { throw UsageError(text); }
 
 /// Raw command-line values before they are checked and turned into a spec.
 struct Args {
@@ -50,9 +58,43 @@ struct Args {
   bool json = false;
   std::string output;
   bool quiet = false;
+  std::string connect;  ///< HOST[:PORT] of a netbench serve; empty = paired run
 };
 
-[[noreturn]] void usage_error(const std::string& text) { throw UsageError(text); }
+/// Splits "host", "host:port", "[v6]:port" or a bare IPv6 address.
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
+                                                      std::uint16_t fallback) {
+  std::string host = text;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) {
+      usage_error("--connect '" + text + "': missing ']'");
+    }
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') {
+        usage_error("--connect '" + text + "': expected [ADDRESS]:PORT");
+      }
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port = text.substr(text.find(':') + 1);
+  }
+  if (host.empty()) {
+    usage_error("--connect '" + text + "': no host");
+  }
+  if (port.empty()) {
+    return {host, fallback};
+  }
+  char* end = nullptr;
+  const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (end == port.c_str() || *end != '\0' || p == 0 || p > 65535) {
+    usage_error("--connect '" + text + "': port must be 1-65535");
+  }
+  return {host, static_cast<std::uint16_t>(p)};
+}
 
 template <typename E>
 E parse_enum(const std::string& flag, const std::string& text, const char* choices) {
@@ -230,7 +272,12 @@ int run_test(const Args& a) {
   }
   RunResult result;
   try {
-    result = run_paired(*spec, hooks, stop.get_token());
+    if (a.connect.empty()) {
+      result = run_paired(*spec, hooks, stop.get_token());
+    } else {
+      const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
+      result = run_remote(*spec, host, port, hooks, stop.get_token());
+    }
   } catch (const std::exception& e) {
     if (a.json || !a.output.empty()) {
       write_json(a, document(nullptr, e.what()));
@@ -303,6 +350,35 @@ int run_cli(int argc, char** argv) noexcept {
     app.add_flag("--json", a.json, "write the result as JSON (schema netbench/1) to stdout");
     app.add_option("-o,--output", a.output, "write the JSON result to this file");
     app.add_flag("-q,--quiet", a.quiet, "no interval lines or summary");
+    app.add_option("--connect", a.connect,
+                   "run as the sender against 'netbench serve' at HOST[:PORT] (default port 5201)");
+
+    ServeOptions so;
+    std::string serve_bind;
+    int serve_port = kDefaultServePort;
+    std::string idle = "30s";
+    std::string max_duration = "600s";
+    bool serve_v4 = false;
+    bool serve_v6 = false;
+    CLI::App* serve = app.add_subcommand(
+        "serve",
+        "receiver daemon: serves test after test from 'netbench --connect' clients, one at a time");
+    serve->add_option("--bind", serve_bind,
+                      "address to listen on (default: every address, dual-stack)");
+    serve->add_option("--port", serve_port, "control port (TCP)")->capture_default_str();
+    serve->add_flag("-4", serve_v4, "IPv4 only");
+    serve->add_flag("-6", serve_v6, "IPv6 only");
+    serve->add_option("--idle-timeout", idle, "longest wait for a client message")
+        ->capture_default_str();
+    serve->add_option("--max-flows", so.max_flows, "most flows a test may ask for")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-duration", max_duration,
+                     "longest test (warm-up + duration) a client may ask for")
+        ->capture_default_str();
+    serve->add_option("--max-tests", so.max_tests, "exit after serving this many tests (0 = never)")
+        ->capture_default_str();
+    serve->add_flag("-q,--quiet", so.quiet, "no log lines");
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -315,6 +391,24 @@ int run_cli(int argc, char** argv) noexcept {
       write_json(output_flags(argc, argv), document(nullptr, text));
       return kExitUsage;
     }
+    if (serve->parsed()) {
+      if (serve_port < 1 || serve_port > 65535) {
+        usage_error("serve --port " + std::to_string(serve_port) + " is out of range 1-65535");
+      }
+      if (serve_v4 && serve_v6) {
+        usage_error("give -4 or -6, not both");
+      }
+      so.bind = serve_bind;
+      so.port = static_cast<std::uint16_t>(serve_port);
+      so.family = serve_v4 ? Family::kV4 : serve_v6 ? Family::kV6 : Family::kAny;
+      const std::uint64_t idle_ns = duration_of("--idle-timeout", idle, false);
+      so.idle_timeout_ms =
+          static_cast<int>(std::min<std::uint64_t>(idle_ns / 1'000'000, INT32_MAX));
+      so.max_duration_ns = duration_of("--max-duration", max_duration, false);
+      std::stop_source stop;
+      const SignalStop signals(stop);
+      return run_serve(so, stop.get_token());
+    }
     return run_test(a);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "netbench: %s\n", e.what());
@@ -322,6 +416,9 @@ int run_cli(int argc, char** argv) noexcept {
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "netbench: %s\n", e.what());
     return kExitUsage;
+  } catch (const RemoteError& e) {
+    std::fprintf(stderr, "netbench: %s\n", e.what());
+    return kExitSetup;
   } catch (const SystemError& e) {
     std::fprintf(stderr, "netbench: %s\n", e.what());
     return kExitSetup;

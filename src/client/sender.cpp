@@ -54,22 +54,7 @@ Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
   net::set_nonblocking(fd.get(), true);
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
-  if (::connect(fd.get(), target.sa(), target.len) != 0) {
-    if (errno != EINPROGRESS) {
-      throw SystemError("connect", where, errno);
-    }
-    pollfd p{fd.get(), POLLOUT, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(kConnectTimeoutMs));
-    if (n == 0) {
-      throw SystemError("connect", where, ETIMEDOUT);
-    }
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (n < 0 || err != 0) {
-      throw SystemError("connect", where, n < 0 ? errno : err);
-    }
-  }
+  net::connect_with_timeout(fd.get(), target, where, kConnectTimeoutMs);
   return fd;
 }
 
@@ -615,6 +600,13 @@ Endpoint Sender::local(std::uint32_t flow) const {
 }
 
 void Sender::run(std::stop_token stop) { impl_->run(stop); }
+
+void Sender::send_on_every_flow(std::span<const std::byte> datagram) {
+  for (const Flow& f : impl_->flows) {
+    [[maybe_unused]] const ssize_t n =
+        ::send(f.fd.get(), datagram.data(), datagram.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+}
 
 SenderLive Sender::live() const {
   const Impl& s = *impl_;

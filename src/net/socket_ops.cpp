@@ -5,6 +5,7 @@
 #include <linux/tcp.h>  // tcp_info with tcpi_segs_out (glibc's is older)
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -85,6 +86,30 @@ void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept {
   if (::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &value,
                    sizeof value) != 0) {
     ::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUF : SO_SNDBUF, &value, sizeof value);
+  }
+}
+
+void connect_with_timeout(int fd, const Endpoint& target, const std::string& where,
+                          std::uint64_t timeout_ms) {
+  if (::connect(fd, target.sa(), target.len) == 0) {
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    throw SystemError("connect", where, errno);
+  }
+  pollfd p{fd, POLLOUT, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, static_cast<int>(timeout_ms));
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) {
+    throw SystemError("connect", where, ETIMEDOUT);
+  }
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (n < 0 || err != 0) {
+    throw SystemError("connect", where, n < 0 ? errno : err);
   }
 }
 

@@ -24,6 +24,11 @@ Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog = 4096);
 Fd bind_udp(const Endpoint& ep);
 
 void set_nonblocking(int fd, bool on);
+/// Connects non-blocking socket `fd` to `target`, waiting at most
+/// `timeout_ms`. Throws SystemError naming `where` (ECONNREFUSED,
+/// ENETUNREACH, ETIMEDOUT for a host that does not answer, ...).
+void connect_with_timeout(int fd, const Endpoint& target, const std::string& where,
+                          std::uint64_t timeout_ms);
 /// setsockopt of an int; throws SystemError naming `what`.
 void set_int_option(int fd, int level, int name, int value, const char* what);
 /// Sets the receive (`receive` true) or send buffer of `fd` to `bytes`: with

@@ -9,6 +9,7 @@
 
 #include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
+#include "netbench/registration.hpp"
 #include "netbench/wire_header.hpp"
 
 namespace netbench::server {
@@ -39,6 +40,7 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       echo_(state.spec().mode == Mode::kEcho),
       blocking_(blocking),
       stop_(std::move(stop)),
+      shared_clock_(state.shared_clock()),
       udp_slot_bytes_(udp_slot_bytes(state.spec())) {}
 
 void Connection::retire() noexcept {
@@ -92,9 +94,20 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept
       break;
   }
   ThreadState& t = *thread_;
-  // Paired runs share CLOCK_MONOTONIC, so receive − send is one-way delay.
-  const std::uint64_t delay = recv_ns > h.intended_ns ? recv_ns - h.intended_ns : 0;
-  const std::uint64_t delay_actual = recv_ns > h.send_ns ? recv_ns - h.send_ns : 0;
+  std::uint64_t delay_actual = 0;
+  if (shared_clock_) {
+    // Paired runs share CLOCK_MONOTONIC, so receive − send is one-way delay.
+    delay_actual = recv_ns > h.send_ns ? recv_ns - h.send_ns : 0;
+  } else {
+    // Separate clocks: only the variation above the lowest transit seen so
+    // far on this flow is meaningful (RFC 5481 PDV, against a running minimum).
+    const auto transit = static_cast<std::int64_t>(recv_ns - h.send_ns);
+    f.min_transit_ns = std::min(f.min_transit_ns, transit);
+    delay_actual = static_cast<std::uint64_t>(transit - f.min_transit_ns);
+  }
+  // From the intended send time: add how late the sender was.
+  const std::uint64_t delay =
+      delay_actual + (h.send_ns > h.intended_ns ? h.send_ns - h.intended_ns : 0);
   t.delay->record(delay);
   t.delay_actual->record(delay_actual);
   t.interval.record(delay_actual);

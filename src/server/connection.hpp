@@ -60,6 +60,7 @@ class Connection {
   bool blocking_;
   bool retired_ = false;
   std::stop_token stop_;
+  bool shared_clock_;
   std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
   FrameDecoder decoder_;
   std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket

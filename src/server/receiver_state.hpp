@@ -33,6 +33,8 @@ struct FlowState {
   SequenceTracker tracker;
   JitterEstimator jitter;
   bool flow_id_known = false;
+  /// Separate clocks: lowest receive − send seen so far (ns, signed).
+  std::int64_t min_transit_ns = INT64_MAX;
   std::atomic<std::uint64_t> live_messages{0};
   std::atomic<std::uint64_t> live_bytes{0};
   std::atomic<std::uint64_t> live_reordered{0};
@@ -57,7 +59,12 @@ struct ThreadState {
 /// Shared by every server model.
 class ReceiverState {
  public:
-  explicit ReceiverState(const TestSpec& spec) : spec_(spec) {}
+  /// `shared_clock`: sender and receiver read the same CLOCK_MONOTONIC
+  /// (a paired run, or hosts on one machine); otherwise only delay
+  /// *variation* can be measured.
+  explicit ReceiverState(const TestSpec& spec, bool shared_clock = true)
+      : spec_(spec), shared_clock_(shared_clock) {}
+  [[nodiscard]] bool shared_clock() const noexcept { return shared_clock_; }
 
   [[nodiscard]] const TestSpec& spec() const noexcept { return spec_; }
   /// Message size of the test, bytes.
@@ -85,6 +92,7 @@ class ReceiverState {
 
  private:
   TestSpec spec_;
+  bool shared_clock_;
   mutable std::mutex mutex_;
   std::deque<FlowState> flows_;
   std::deque<ThreadState> threads_;

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "netbench/fd.hpp"
+
+namespace netbench::app {
+
+/// Version of the control protocol; both sides must speak the same.
+inline constexpr int kControlVersion = 1;
+/// Largest control message accepted (bytes of JSON). A length prefix above
+/// it is refused without reading the body.
+inline constexpr std::uint32_t kMaxControlBytes = 1U << 20;
+
+/// One side of a control connection: length-prefixed JSON messages over TCP
+/// (4-byte big-endian length, then that many bytes of UTF-8 JSON, one object).
+/// Every read waits at most the given timeout; every message read is bounded.
+/// Not thread-safe.
+class ControlChannel {
+ public:
+  explicit ControlChannel(Fd fd) : fd_(std::move(fd)) {}
+
+  /// Sends one message (blocking, at most `timeout_ms`). False if the peer
+  /// is gone or too slow; `error` says why.
+  bool send(const nlohmann::json& message, int timeout_ms, std::string& error);
+  /// Receives one message within `timeout_ms`. nullopt on timeout, EOF, an
+  /// oversized or malformed message; `error` is one line saying which.
+  std::optional<nlohmann::json> receive(int timeout_ms, std::string& error);
+  /// True when the peer has closed (or reset) the connection; does not block.
+  [[nodiscard]] bool peer_closed() const;
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+
+ private:
+  bool read_exact(std::byte* out, std::size_t n, int timeout_ms, std::string& error);
+  Fd fd_;
+};
+
+/// Sends {"type":"error","error":text} (best effort) and returns false.
+bool send_error(ControlChannel& channel, const std::string& text);
+
+}  // namespace netbench::app

@@ -1,0 +1,158 @@
+#include "app/remote_client.hpp"
+
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "app/control_channel.hpp"
+#include "app/json_report.hpp"
+#include "app/result_codec.hpp"
+#include "net/socket_ops.hpp"
+#include "netbench/clock.hpp"
+#include "netbench/error.hpp"
+#include "netbench/registration.hpp"
+#include "netbench/sender.hpp"
+
+namespace netbench::app {
+namespace {
+
+constexpr int kReplyTimeoutMs = 10'000;
+constexpr int kConnectTimeoutMs = 5'000;
+/// UDP registration: resend the token this often, this many times.
+constexpr int kRegisterRetryMs = 200;
+constexpr int kRegisterTries = 25;
+
+nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
+  std::string err;
+  auto msg = ch.receive(timeout_ms, err);
+  if (!msg) {
+    throw RemoteError("server: " + err);
+  }
+  if ((*msg)["type"] == "error") {
+    throw RemoteError("server: " + (*msg).value("error", std::string("error")));
+  }
+  if ((*msg)["type"] != type) {
+    throw RemoteError(std::string("server: expected '") + type + "', got '" +
+                      (*msg)["type"].get<std::string>() + "'");
+  }
+  return *msg;
+}
+
+void send_or_throw(ControlChannel& ch, const nlohmann::json& msg) {
+  std::string err;
+  if (!ch.send(msg, kReplyTimeoutMs, err)) {
+    throw RemoteError("server: " + err);
+  }
+}
+
+RegistrationToken token_from_hex(const nlohmann::json& j) {
+  RegistrationToken t{};
+  if (!j.is_string() || j.get<std::string>().size() != 2 * t.size()) {
+    throw RemoteError("server: bad registration token");
+  }
+  const std::string s = j.get<std::string>();
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::string byte = s.substr(2 * i, 2);
+    if (byte.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      throw RemoteError("server: bad registration token");
+    }
+    t[i] = static_cast<std::byte>(std::stoul(byte, nullptr, 16));
+  }
+  return t;
+}
+
+}  // namespace
+
+RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
+                     const RunHooks& hooks, std::stop_token stop) {
+  validate(spec);
+  net::raise_fd_limit();
+  const Endpoint server = resolve(host, port, spec.family, false);
+  Fd fd = net::make_socket(server.family(), SOCK_STREAM);
+  net::set_nonblocking(fd.get(), true);
+  net::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
+  ControlChannel ch(std::move(fd));
+
+  send_or_throw(ch, {{"type", "hello"}, {"version", kControlVersion}});
+  expect(ch, "hello", kReplyTimeoutMs);
+  send_or_throw(ch, {{"type", "test"}, {"config", config_json(spec)}, {"clock_ns", now_ns()}});
+  const nlohmann::json ready = expect(ch, "ready", kReplyTimeoutMs);
+  if (!ready.contains("ports") || !ready["ports"].is_array() || ready["ports"].empty()) {
+    throw RemoteError("server: ready without data ports");
+  }
+  std::vector<Endpoint> targets;
+  for (const auto& p : ready["ports"]) {
+    if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535) {
+      throw RemoteError("server: bad data port");
+    }
+    Endpoint ep = server;
+    ep.set_port(p.get<std::uint16_t>());
+    targets.push_back(ep);
+  }
+  Sender tx(spec, targets, false);
+  if (spec.proto == Proto::kUdp) {
+    const RegistrationDatagram dgram =
+        registration_datagram(token_from_hex(ready.value("token", nlohmann::json())));
+    bool registered = false;
+    std::string err;
+    for (int i = 0; i < kRegisterTries && !registered; ++i) {
+      tx.send_on_every_flow(dgram);
+      if (auto msg = ch.receive(kRegisterRetryMs, err)) {
+        if ((*msg)["type"] == "error") {
+          throw RemoteError("server: " + msg->value("error", std::string("error")));
+        }
+        registered = (*msg)["type"] == "registered";
+      } else if (ch.peer_closed()) {
+        throw RemoteError("server: closed the control connection during registration");
+      }
+    }
+    if (!registered) {
+      throw RemoteError("server: UDP flows did not register (is UDP to the server blocked?)");
+    }
+  }
+  if (hooks.on_start) {
+    hooks.on_start();
+  }
+  tx.run(stop);
+
+  RunResult result;
+  result.spec = spec;
+  result.clock = ready.value("clock", std::string("unknown"));
+  tx.collect(result);
+  const std::vector<std::uint64_t> sent = tx.sent_by_flow();
+  std::string err;
+  if (!ch.send({{"type", "done"}, {"sent_by_flow", sent}}, kReplyTimeoutMs, err)) {
+    result.complete = false;
+    result.error = "server gone before the end: " + err;
+    return result;
+  }
+  auto reply = ch.receive(kReplyTimeoutMs + 5'000, err);
+  if (!reply || (*reply)["type"] != "result" || !reply->contains("receiver")) {
+    result.complete = false;
+    result.error = !reply ? "server gone before its result: " + err
+                          : "server: " + reply->value("error", std::string("no result"));
+    return result;
+  }
+  RunResult part;
+  if (!receiver_part_from_json((*reply)["receiver"], part, err)) {
+    result.complete = false;
+    result.error = "server sent a bad result: " + err;
+    return result;
+  }
+  result.receiver_flows = std::move(part.receiver_flows);
+  result.receiver = part.receiver;
+  if (spec.mode == Mode::kStream) {
+    // One-way figures are the receiver's; echo RTT stays the client's own.
+    result.latency = std::move(part.latency);
+    result.latency_from_actual = std::move(part.latency_from_actual);
+    result.delay_variation = std::move(part.delay_variation);
+  }
+  if (reply->contains("error") && (*reply)["error"].is_string() &&
+      !(*reply)["error"].get<std::string>().empty()) {
+    result.complete = false;
+    result.error = "receiver: " + (*reply)["error"].get<std::string>();
+  }
+  return result;
+}
+
+}  // namespace netbench::app
