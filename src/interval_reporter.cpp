@@ -87,7 +87,12 @@ void IntervalReporter::run_sender(std::stop_token stop) {
   }
   static_cast<void>(take_latency());
   origin_ = prev_.tx.measured_start_ns != 0 ? prev_.tx.measured_start_ns : prev_.at_ns;
-  prev_.at_ns = std::max(prev_.at_ns, origin_);
+  // The live counters count measured messages only, so the first interval
+  // starts from zero at the measured start: nothing sent before the first
+  // snapshot is lost from the intervals.
+  prev_.at_ns = origin_;
+  prev_.tx.messages = prev_.tx.bytes = prev_.tx.replies = prev_.tx.reply_bytes = 0;
+  prev_.rx.messages = prev_.rx.bytes = prev_.rx.reordered = prev_.rx.duplicates = 0;
   std::uint64_t boundary = origin_ + spec_.interval_ns;
   while (!wait_done_until(boundary)) {
     const Snapshot cur = snapshot();

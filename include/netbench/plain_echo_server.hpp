@@ -12,7 +12,8 @@ namespace netbench {
 struct PlainEchoOptions {
   /// Also echo UDP on the same port. An open UDP echo answers whatever source
   /// address a datagram claims, so it can reflect spoofed traffic at a third
-  /// party: the CLI leaves it off unless asked.
+  /// party: the CLI leaves it off unless asked. Its socket asks for 4 MiB
+  /// buffers (capped by net.core.{r,w}mem_max).
   bool udp = true;
   /// TCP connections served at once (>= 1); a connection beyond it is
   /// accepted and closed at once.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -24,6 +25,8 @@
 #include "app/units.hpp"
 #include "netbench/error.hpp"
 #include "netbench/paired_run.hpp"
+#include "netbench/plain_echo.hpp"
+#include "netbench/plain_echo_server.hpp"
 #include "netbench/version.hpp"
 
 namespace netbench::app {
@@ -58,7 +61,8 @@ struct Args {
   bool json = false;
   std::string output;
   bool quiet = false;
-  std::string connect;  ///< HOST[:PORT] of a netbench serve; empty = paired run
+  std::string connect;      ///< HOST[:PORT] of a netbench serve; empty = paired run
+  bool plain_echo = false;  ///< --connect names a foreign RFC 862 echo server
 };
 
 /// Splits "host", "host:port", "[v6]:port" or a bare IPv6 address.
@@ -244,6 +248,27 @@ Args output_flags(int argc, char** argv) {
   return a;
 }
 
+/// `netbench serve --plain-echo`: echo only, until a signal.
+int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
+  PlainEchoServer server(resolve(so.bind, so.port, so.family, true));
+  server.start();
+  if (!so.quiet) {
+    std::fprintf(stderr, "netbench serve: plain echo (TCP and UDP) on %s\n",
+                 server.local().to_string().c_str());
+  }
+  while (!stop.stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  server.stop();
+  const PlainEchoCounters c = server.counters();
+  if (!so.quiet) {
+    std::fprintf(stderr, "netbench serve: echoed %llu TCP bytes, %llu datagrams\n",
+                 static_cast<unsigned long long>(c.bytes_echoed),
+                 static_cast<unsigned long long>(c.datagrams_echoed));
+  }
+  return kExitOk;
+}
+
 int run_test(const Args& a) {
   std::optional<TestSpec> spec;
   try {
@@ -272,7 +297,15 @@ int run_test(const Args& a) {
   }
   RunResult result;
   try {
-    if (a.connect.empty()) {
+    if (a.plain_echo) {
+      if (a.connect.empty() || spec->mode != Mode::kEcho) {
+        throw UsageError(
+            "--plain-echo measures a foreign echo server: give --connect HOST:PORT --mode echo");
+      }
+      const auto [host, port] = split_host_port(a.connect, 7);
+      result =
+          run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, stop.get_token());
+    } else if (a.connect.empty()) {
       result = run_paired(*spec, hooks, stop.get_token());
     } else {
       const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
@@ -350,6 +383,9 @@ int run_cli(int argc, char** argv) noexcept {
     app.add_flag("--json", a.json, "write the result as JSON (schema netbench/1) to stdout");
     app.add_option("-o,--output", a.output, "write the JSON result to this file");
     app.add_flag("-q,--quiet", a.quiet, "no interval lines or summary");
+    app.add_flag("--plain-echo", a.plain_echo,
+                 "with --connect and --mode echo: measure any RFC 862 echo server (client-side "
+                 "figures only; port 7 by default)");
     app.add_option("--connect", a.connect,
                    "run as the sender against 'netbench serve' at HOST[:PORT] (default port 5201)");
 
@@ -379,6 +415,10 @@ int run_cli(int argc, char** argv) noexcept {
     serve->add_option("--max-tests", so.max_tests, "exit after serving this many tests (0 = never)")
         ->capture_default_str();
     serve->add_flag("-q,--quiet", so.quiet, "no log lines");
+    bool serve_plain_echo = false;
+    serve->add_flag("--plain-echo", serve_plain_echo,
+                    "serve only as a plain RFC 862 echo server (TCP and UDP) on --bind/--port, for "
+                    "foreign clients; off by default since an open UDP echo can reflect traffic");
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -407,6 +447,9 @@ int run_cli(int argc, char** argv) noexcept {
       so.max_duration_ns = duration_of("--max-duration", max_duration, false);
       std::stop_source stop;
       const SignalStop signals(stop);
+      if (serve_plain_echo) {
+        return run_plain_echo_server(so, stop.get_token());
+      }
       return run_serve(so, stop.get_token());
     }
     return run_test(a);

@@ -7,6 +7,7 @@
 #include "app/control_channel.hpp"
 #include "app/json_report.hpp"
 #include "app/result_codec.hpp"
+#include "interval_reporter.hpp"
 #include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
@@ -110,12 +111,20 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
       throw RemoteError("server: UDP flows did not register (is UDP to the server blocked?)");
     }
   }
-  if (hooks.on_start) {
-    hooks.on_start();
-  }
-  tx.run(stop);
-
   RunResult result;
+  if (spec.mode == Mode::kEcho) {
+    // Echo figures are all the client's own: live intervals as in a paired run.
+    IntervalReporter reporter(spec, hooks, tx, nullptr);
+    reporter.run_sender(stop);
+    reporter.finish(0);
+    result.intervals = reporter.take_records();
+  } else {
+    // Stream: the receiver's figures arrive with the result, at the end.
+    if (hooks.on_start) {
+      hooks.on_start();
+    }
+    tx.run(stop);
+  }
   result.spec = spec;
   result.clock = ready.value("clock", std::string("unknown"));
   tx.collect(result);

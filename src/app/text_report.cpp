@@ -86,6 +86,13 @@ void print_summary(std::FILE* out, const RunResult& r) {
   std::fprintf(out, "\nSummary over %s measured%s\n",
                format_ns(static_cast<double>(r.measured_ns)).c_str(),
                r.complete ? "" : " (INCOMPLETE)");
+  if (r.receiver_flows.empty() && echo) {
+    std::fprintf(
+        out, "  (plain echo: client-side figures only; the server knows nothing of netbench)\n");
+  } else if (r.clock.find("separate") != std::string::npos) {
+    std::fprintf(out,
+                 "  (separate clocks: one-way figures are delay variation above the minimum)\n");
+  }
   row(out, "", "sender", echo ? "replies (at client)" : "receiver");
   row(out, "messages", u64(t.sent_messages), u64(t.received_messages));
   row(out, "bytes", format_bytes(static_cast<double>(t.sent_bytes)),
