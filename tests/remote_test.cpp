@@ -3,6 +3,7 @@
 // oversized, truncated and wrong-version messages before a good test.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -19,7 +21,7 @@
 
 namespace {
 
-/// A free TCP port on 127.0.0.1 (bound, read, released).
+/// A free TCP port on 127.0.0.1 nobody listens on (for "no server" tests).
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -32,45 +34,59 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-/// `netbench serve` in a child process for the duration of a test.
+/// `netbench serve --port 0` in a child process for the duration of a test;
+/// the port it chose is read from its first log line, so parallel tests
+/// never race for a port.
 class Server {
  public:
-  explicit Server(int port) : port_(port) {
+  Server() {
+    std::array<int, 2> pipe_fds{};
+    if (::pipe(pipe_fds.data()) != 0) {
+      return;
+    }
     pid_ = ::fork();
     if (pid_ == 0) {
-      const std::string p = std::to_string(port);
-      ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", p.c_str(),
-              "--idle-timeout", "2s", "-q", static_cast<char*>(nullptr));
+      ::dup2(pipe_fds[1], STDERR_FILENO);
+      ::close(pipe_fds[0]);
+      ::close(pipe_fds[1]);
+      ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
+              "--idle-timeout", "2s", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // Wait until it listens (bounded).
-    for (int i = 0; i < 200 && !listening(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::close(pipe_fds[1]);
+    log_fd_ = pipe_fds[0];
+    // "netbench serve: listening on 127.0.0.1:PORT (...)", within 10 s.
+    std::string line;
+    pollfd p{log_fd_, POLLIN, 0};
+    while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) > 0) {
+      char c = 0;
+      if (::read(log_fd_, &c, 1) != 1) {
+        break;
+      }
+      line += c;
+    }
+    const auto at = line.find("127.0.0.1:");
+    if (at != std::string::npos) {
+      port_ = std::atoi(line.c_str() + at + 10);
     }
   }
   ~Server() {
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    ::close(log_fd_);
   }
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  [[nodiscard]] bool listening() const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<std::uint16_t>(port_));
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;  // NOLINT
-    ::close(fd);
-    return ok;
-  }
+  [[nodiscard]] int port() const noexcept { return port_; }
+  [[nodiscard]] bool listening() const { return port_ > 0; }
   [[nodiscard]] bool alive() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
  private:
-  int port_;
   pid_t pid_ = -1;
+  int log_fd_ = -1;
+  int port_ = 0;
 };
 
 struct Outcome {
@@ -97,9 +113,9 @@ class RemoteRunTest
 
 TEST_P(RemoteRunTest, MovesExactlyKMessagesBetweenProcesses) {
   const auto [proto, model, mode] = GetParam();
-  const int port = free_port();
-  const Server server(port);
+  const Server server;
   ASSERT_TRUE(server.listening());
+  const int port = server.port();
   const Outcome o = run_client(std::string("--connect 127.0.0.1:") + std::to_string(port) +
                                " --proto " + proto + " --model " + model + " --mode " + mode +
                                " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
@@ -160,9 +176,9 @@ std::string read_reply(int fd) {
 }
 
 TEST(ControlProtocolTest, ServerAnswersBadInputAndGoesOnServing) {
-  const int port = free_port();
-  const Server server(port);
+  const Server server;
   ASSERT_TRUE(server.listening());
+  const int port = server.port();
   struct Case {
     const char* name;
     std::string body;
@@ -201,9 +217,26 @@ TEST(ControlProtocolTest, ServerAnswersBadInputAndGoesOnServing) {
   }
   // And a good test still runs.
   const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(port) +
-                               " --proto udp --count 1000 --rate 20k --json");
+                               " --proto udp --count 1000 --rate 20k --buffer 4MiB --json");
   ASSERT_EQ(o.code, 0);
   EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 1000);
+}
+
+TEST(RemoteRunTest2, SecondClientDuringATestIsToldBusy) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  std::FILE* first = ::popen((std::string("timeout 30 ") + NETBENCH_BINARY + " " + target +
+                              " --duration 2s -q 2>/dev/null")
+                                 .c_str(),
+                             "r");
+  ASSERT_NE(first, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const Outcome second = run_client(target + " --count 10 --json");
+  EXPECT_EQ(second.code, 3);
+  EXPECT_NE(second.out.find("busy"), std::string::npos) << second.out;
+  EXPECT_EQ(::pclose(first), 0);
+  EXPECT_TRUE(server.alive());
 }
 
 TEST(RemoteRunTest2, NoServerIsASetupErrorNotAHang) {

@@ -401,7 +401,9 @@ int run_cli(int argc, char** argv) noexcept {
         "receiver daemon: serves test after test from 'netbench --connect' clients, one at a time");
     serve->add_option("--bind", serve_bind,
                       "address to listen on (default: every address, dual-stack)");
-    serve->add_option("--port", serve_port, "control port (TCP)")->capture_default_str();
+    serve
+        ->add_option("--port", serve_port, "control port (TCP); 0 = any free port, logged at start")
+        ->capture_default_str();
     serve->add_flag("-4", serve_v4, "IPv4 only");
     serve->add_flag("-6", serve_v6, "IPv6 only");
     serve->add_option("--idle-timeout", idle, "longest wait for a client message")
@@ -432,8 +434,8 @@ int run_cli(int argc, char** argv) noexcept {
       return kExitUsage;
     }
     if (serve->parsed()) {
-      if (serve_port < 1 || serve_port > 65535) {
-        usage_error("serve --port " + std::to_string(serve_port) + " is out of range 1-65535");
+      if (serve_port < 0 || serve_port > 65535) {
+        usage_error("serve --port " + std::to_string(serve_port) + " is out of range 0-65535");
       }
       if (serve_v4 && serve_v6) {
         usage_error("give -4 or -6, not both");

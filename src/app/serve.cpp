@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -213,6 +214,11 @@ int run_serve(const ServeOptions& o, std::stop_token stop) {
     Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd) {
       continue;  // EAGAIN, ECONNABORTED, EMFILE: try again on the next round
+    }
+    // A client that follows the previous one closely (a sweep, a retry) may
+    // arrive while that session is still winding down: give it a moment.
+    for (int i = 0; i < 50 && busy.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (busy.load()) {
       ControlChannel ch(std::move(fd));
