@@ -12,18 +12,27 @@
 namespace netbench {
 
 IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
+                                   ReceiverProbe probe)
+    : spec_(spec), hooks_(hooks), tx_(tx), rx_(std::move(probe)) {}
+
+IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
                                    Receiver* rx)
-    : spec_(spec), hooks_(hooks), tx_(tx), rx_(rx) {}
+    : IntervalReporter(spec, hooks, tx, ReceiverProbe{}) {
+  if (rx != nullptr) {
+    rx_.live = [rx] { return rx->live(); };
+    rx_.take_interval_latency = [rx] { return rx->take_interval_latency(); };
+  }
+}
 
 IntervalReporter::Snapshot IntervalReporter::snapshot() const {
-  return Snapshot{now_ns(), tx_.live(), rx_ != nullptr ? rx_->live() : ReceiverLive{}};
+  return Snapshot{now_ns(), tx_.live(), rx_.live ? rx_.live() : ReceiverLive{}};
 }
 
 LatencyHistogram IntervalReporter::take_latency() {
   if (spec_.mode == Mode::kEcho) {
     return tx_.take_interval_latency();
   }
-  return rx_ != nullptr ? rx_->take_interval_latency() : LatencyHistogram{};
+  return rx_.take_interval_latency ? rx_.take_interval_latency() : LatencyHistogram{};
 }
 
 void IntervalReporter::emit(const Snapshot& a, const Snapshot& b) {

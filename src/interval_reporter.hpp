@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <stop_token>
 #include <vector>
 
@@ -27,6 +28,15 @@ class IntervalReporter {
   /// outlive the reporter.
   IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx, Receiver* rx);
 
+  /// Where the receiver's live figures come from when it is not in this
+  /// process (a remote run asks the server over the control connection).
+  /// Both are called on the reporter's thread.
+  struct ReceiverProbe {
+    std::function<ReceiverLive()> live;
+    std::function<LatencyHistogram()> take_interval_latency;
+  };
+  IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx, ReceiverProbe probe);
+
   /// Calls hooks.on_start, runs tx.run() on a std::jthread (a stop request on
   /// `stop` is forwarded to it) and emits the intervals of the measured
   /// period while it runs. Returns once the sender thread is joined.
@@ -52,7 +62,7 @@ class IntervalReporter {
   const TestSpec& spec_;
   const RunHooks& hooks_;
   Sender& tx_;
-  Receiver* rx_;
+  ReceiverProbe rx_;
   Snapshot prev_;
   std::uint64_t origin_ = 0;  ///< start of the measured period, CLOCK_MONOTONIC ns
   std::vector<IntervalRecord> records_;

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <thread>
+#include <utility>
 
 #include "app/control_channel.hpp"
 #include "app/json_report.hpp"
@@ -112,19 +113,41 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     }
   }
   RunResult result;
-  if (spec.mode == Mode::kEcho) {
-    // Echo figures are all the client's own: live intervals as in a paired run.
-    IntervalReporter reporter(spec, hooks, tx, nullptr);
-    reporter.run_sender(stop);
-    reporter.finish(0);
-    result.intervals = reporter.take_records();
-  } else {
-    // Stream: the receiver's figures arrive with the result, at the end.
-    if (hooks.on_start) {
-      hooks.on_start();
-    }
-    tx.run(stop);
+  IntervalReporter::ReceiverProbe probe;
+  ReceiverLive last;  // the server's latest totals (outlive the reporter)
+  LatencyHistogram last_latency;
+  if (spec.mode == Mode::kStream) {
+    // The receiver is on the server: each interval asks it for its totals.
+    // A poll that fails leaves the interval's receiver figures unchanged.
+    auto poll = [&ch, &last, &last_latency] {
+      std::string err;
+      if (!ch.send({{"type", "poll"}}, kReplyTimeoutMs, err)) {
+        return;
+      }
+      const auto live = ch.receive(kReplyTimeoutMs, err);
+      if (!live || (*live)["type"] != "live") {
+        return;
+      }
+      last.messages = live->value("messages", last.messages);
+      last.bytes = live->value("bytes", last.bytes);
+      last.reordered = live->value("reordered", last.reordered);
+      last.duplicates = live->value("duplicates", last.duplicates);
+      if (const auto bytes = unbase64(live->value("latency", std::string()))) {
+        if (auto h = LatencyHistogram::deserialize(*bytes)) {
+          last_latency = std::move(*h);
+        }
+      }
+    };
+    probe.live = [poll, &last]() mutable {
+      poll();
+      return last;
+    };
+    probe.take_interval_latency = [&last_latency] { return std::exchange(last_latency, {}); };
   }
+  IntervalReporter reporter(spec, hooks, tx, std::move(probe));
+  reporter.run_sender(stop);
+  reporter.finish(0);
+  result.intervals = reporter.take_records();
   result.spec = spec;
   result.clock = ready.value("clock", std::string("unknown"));
   tx.collect(result);

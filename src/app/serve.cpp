@@ -145,10 +145,31 @@ void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
   // The test runs now; the client says "done" with its counts.
   const std::uint64_t run_ms = spec.count == 0 ? (spec.warmup_ns + spec.duration_ns) / 1'000'000
                                                : o.max_duration_ns / 1'000'000;
-  const auto done =
-      ch.receive(static_cast<int>(std::min<std::uint64_t>(
-                     run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms), INT32_MAX)),
-                 err);
+  // Until "done", answer the client's interval polls with live figures.
+  const std::uint64_t until = now_ns() + (run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms)) *
+                                             std::uint64_t{1'000'000};
+  std::optional<nlohmann::json> done;
+  for (;;) {
+    const std::uint64_t now = now_ns();
+    const std::uint64_t left_ms = until > now ? (until - now) / 1'000'000 : 0;
+    done = ch.receive(static_cast<int>(std::min<std::uint64_t>(left_ms, INT32_MAX)), err);
+    if (!done || (*done)["type"] != "poll") {
+      break;
+    }
+    const ReceiverLive live = rx->live();
+    const nlohmann::json reply = {{"type", "live"},
+                                  {"messages", live.messages},
+                                  {"bytes", live.bytes},
+                                  {"reordered", live.reordered},
+                                  {"duplicates", live.duplicates},
+                                  {"flows", live.flows},
+                                  {"finished_flows", live.finished_flows},
+                                  {"latency", base64(rx->take_interval_latency().serialize())}};
+    if (!ch.send(reply, o.idle_timeout_ms, err)) {
+      done.reset();
+      break;
+    }
+  }
   std::vector<std::uint64_t> sent(spec.flows, 0);
   bool complete = true;
   std::string run_error;
