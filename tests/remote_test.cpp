@@ -135,7 +135,11 @@ TEST_P(RemoteRunTest, MovesExactlyKMessagesBetweenProcesses) {
 INSTANTIATE_TEST_SUITE_P(ProtoModelMode, RemoteRunTest,
                          ::testing::Combine(::testing::Values("tcp", "udp"),
                                             ::testing::Values("thread", "poll", "epoll"),
-                                            ::testing::Values("stream", "echo")));
+                                            ::testing::Values("stream", "echo")),
+                         [](const ::testing::TestParamInfo<RemoteRunTest::ParamType>& p) {
+                           return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param) +
+                                  "_" + std::get<2>(p.param);
+                         });
 
 /// Opens a raw control connection to the server.
 int raw_connect(int port) {

@@ -199,28 +199,31 @@ json config_json(const TestSpec& s) {
           {"port", s.port}};
 }
 
+json interval_json(const IntervalRecord& i) {
+  const std::uint64_t d = i.end_ns - i.start_ns;
+  const double secs = d > 0 ? static_cast<double>(d) / 1e9 : 0;
+  return {{"start_ns", i.start_ns},
+          {"end_ns", i.end_ns},
+          {"sent_messages", i.sent_messages},
+          {"sent_bytes", i.sent_bytes},
+          {"received_messages", i.received_messages},
+          {"received_bytes", i.received_bytes},
+          {"received_bps", finite(secs > 0 ? static_cast<double>(i.received_bytes) * 8 / secs : 0)},
+          {"received_msgs_per_s",
+           finite(secs > 0 ? static_cast<double>(i.received_messages) / secs : 0)},
+          {"reordered", i.reordered},
+          {"duplicates", i.duplicates},
+          {"latency_samples", i.latency_samples},
+          {"latency_p50_ns", i.latency_p50_ns},
+          {"latency_p99_ns", i.latency_p99_ns}};
+}
+
 json run_json(const RunResult& r) {
   const RunTotals t = summarize(r);
   const bool echo = r.spec.mode == Mode::kEcho;
   json intervals = json::array();
   for (const IntervalRecord& i : r.intervals) {
-    const std::uint64_t d = i.end_ns - i.start_ns;
-    const double secs = d > 0 ? static_cast<double>(d) / 1e9 : 0;
-    intervals.push_back(
-        {{"start_ns", i.start_ns},
-         {"end_ns", i.end_ns},
-         {"sent_messages", i.sent_messages},
-         {"sent_bytes", i.sent_bytes},
-         {"received_messages", i.received_messages},
-         {"received_bytes", i.received_bytes},
-         {"received_bps", finite(secs > 0 ? static_cast<double>(i.received_bytes) * 8 / secs : 0)},
-         {"received_msgs_per_s",
-          finite(secs > 0 ? static_cast<double>(i.received_messages) / secs : 0)},
-         {"reordered", i.reordered},
-         {"duplicates", i.duplicates},
-         {"latency_samples", i.latency_samples},
-         {"latency_p50_ns", i.latency_p50_ns},
-         {"latency_p99_ns", i.latency_p99_ns}});
+    intervals.push_back(interval_json(i));
   }
   json sender_flows = json::array();
   for (const FlowSendStats& f : r.sender_flows) {

@@ -17,6 +17,8 @@ inline constexpr const char* kSchema = "netbench/1";
 
 /// The "config" object of a spec.
 [[nodiscard]] nlohmann::json config_json(const TestSpec& spec);
+/// One interval object (also a `--json-lines` event's body).
+[[nodiscard]] nlohmann::json interval_json(const IntervalRecord& r);
 /// One run object: config, intervals, sender, receiver, latency, totals.
 [[nodiscard]] nlohmann::json run_json(const RunResult& r);
 /// A whole document: schema, tool, host, and either `run` or `error`.
