@@ -13,8 +13,12 @@ Exit status 0 when every document is valid, 1 with one message per problem.
 import argparse
 import copy
 import json
+import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 try:
     import jsonschema
@@ -49,6 +53,28 @@ RUNS = [
         True,
     ),
     ("bad protocol", ["--proto", "sctp"], False),
+]
+
+# Sweeps: (name, arguments after `netbench sweep`, expected exit status).
+SWEEPS = [
+    (
+        "sweep tcp,udp x poll,epoll x 1,2 flows",
+        ["--proto", "tcp,udp", "--model", "poll,epoll", "--flows", "1,2", "--count", "200",
+         "--rate", "20k", "--buffer", "4MiB"],
+        0,
+    ),
+    (
+        "sweep stream,echo x 2 sizes x 2 bitrates",
+        ["--proto", "udp", "--mode", "stream,echo", "--size", "64,512", "--bitrate", "0,20M",
+         "--count", "100"],
+        0,
+    ),
+    (
+        "sweep with a failing point (select beyond FD_SETSIZE)",
+        ["--proto", "tcp", "--model", "select", "--flows", "2,2000", "--count", "2000"],
+        4,
+    ),
+    ("sweep with a bad list", ["--proto", "tcp,sctp"], 2),
 ]
 
 TIMEOUT_S = 30
@@ -92,6 +118,111 @@ def run_one(netbench, validator, name, args, must_succeed):
     return doc, errors
 
 
+def sweep_consistency(doc):
+    """What the schema cannot say: counts agree with the entries."""
+    if "sweep" not in doc:
+        return []
+    out = []
+    sweep, runs = doc["sweep"], doc["runs"]
+    points = [e["point"] for e in runs]
+    if points != sorted(set(points)) or any(p >= sweep["points"] for p in points):
+        out.append(f"runs[].point not increasing and below sweep.points: {points}")
+    completed = sum(1 for e in runs if "run" in e and e["run"]["complete"])
+    if completed != sweep["completed"]:
+        out.append(f"sweep.completed {sweep['completed']} but {completed} complete runs")
+    # The point running at SIGINT keeps its partial run: neither completed nor failed.
+    stopped = sum(1 for e in runs if e.get("error", "").startswith("interrupted by "))
+    failed = sum(1 for e in runs if "config" in e or not e["run"]["complete"]) - stopped
+    if failed != sweep["failed"]:
+        out.append(f"sweep.failed {sweep['failed']} but {failed} failed entries")
+    if stopped > (1 if sweep["interrupted"] else 0):
+        out.append(f"{stopped} points stopped by a signal")
+    if sweep["interrupted"] != ("error" in doc):
+        out.append("a sweep has a top-level error exactly when it was interrupted")
+    return out
+
+
+def run_sweep(netbench, validator, name, args, want_status):
+    cmd = [netbench, "sweep", *args, "-q", "--json"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, [f"timed out after {TIMEOUT_S} s: {' '.join(cmd)}"]
+    errors = []
+    if proc.returncode != want_status:
+        errors.append(
+            f"exit status {proc.returncode}, expected {want_status}; stderr: {proc.stderr.strip()}"
+        )
+    try:
+        doc = json.loads(proc.stdout, parse_constant=reject_constant)
+    except ValueError as e:
+        errors.append(f"stdout is not one JSON document ({e}): {proc.stdout[:200]!r}")
+        return None, errors
+    errors += problems_of(validator, doc)
+    if want_status == 2:
+        if "error" not in doc or "sweep" in doc:
+            errors.append("a sweep with bad flags must give an error document")
+    else:
+        errors += sweep_consistency(doc)
+        sweep = doc.get("sweep", {})
+        if sweep.get("completed", 0) + sweep.get("failed", 0) != sweep.get("points", -1):
+            errors.append(f"a sweep that ran to the end must account for every point: {sweep}")
+    return doc, errors
+
+
+def interrupted_sweep(netbench, validator, path):
+    """SIGINT mid-sweep: the file left behind is valid and says so."""
+    cmd = [netbench, "sweep", "--proto", "tcp", "--model", "poll,epoll", "--flows", "1,2",
+           "--duration", "1s", "-q", "-o", path]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return None, [f"did not end within {TIMEOUT_S} s of SIGINT: {' '.join(cmd)}"]
+    errors = []
+    if proc.returncode != 5:
+        errors.append(f"exit status {proc.returncode}, expected 5; stderr: {err.strip()}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f, parse_constant=reject_constant)
+    except (OSError, ValueError) as e:
+        return None, errors + [f"no valid document in {path}: {e}"]
+    errors += problems_of(validator, doc) + sweep_consistency(doc)
+    if not doc["sweep"]["interrupted"] or doc["sweep"]["completed"] >= doc["sweep"]["points"]:
+        errors.append(f"expected an interrupted, unfinished sweep: {doc['sweep']}")
+    return doc, errors
+
+
+def sweep_negative_controls(validator, doc):
+    """The sweep part of the schema must catch real mistakes too."""
+    broken = []
+    d = copy.deepcopy(doc)
+    d["run"] = d["runs"][0]["run"]
+    broken.append(("a sweep with a top-level run", d))
+    d = copy.deepcopy(doc)
+    del d["sweep"]["matrix"]
+    broken.append(("sweep without matrix", d))
+    d = copy.deepcopy(doc)
+    del d["runs"][0]["point"]
+    broken.append(("sweep entry without point", d))
+    d = copy.deepcopy(doc)
+    d["runs"][0]["config"] = d["runs"][0]["run"]["config"]
+    broken.append(("sweep entry with both run and config", d))
+    d = copy.deepcopy(doc)
+    d["runs"][0] = {"point": 0, "config": d["runs"][0]["run"]["config"]}
+    broken.append(("failed sweep entry without error", d))
+    d = copy.deepcopy(doc)
+    d["sweep"]["matrix"]["bitrate_bps"] = [1e6]
+    broken.append(("sweep matrix with both rates and bitrates", d))
+    d = copy.deepcopy(doc)
+    d["sweep"]["matrix"]["model"] = ["kqueue"]
+    broken.append(("sweep matrix with an unknown model", d))
+    return [f"schema accepts a broken document: {what}" for what, d in broken if validator.is_valid(d)]
+
+
 def negative_controls(validator, doc):
     """The schema must catch real mistakes, not accept everything."""
     broken = []
@@ -117,6 +248,15 @@ def negative_controls(validator, doc):
     del d["run"]["latency"]["delay_variation"]
     broken.append(("stream without delay_variation", d))
     return [f"schema accepts a broken document: {what}" for what, d in broken if validator.is_valid(d)]
+
+
+def report(name, shown, errors):
+    if errors:
+        print(f"FAIL {name}: {shown}", file=sys.stderr)
+        for e in errors:
+            print(f"  {e}", file=sys.stderr)
+    else:
+        print(f"ok   {name}: {shown}")
 
 
 def main():
@@ -153,10 +293,26 @@ def main():
             failures += 1
             print(f"FAIL {e}", file=sys.stderr)
 
+    sweep_doc = None
+    for name, args, want_status in SWEEPS:
+        doc, errors = run_sweep(a.netbench, validator, name, args, want_status)
+        report(name, "netbench sweep " + " ".join(args) + " -q --json", errors)
+        failures += bool(errors)
+        if doc is not None and not errors and want_status == 0 and sweep_doc is None:
+            sweep_doc = doc
+    with tempfile.TemporaryDirectory() as tmp:
+        doc, errors = interrupted_sweep(a.netbench, validator, os.path.join(tmp, "sweep.json"))
+        report("sweep interrupted by SIGINT", "netbench sweep ... -o FILE, then SIGINT", errors)
+        failures += bool(errors)
+    if sweep_doc is not None:
+        for e in sweep_negative_controls(validator, sweep_doc):
+            failures += 1
+            print(f"FAIL {e}", file=sys.stderr)
+
     if failures:
         print(f"{failures} problem(s): netbench's JSON does not match {a.schema}", file=sys.stderr)
         return 1
-    print(f"all {len(RUNS)} documents match {a.schema}")
+    print(f"all {len(RUNS) + len(SWEEPS) + 1} documents match {a.schema}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <linux/tcp.h>  // tcp_info with tcpi_segs_out (glibc's is older)
 #include <netdb.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -191,42 +193,14 @@ std::size_t open_fd_count() noexcept {
   return n > 0 ? n - 1 : 0;  // minus the directory's own descriptor
 }
 
-}  // namespace netbench::net
-
-#include <sys/stat.h>
-
-#include <cstdio>
-
-namespace netbench::net {
-
 std::uint64_t udp_socket_drops(int fd) noexcept {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    return 0;
-  }
-  for (const char* path : {"/proc/net/udp", "/proc/net/udp6"}) {
-    std::FILE* f = std::fopen(path, "r");
-    if (f == nullptr) {
-      continue;
-    }
-    char line[512];
-    std::uint64_t found = 0;
-    bool hit = false;
-    while (!hit && std::fgets(line, sizeof line, f) != nullptr) {
-      // Columns: sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
-      unsigned long inode = 0;
-      unsigned long long drops = 0;
-      if (std::sscanf(line, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %llu", &inode,
-                      &drops) == 2 &&
-          inode == st.st_ino) {
-        found = drops;
-        hit = true;
-      }
-    }
-    std::fclose(f);
-    if (hit) {
-      return found;
-    }
+  // SO_MEMINFO returns the socket's counters, sk_drops among them: O(1) per
+  // socket, where scanning /proc/net/udp for each of N flows costs O(N²).
+  std::array<std::uint32_t, SK_MEMINFO_VARS> info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info.data(), &len) == 0 &&
+      len >= sizeof(std::uint32_t) * (SK_MEMINFO_DROPS + 1)) {
+    return info[SK_MEMINFO_DROPS];
   }
   return 0;
 }

@@ -57,9 +57,9 @@ namespace netbench::net {
 
 namespace netbench::net {
 
-/// Datagrams the kernel dropped on UDP socket `fd` for want of buffer space,
-/// from the `drops` column of /proc/net/udp{,6} (the same counter that
-/// SO_RXQ_OVFL reports, but readable without receiving). 0 if not found.
+/// Datagrams the kernel dropped on socket `fd` for want of buffer space
+/// (sk_drops via SO_MEMINFO: the counter SO_RXQ_OVFL reports and
+/// /proc/net/udp shows, readable without receiving). 0 if unavailable.
 [[nodiscard]] std::uint64_t udp_socket_drops(int fd) noexcept;
 
 }  // namespace netbench::net

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "netbench/test_spec.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace netbench::app {
+
+/// Control port of `netbench serve` when none is given.
+inline constexpr std::uint16_t kDefaultServePort = 5201;
+
+/// Raw command-line values of one run (or, for `netbench sweep`, of every
+/// point: there proto, model, mode, flows, size, rate and bitrate hold comma
+/// lists) before they are checked and turned into a TestSpec by make_spec().
+struct RunArgs {
+  std::string proto = "tcp";
+  std::string model = "epoll";
+  std::string mode = "stream";
+  std::string pattern = "constant";
+  std::string flows = "1";
+  std::string size;     ///< empty = the default for proto and mode
+  std::string rate;     ///< empty = unlimited
+  std::string bitrate;  ///< empty = unlimited
+  std::string duration = "5s";
+  std::uint64_t count = 0;
+  std::string warmup = "0s";
+  std::string interval = "1s";
+  std::uint32_t outstanding = 1;
+  std::uint32_t threads = 1;
+  std::uint32_t batch = 1;
+  bool v4 = false;
+  bool v6 = false;
+  std::string buffer;
+  std::string bind;
+  int port = 0;
+  bool json = false;
+  std::string output;
+  bool quiet = false;
+  std::string connect;      ///< HOST[:PORT] of a netbench serve; empty = paired run
+  bool plain_echo = false;  ///< --connect names a foreign RFC 862 echo server
+};
+
+/// How add_run_options() describes the flags that take one value per run.
+enum class RunOptionStyle : std::uint8_t {
+  kSingle,  ///< `netbench [options]`: one value each
+  kSweep,   ///< `netbench sweep`: proto, model, mode, flows, size, rate, bitrate take comma lists
+};
+
+/// Registers every flag of a run on `app` (or a subcommand), bound to `a`,
+/// which must outlive the parse. --plain-echo is not among them: only a
+/// single run takes it.
+void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style);
+
+/// Checks `a` (one value per flag) and turns it into a validated spec.
+/// Throws UsageError with a one-line message naming the flag.
+[[nodiscard]] TestSpec make_spec(const RunArgs& a);
+
+/// `text` as a duration in ns; throws UsageError naming `flag` otherwise.
+[[nodiscard]] std::uint64_t duration_of(const std::string& flag, const std::string& text,
+                                        bool allow_zero);
+
+/// Splits "host", "host:port", "[v6]:port" or a bare IPv6 address of
+/// --connect; `fallback` when no port is given. Throws UsageError.
+[[nodiscard]] std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
+                                                                    std::uint16_t fallback);
+
+}  // namespace netbench::app
