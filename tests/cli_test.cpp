@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -178,6 +179,31 @@ TEST(CliTest, BadInputWithJsonStillWritesAValidDocument) {
   const auto doc = nlohmann::json::parse(o.out);
   EXPECT_EQ(doc["schema"], "netbench/1");
   EXPECT_NE(doc["error"].get<std::string>().find("sctp"), std::string::npos);
+}
+
+TEST(CliTest, JsonLinesGiveOneEventPerLine) {
+  const Outcome o =
+      run_netbench("--proto tcp --count 3000 --rate 10k --interval 50ms --json-lines");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  std::vector<nlohmann::json> events;
+  std::size_t start = 0;
+  while (start < o.out.size()) {
+    const std::size_t end = o.out.find('\n', start);
+    ASSERT_NE(end, std::string::npos) << "every event ends its line";
+    events.push_back(nlohmann::json::parse(o.out.substr(start, end - start)));
+    start = end + 1;
+  }
+  ASSERT_GE(events.size(), 3U);
+  EXPECT_EQ(events.front()["event"], "start");
+  EXPECT_EQ(events.front()["config"]["proto"], "tcp");
+  EXPECT_EQ(events.back()["event"], "end");
+  EXPECT_EQ(events.back()["document"]["run"]["receiver"]["messages"], 3000);
+  std::uint64_t sent = 0;
+  for (std::size_t i = 1; i + 1 < events.size(); ++i) {
+    EXPECT_EQ(events[i]["event"], "interval");
+    sent += events[i]["sent_messages"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(sent, 3000U);  // the intervals account for every measured message
 }
 
 TEST(CliTest, UnknownFlagWithJsonStillWritesAValidDocument) {

@@ -16,6 +16,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/json_report.hpp"
+#include "app/live_output.hpp"
 #include "app/remote_client.hpp"
 #include "app/run_args.hpp"
 #include "app/serve.hpp"
@@ -79,11 +80,30 @@ int run_test(const RunArgs& a) {
     }
     throw;
   }
-  const bool human = !a.json && !a.quiet;
+  if (a.json && a.json_lines) {
+    throw UsageError("give --json or --json-lines, not both");
+  }
+  const bool human = !a.json && !a.json_lines && !a.quiet;
   std::FILE* text = stdout;
   std::stop_source stop;
   const SignalStop signals(stop);
   RunHooks hooks;
+  JsonLines lines(stdout);
+  // Live progress on a terminal's stderr when stdout is not showing the
+  // interval lines (JSON on stdout, or stdout redirected).
+  Progress progress(stderr, *spec);
+  const bool show_progress = !a.quiet && (!human || ::isatty(::fileno(stdout)) == 0);
+  if (a.json_lines) {
+    hooks.on_start = [&] { lines.start(*spec); };
+    hooks.on_interval = [&](const IntervalRecord& r) {
+      lines.interval(r);
+      if (show_progress) {
+        progress.interval(r);
+      }
+    };
+  } else if (!human && show_progress) {
+    hooks.on_interval = [&](const IntervalRecord& r) { progress.interval(r); };
+  }
   if (human) {
     hooks.on_start = [&] {
       print_config(text, *spec);
@@ -93,6 +113,9 @@ int run_test(const RunArgs& a) {
     hooks.on_interval = [&](const IntervalRecord& r) {
       print_interval(text, *spec, r);
       std::fflush(text);
+      if (show_progress) {
+        progress.interval(r);
+      }
     };
   }
   RunResult result;
@@ -117,6 +140,7 @@ int run_test(const RunArgs& a) {
     }
     throw;
   }
+  progress.clear();
   if (signals.signal() != 0) {
     result.complete = false;
     result.error =
@@ -125,7 +149,11 @@ int run_test(const RunArgs& a) {
   if (human) {
     print_summary(text, result);
   }
-  write_document(document(run_json(result), result.complete ? "" : result.error), a.json, a.output);
+  const nlohmann::json doc = document(run_json(result), result.complete ? "" : result.error);
+  write_document(doc, a.json, a.output);
+  if (a.json_lines) {
+    lines.end(doc);
+  }
   if (!result.complete) {
     std::fprintf(stderr, "netbench: run incomplete: %s\n", result.error.c_str());
     return signals.signal() != 0 ? kExitInterrupted : kExitIncomplete;

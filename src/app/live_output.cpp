@@ -40,8 +40,9 @@ void Progress::interval(const IntervalRecord& r) {
   const IntervalSample recv{r.start_ns, r.end_ns, r.received_bytes, r.received_messages};
   std::string total = spec_->count > 0 ? std::to_string(spec_->count) + " msgs"
                                        : format_ns(static_cast<double>(spec_->duration_ns));
-  std::fprintf(out_, "\r\033[Knetbench: %s of %s, %s, %s msg/s", format_ns(static_cast<double>(r.end_ns)).c_str(),
-               total.c_str(), format_bits_per_second(recv.bytes_per_second()).c_str(),
+  std::fprintf(out_, "\r\033[Knetbench: %s of %s, %s, %s msg/s",
+               format_ns(static_cast<double>(r.end_ns)).c_str(), total.c_str(),
+               format_bits_per_second(recv.bytes_per_second()).c_str(),
                format_count(recv.messages_per_second()).c_str());
   std::fflush(out_);
   shown_ = true;

@@ -217,6 +217,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("-o,--output", a.output,
                  each("write the JSON result to this file",
                       "write the sweep document to this file, again after every point"));
+  if (style == RunOptionStyle::kSingle) {
+    app.add_flag("--json-lines", a.json_lines,
+                 "one JSON event per line on stdout while running: start, each interval, end");
+  }
   app.add_flag("-q,--quiet", a.quiet,
                each("no interval lines or summary", "no progress lines or summary table"));
   app.add_option("--connect", a.connect,

@@ -42,6 +42,7 @@ struct RunArgs {
   bool json = false;
   std::string output;
   bool quiet = false;
+  bool json_lines = false;  ///< single run: one JSON event per line on stdout
   std::string connect;      ///< HOST[:PORT] of a netbench serve; empty = paired run
   bool plain_echo = false;  ///< --connect names a foreign RFC 862 echo server
 };
