@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A short sweep of every model over TCP and UDP, its JSON validated against
+# the schema, and the comparison charts drawn from it and checked. CI runs
+# this after the tests; it needs a built netbench (default: the dev build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+netbench=${1:-build/dev/netbench}
+out=build/ci-sweep
+rm -rf "$out"
+mkdir -p "$out/plots"
+
+# 4 models x 2 protocols x 3 flow counts x 2 modes = 48 points of 1 s (~1.5 min).
+"$netbench" sweep --proto tcp,udp --model thread,select,poll,epoll --flows 1,4,16 \
+  --mode stream,echo --duration 1s -q -o "$out/sweep.json"
+
+# TCP vs UDP against offered rate (1400 B, 6 points).
+"$netbench" sweep --proto tcp,udp --model epoll --size 1400 --rate 50k,200k,0 \
+  --duration 1s -q -o "$out/rates.json"
+
+for doc in "$out/sweep.json" "$out/rates.json"; do
+  /usr/bin/python3 - "$doc" docs/netbench.schema.json <<'PY'
+import json, sys
+import jsonschema
+doc = json.load(open(sys.argv[1]))
+jsonschema.validate(doc, json.load(open(sys.argv[2])))
+s = doc["sweep"]
+print(f"ci_sweep: {sys.argv[1]}: {s['completed']}/{s['points']} points completed, valid")
+if s["completed"] != s["points"]:
+    sys.exit("ci_sweep: some points did not complete")
+PY
+done
+
+/usr/bin/python3 plots/plot.py "$out/sweep.json" "$out/rates.json" -o "$out/plots"
+/usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
+  --require throughput_vs_flows --require latency_vs_flows --require server_cpu_vs_flows \
+  --require loss_goodput_vs_rate
