@@ -128,8 +128,13 @@ def set_x_axis(ax, panel):
 
     xs = sorted({p[0] for s in panel.series for p in s.points})
     ax.set_xscale("log", base=2 if panel.xscale == "log2" else 10)
-    ax.xaxis.set_major_locator(ticker.FixedLocator(xs))
-    ax.xaxis.set_major_formatter(ticker.EngFormatter(sep=""))
+    # Ticks closer than 10% on the log axis (1000 beside 1024) would print on
+    # top of each other: keep the first of each such cluster.
+    shown = [x for i, x in enumerate(xs) if i == 0 or x > xs[i - 1] * 1.1]
+    ax.xaxis.set_major_locator(ticker.FixedLocator(shown))
+    # Whole numbers as they are (flows 4096); rates in k/M.
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(
+        lambda v, _: f"{v:g}" if v < 10000 or panel.xscale == "log2" else ticker.EngFormatter(sep="")(v)))
     ax.xaxis.set_minor_locator(ticker.NullLocator())
     if len(xs) == 1:  # one point: give it room
         ax.set_xlim(xs[0] / 2, xs[0] * 2)
