@@ -7,23 +7,9 @@
 #include <limits>
 #include <optional>
 
+#include "saturating.hpp"
+
 namespace netbench {
-namespace {
-
-// Sum that sticks at UINT64_MAX instead of wrapping (see sum()).
-std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) noexcept {
-  std::uint64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-// Product that sticks at UINT64_MAX instead of wrapping.
-std::uint64_t mul_saturating(std::uint64_t a, std::uint64_t b) noexcept {
-  std::uint64_t r = 0;
-  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-}  // namespace
-
 // bit_width is 0 for 0 and k for [2^(k-1), 2^k): exactly the bucket number.
 static_assert(CountDistribution::kBuckets == std::numeric_limits<std::uint64_t>::digits + 1);
 

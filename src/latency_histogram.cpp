@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "saturating.hpp"
+
 namespace netbench {
 namespace {
 
@@ -78,16 +80,6 @@ constexpr std::size_t row_size(std::size_t r) noexcept {
 
 bool all_zero(const std::uint64_t* row, std::size_t n) noexcept {
   return std::all_of(row, row + n, [](std::uint64_t c) { return c == 0; });
-}
-
-std::uint64_t add_saturating(std::uint64_t a, std::uint64_t b) noexcept {
-  std::uint64_t r = 0;
-  return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-std::uint64_t mul_saturating(std::uint64_t a, std::uint64_t b) noexcept {
-  std::uint64_t r = 0;
-  return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 // --- serialization ---------------------------------------------------------

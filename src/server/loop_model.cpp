@@ -12,6 +12,7 @@
 
 #include "net/socket_ops.hpp"
 #include "netbench/error.hpp"
+#include "server/thread_control.hpp"
 
 namespace netbench::server {
 
@@ -39,10 +40,7 @@ void LoopModel::start(ServeSet sockets) {
     threads_.emplace_back([this, part = std::move(parts[i]), wake = wake_fds_[i].get(),
                            &thread](std::stop_token stop) mutable {
       // Wakes the loop from its wait as soon as a stop is requested.
-      const std::stop_callback on_stop(stop, [wake] {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const ssize_t n = ::write(wake, &one, sizeof one);
-      });
+      const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
       try {
         run_loop(std::move(part), wake, thread, stop);
       } catch (const std::exception& e) {
@@ -54,15 +52,7 @@ void LoopModel::start(ServeSet sockets) {
 }
 
 void LoopModel::stop() noexcept {
-  for (std::jthread& t : threads_) {
-    t.request_stop();
-  }
-  for (std::jthread& t : threads_) {
-    if (t.joinable()) {
-      t.join();
-    }
-  }
-  threads_.clear();
+  stop_and_join(threads_);
   wake_fds_.clear();
 }
 

@@ -15,6 +15,7 @@
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "server/connection.hpp"
+#include "server/thread_control.hpp"
 
 namespace netbench::server {
 namespace {
@@ -69,10 +70,7 @@ void ThreadModel::start(ServeSet sockets) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back(
         [this, l = std::move(l), wake = wake_.get(), &thread](std::stop_token stop) mutable {
-          const std::stop_callback on_stop(stop, [wake] {
-            const std::uint64_t one = 1;
-            [[maybe_unused]] const ssize_t n = ::write(wake, &one, sizeof one);
-          });
+          const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
           try {
             accept_loop(std::move(l), wake, thread, stop);
           } catch (const std::exception& e) {
@@ -121,15 +119,7 @@ void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std
 }
 
 void ThreadModel::stop() noexcept {
-  for (std::jthread& t : threads_) {
-    t.request_stop();
-  }
-  for (std::jthread& t : threads_) {
-    if (t.joinable()) {
-      t.join();
-    }
-  }
-  threads_.clear();
+  stop_and_join(threads_);
   wake_.reset();
 }
 
