@@ -7,6 +7,7 @@ packages=(
   build-essential cmake g++ pkg-config
   libcli11-dev nlohmann-json3-dev libbenchmark-dev libgtest-dev
   clang-format python3-matplotlib python3-jsonschema iproute2
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -96,6 +96,12 @@ void validate(const TestSpec& spec) {
   if (spec.batch == 0 || spec.batch > 1024) {
     fail("--batch must be between 1 and 1024");
   }
+  if (spec.gso && spec.proto != Proto::kUdp) {
+    fail("--gso is for UDP only; add --proto udp or drop --gso");
+  }
+  if (spec.gso && spec.batch > 1) {
+    fail("--gso already sends many datagrams per call; give --gso or --batch, not both");
+  }
   if (spec.threads == 0 || spec.threads > 256) {
     fail("--threads must be between 1 and 256");
   }

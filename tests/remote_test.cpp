@@ -13,11 +13,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "app/serve.hpp"
 
 namespace {
 
@@ -39,7 +42,9 @@ int free_port() {
 /// never race for a port.
 class Server {
  public:
-  Server() {
+  /// `auth_token`: passed as --auth-token when not null; the child never
+  /// inherits NETBENCH_AUTH_TOKEN either way.
+  explicit Server(const char* auth_token = nullptr) {
     std::array<int, 2> pipe_fds{};
     if (::pipe(pipe_fds.data()) != 0) {
       return;
@@ -49,6 +54,11 @@ class Server {
       ::dup2(pipe_fds[1], STDERR_FILENO);
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
+      ::unsetenv("NETBENCH_AUTH_TOKEN");
+      if (auth_token != nullptr) {
+        ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
+                "--idle-timeout", "2s", "--auth-token", auth_token, static_cast<char*>(nullptr));
+      }
       ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
               "--idle-timeout", "2s", static_cast<char*>(nullptr));
       ::_exit(127);
@@ -70,6 +80,8 @@ class Server {
       port_ = std::atoi(line.c_str() + at + 10);
     }
   }
+  /// Ends the server at once, as a crash would (SIGKILL).
+  void kill_now() { ::kill(pid_, SIGKILL); }
   ~Server() {
     ::kill(pid_, SIGTERM);
     int status = 0;
@@ -94,9 +106,11 @@ struct Outcome {
   std::string out;
 };
 
-Outcome run_client(const std::string& args) {
-  const std::string cmd =
-      std::string("timeout 60 ") + NETBENCH_BINARY + " " + args + " 2>/dev/null";
+/// Runs the client with `args`; `env` (e.g. "NETBENCH_AUTH_TOKEN=x") is set
+/// for it alone, and NETBENCH_AUTH_TOKEN is otherwise unset.
+Outcome run_client(const std::string& args, const std::string& env = "") {
+  const std::string cmd = "env -u NETBENCH_AUTH_TOKEN " + env + " timeout 60 " + NETBENCH_BINARY +
+                          " " + args + " 2>/dev/null";
   Outcome o;
   std::FILE* p = ::popen(cmd.c_str(), "r");
   std::array<char, 4096> buf{};
@@ -243,10 +257,136 @@ TEST(RemoteRunTest2, SecondClientDuringATestIsToldBusy) {
   EXPECT_TRUE(server.alive());
 }
 
+TEST(RemoteRunTest2, ClientKilledMidTestLeavesTheServerServing) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  // A client that dies (SIGKILL) one second into a 10 s test.
+  const std::string victim = std::string("sh -c '") + NETBENCH_BINARY + " " + target +
+                             " --duration 10s -q & pid=$!; sleep 1; kill -9 $pid; wait $pid'";
+  EXPECT_NE(std::system(victim.c_str()), 0);
+  // The server notices (its session ends at the latest after its idle
+  // timeout, 2 s here) and serves the next client.
+  const Outcome o = run_client(target + " --count 500 --json");
+  EXPECT_EQ(o.code, 0) << o.out;
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(RemoteRunTest2, ServerKilledMidTestGivesAnIncompleteResultNotAHang) {
+  for (const char* proto : {"tcp", "udp"}) {
+    auto server = std::make_unique<Server>();
+    ASSERT_TRUE(server->listening());
+    const std::string out = ::testing::TempDir() + "netbench_dead_server_" +
+                            std::to_string(::getpid()) + "_" + proto + ".json";
+    std::FILE* client =
+        ::popen((std::string("timeout 60 ") + NETBENCH_BINARY +
+                 " --connect 127.0.0.1:" + std::to_string(server->port()) + " --proto " + proto +
+                 " --duration 3s -q -o " + out + " 2>/dev/null; echo $?")
+                    .c_str(),
+                "r");
+    ASSERT_NE(client, nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    server->kill_now();  // the server dies mid-test
+    std::array<char, 64> buf{};
+    std::string code;
+    while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), client)) {
+      code.append(buf.data(), n);
+    }
+    ::pclose(client);
+    EXPECT_EQ(std::atoi(code.c_str()), 4) << proto;
+    std::FILE* f = std::fopen(out.c_str(), "r");
+    ASSERT_NE(f, nullptr) << proto;
+    std::string text;
+    while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
+      text.append(buf.data(), n);
+    }
+    std::fclose(f);
+    const auto doc = nlohmann::json::parse(text);
+    EXPECT_FALSE(doc["run"]["complete"].get<bool>()) << proto;
+    EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U) << proto;
+  }
+}
+
 TEST(RemoteRunTest2, NoServerIsASetupErrorNotAHang) {
   const Outcome o =
       run_client("--connect 127.0.0.1:" + std::to_string(free_port()) + " --count 10");
   EXPECT_EQ(o.code, 3);
+}
+
+TEST(TokenMatchesTest, OnlyTheSameBytesOfTheSameLengthMatch) {
+  using netbench::app::token_matches;
+  EXPECT_TRUE(token_matches("abc", "abc"));
+  EXPECT_TRUE(token_matches("", ""));
+  EXPECT_FALSE(token_matches("abc", "abd"));
+  EXPECT_FALSE(token_matches("abc", "ab"));
+  EXPECT_FALSE(token_matches("abc", "abcc"));
+  EXPECT_FALSE(token_matches("abc", ""));
+  EXPECT_FALSE(token_matches("", "a"));
+  EXPECT_FALSE(token_matches(std::string("a\0b", 3), std::string("a\0c", 3)));
+}
+
+constexpr const char* kToken = "s3cret-t0ken";
+
+std::string remote(const Server& server) {
+  return "--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 1000 --json";
+}
+
+TEST(RemoteAuthTest, RightTokenRuns) {
+  const Server server(kToken);
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client(remote(server) + " --auth-token " + kToken);
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 1000);
+}
+
+TEST(RemoteAuthTest, TokenFromTheEnvironmentRuns) {
+  const Server server(kToken);
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client(remote(server), std::string("NETBENCH_AUTH_TOKEN=") + kToken);
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 1000);
+}
+
+TEST(RemoteAuthTest, WrongTokenIsRefusedAndTheServerGoesOn) {
+  const Server server(kToken);
+  ASSERT_TRUE(server.listening());
+  // Wrong bytes, a prefix, a longer one: all refused.
+  for (const char* bad : {"s3cret-t0keN", "s3cret", "s3cret-t0ken-and-more"}) {
+    const Outcome o = run_client(remote(server) + " --auth-token " + bad);
+    EXPECT_EQ(o.code, 3) << bad;
+    EXPECT_NE(o.out.find("authentication failed"), std::string::npos) << o.out;
+    EXPECT_EQ(o.out.find("\"run\""), std::string::npos) << o.out;
+  }
+  EXPECT_TRUE(server.alive());
+  EXPECT_EQ(run_client(remote(server) + " --auth-token " + kToken).code, 0);
+}
+
+TEST(RemoteAuthTest, MissingTokenIsRefused) {
+  const Server server(kToken);
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client(remote(server));
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("authentication failed"), std::string::npos) << o.out;
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(RemoteAuthTest, ServerWithoutTokenAcceptsClientsWithAndWithout) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  EXPECT_EQ(run_client(remote(server)).code, 0);
+  EXPECT_EQ(run_client(remote(server) + " --auth-token unused").code, 0);
+}
+
+TEST(RemoteAuthTest, RawHelloWithAWrongTokenGetsTheErrorMessage) {
+  const Server server(kToken);
+  ASSERT_TRUE(server.listening());
+  const int fd = raw_connect(server.port());
+  ASSERT_GE(fd, 0);
+  const std::string hello = R"({"type":"hello","version":1,"token":12})";
+  send_frame(fd, hello, static_cast<std::uint32_t>(hello.size()));
+  const auto reply = nlohmann::json::parse(read_reply(fd));
+  ::close(fd);
+  EXPECT_EQ(reply, nlohmann::json::parse(R"({"type":"error","error":"authentication failed"})"));
 }
 
 }  // namespace

@@ -35,6 +35,12 @@ struct TestSpec {
   std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
   std::uint32_t batch = 1;                    ///< UDP: datagrams per sendmmsg when due together
   std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
+  /// Spin instead of sleeping: the receiver's waits use a zero timeout (the
+  /// thread model spins on non-blocking reads), the sender never sleeps.
+  bool busy_poll = false;
+  /// UDP: the sender coalesces up to kMaxGsoSegments due datagrams of a flow
+  /// into one send with UDP_SEGMENT; the receiver takes them with UDP_GRO.
+  bool gso = false;
   std::uint32_t socket_buffer_bytes =
       0;                     ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default
   std::string bind_address;  ///< receiver listen address; empty = loopback
@@ -46,6 +52,12 @@ struct TestSpec {
   /// True for an open-loop echo test (a rate is set).
   [[nodiscard]] bool open_loop() const noexcept { return rate_msgs_per_s > 0; }
 };
+
+/// Most datagrams one UDP_SEGMENT send carries (the kernel's UDP_MAX_SEGMENTS).
+inline constexpr std::uint32_t kMaxGsoSegments = 64;
+/// Most payload bytes one UDP_SEGMENT send carries (under the 65,507-byte
+/// UDP limit of IPv4).
+inline constexpr std::uint32_t kMaxGsoBytes = 65'000;
 
 /// Throws ConfigError with a one-line message naming the bad field and what
 /// to do, if the spec cannot be run.

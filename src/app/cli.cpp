@@ -132,7 +132,7 @@ int run_test(const RunArgs& a) {
       result = run_paired(*spec, hooks, stop.get_token());
     } else {
       const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
-      result = run_remote(*spec, host, port, hooks, stop.get_token());
+      result = run_remote(*spec, host, port, hooks, stop.get_token(), a.auth_token);
     }
   } catch (const std::exception& e) {
     if (a.json || !a.output.empty()) {
@@ -203,6 +203,12 @@ int run_cli(int argc, char** argv) noexcept {
     serve->add_option("--max-tests", so.max_tests, "exit after serving this many tests (0 = never)")
         ->capture_default_str();
     serve->add_flag("-q,--quiet", so.quiet, "no log lines");
+    serve
+        ->add_option("--auth-token", so.auth_token,
+                     "shared secret every client must send (--auth-token on the client); "
+                     "compared in constant time, sent in clear: not a substitute for a trusted "
+                     "network")
+        ->envname("NETBENCH_AUTH_TOKEN");
     bool serve_plain_echo = false;
     serve->add_flag("--plain-echo", serve_plain_echo,
                     "serve only as a plain RFC 862 echo server (TCP and UDP) on --bind/--port, for "

@@ -124,6 +124,11 @@ std::optional<nlohmann::json> ControlChannel::receive(int timeout_ms, std::strin
   return j;
 }
 
+bool ControlChannel::wait_readable(int timeout_ms) const {
+  pollfd p{fd_.get(), POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) > 0;
+}
+
 bool ControlChannel::peer_closed() const {
   pollfd p{fd_.get(), POLLIN, 0};
   if (::poll(&p, 1, 0) <= 0) {

@@ -30,6 +30,10 @@ class ControlChannel {
   /// Receives one message within `timeout_ms`. nullopt on timeout, EOF, an
   /// oversized or malformed message; `error` is one line saying which.
   std::optional<nlohmann::json> receive(int timeout_ms, std::string& error);
+  /// Waits at most `timeout_ms` for the next message to start arriving
+  /// (or the peer to close); consumes nothing. Lets a waiter check other
+  /// conditions between slices without cutting a message in half.
+  [[nodiscard]] bool wait_readable(int timeout_ms) const;
   /// True when the peer has closed (or reset) the connection; does not block.
   [[nodiscard]] bool peer_closed() const;
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }

@@ -194,6 +194,8 @@ json config_json(const TestSpec& s) {
           {"outstanding", s.outstanding},
           {"threads", s.threads},
           {"batch", s.batch},
+          {"busy_poll", s.busy_poll},
+          {"gso", s.gso},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
           {"bind", s.bind_address},
           {"port", s.port}};

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -66,7 +67,7 @@ RegistrationToken token_from_hex(const nlohmann::json& j) {
 }  // namespace
 
 RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
-                     const RunHooks& hooks, std::stop_token stop) {
+                     const RunHooks& hooks, std::stop_token stop, const std::string& auth_token) {
   validate(spec);
   net::raise_fd_limit();
   const Endpoint server = resolve(host, port, spec.family, false);
@@ -75,8 +76,22 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   net::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
   ControlChannel ch(std::move(fd));
 
-  send_or_throw(ch, {{"type", "hello"}, {"version", kControlVersion}});
-  expect(ch, "hello", kReplyTimeoutMs);
+  nlohmann::json hello = {{"type", "hello"}, {"version", kControlVersion}};
+  if (!auth_token.empty()) {
+    hello["token"] = auth_token;
+  }
+  send_or_throw(ch, hello);
+  try {
+    expect(ch, "hello", kReplyTimeoutMs);
+  } catch (const RemoteError& e) {
+    if (std::string_view(e.what()) == "server: authentication failed") {
+      throw RemoteError(std::string(e.what()) +
+                        (auth_token.empty()
+                             ? ": this server needs a token (--auth-token or NETBENCH_AUTH_TOKEN)"
+                             : ": the server did not accept the token given"));
+    }
+    throw;
+  }
   send_or_throw(ch, {{"type", "test"}, {"config", config_json(spec)}, {"clock_ns", now_ns()}});
   const nlohmann::json ready = expect(ch, "ready", kReplyTimeoutMs);
   if (!ready.contains("ports") || !ready["ports"].is_array() || ready["ports"].empty()) {

@@ -23,8 +23,11 @@ class RemoteError : public std::runtime_error {
 /// and merges the server's receiver-side results into one RunResult.
 /// Throws ConfigError (host does not resolve), SystemError (refused,
 /// unreachable, no answer) or RemoteError before the test starts; a server
-/// that dies mid-test gives a result marked incomplete.
+/// that dies mid-test gives a result marked incomplete. `auth_token`, when not
+/// empty, goes in the hello for a server started with --auth-token; a server
+/// that refuses it gives RemoteError "server: authentication failed ...".
 RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
-                     const RunHooks& hooks, std::stop_token stop);
+                     const RunHooks& hooks, std::stop_token stop,
+                     const std::string& auth_token = {});
 
 }  // namespace netbench::app

@@ -120,6 +120,8 @@ TestSpec make_spec(const RunArgs& a) {
   s.outstanding = a.outstanding;
   s.threads = a.threads;
   s.batch = a.batch;
+  s.busy_poll = a.busy_poll;
+  s.gso = a.gso;
   if (a.v4 && a.v6) {
     usage_error("give -4 or -6, not both");
   }
@@ -207,6 +209,12 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                  "UDP: send up to this many due datagrams per sendmmsg() call (receivers always "
                  "take up to 32 per recvmmsg())")
       ->capture_default_str();
+  app.add_flag("--busy-poll", a.busy_poll,
+               "spin instead of sleeping: receiver waits with a zero timeout (thread model: "
+               "non-blocking reads), sender never sleeps; costs a core per loop");
+  app.add_flag("--gso", a.gso,
+               "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
+               "receiver takes them coalesced with UDP_GRO");
   app.add_flag("-4", a.v4, "IPv4 (127.0.0.1)");
   app.add_flag("-6", a.v6, "IPv6 (::1)");
   app.add_option("--bind", a.bind, "receiver address (default loopback)");
@@ -228,6 +236,11 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                       "5201)",
                       "run every point as the sender against 'netbench serve' at HOST[:PORT] "
                       "(default port 5201)"));
+  // --auth-token (remote runs): kept in its own block.
+  app.add_option("--auth-token", a.auth_token,
+                 "with --connect: the shared secret of a 'netbench serve --auth-token' (sent in "
+                 "clear on the control connection)")
+      ->envname("NETBENCH_AUTH_TOKEN");
 }
 
 }  // namespace netbench::app

@@ -34,6 +34,8 @@ struct RunArgs {
   std::uint32_t outstanding = 1;
   std::uint32_t threads = 1;
   std::uint32_t batch = 1;
+  bool busy_poll = false;  ///< --busy-poll: spin instead of sleeping
+  bool gso = false;        ///< --gso: UDP_SEGMENT sends, UDP_GRO receives
   bool v4 = false;
   bool v6 = false;
   std::string buffer;
@@ -44,6 +46,7 @@ struct RunArgs {
   bool quiet = false;
   bool json_lines = false;  ///< single run: one JSON event per line on stdout
   std::string connect;      ///< HOST[:PORT] of a netbench serve; empty = paired run
+  std::string auth_token;   ///< --auth-token / NETBENCH_AUTH_TOKEN for --connect; empty = none
   bool plain_echo = false;  ///< --connect names a foreign RFC 862 echo server
 };
 

@@ -72,6 +72,15 @@ void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
                "expected hello with control protocol version " + std::to_string(kControlVersion));
     return;
   }
+  if (!o.auth_token.empty()) {
+    const auto it = hello->find("token");
+    const bool given = it != hello->end() && it->is_string();
+    if (!given || !token_matches(o.auth_token, it->get_ref<const std::string&>())) {
+      log(o, given ? "client refused: wrong auth token" : "client refused: no auth token");
+      send_error(ch, "authentication failed");
+      return;
+    }
+  }
   if (!ch.send({{"type", "hello"},
                 {"version", kControlVersion},
                 {"server", std::string("netbench ") + kVersion}},
@@ -152,7 +161,21 @@ void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
   for (;;) {
     const std::uint64_t now = now_ns();
     const std::uint64_t left_ms = until > now ? (until - now) / 1'000'000 : 0;
-    done = ch.receive(static_cast<int>(std::min<std::uint64_t>(left_ms, INT32_MAX)), err);
+    // Wait in slices so that a stop (SIGINT/SIGTERM of the server) ends the
+    // session promptly; a message is only read once it has started to arrive.
+    if (left_ms > 0 && !ch.wait_readable(static_cast<int>(std::min<std::uint64_t>(left_ms, 250)))) {
+      if (stop.stop_requested()) {
+        err = "the server is stopping";
+        break;
+      }
+      continue;
+    }
+    // Once a message has started, the idle timeout bounds the rest of it
+    // (a peer that sends one byte and stalls is not waited for the whole test).
+    done = ch.receive(
+        static_cast<int>(std::min<std::uint64_t>(std::max<std::uint64_t>(left_ms, 1),
+                                                 static_cast<std::uint64_t>(o.idle_timeout_ms))),
+        err);
     if (!done || (*done)["type"] != "poll") {
       break;
     }
@@ -215,12 +238,28 @@ void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
 
 }  // namespace
 
+bool token_matches(std::string_view expected, std::string_view given) noexcept {
+  // Constant-time compare: differences are OR-ed over all of `given` and the
+  // loop never stops early, so its time tells the length of
+  // `given` (the client's own) and nothing about where a byte differs.
+  // `volatile` keeps the compiler from turning it back into an early exit.
+  volatile unsigned diff = expected.size() == given.size() ? 0U : 1U;
+  const std::size_t n = expected.size();
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    // Past the end of `expected` compare against its last byte (the lengths
+    // already differ, so this only keeps the work the same, in bounds).
+    const unsigned want = n == 0 ? 0U : static_cast<unsigned char>(expected[i < n ? i : n - 1]);
+    diff = diff | (static_cast<unsigned char>(given[i]) ^ want);
+  }
+  return diff == 0U;
+}
+
 int run_serve(const ServeOptions& o, std::stop_token stop) {
   Endpoint ep = resolve(o.bind, o.port, o.family, true);
   const Fd listener = net::listen_tcp(ep, false, 64);
   net::set_nonblocking(listener.get(), true);
-  log(o,
-      "listening on " + net::local_endpoint(listener.get()).to_string() + " (one test at a time)");
+  log(o, "listening on " + net::local_endpoint(listener.get()).to_string() +
+             " (one test at a time" + (o.auth_token.empty() ? ")" : ", auth token required)"));
   std::atomic<bool> busy{false};
   std::jthread worker;
   std::uint64_t served = 0;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "netbench/test_spec.hpp"
 
@@ -18,7 +19,16 @@ struct ServeOptions {
   std::uint64_t max_duration_ns = 600'000'000'000;  ///< warm-up + duration one test may ask for
   std::uint64_t max_tests = 0;  ///< serve this many tests, then exit; 0 = forever
   bool quiet = false;           ///< no log lines on stderr
+  /// Shared secret a client's hello must carry as "token" (--auth-token or
+  /// NETBENCH_AUTH_TOKEN); empty = no authentication. Never logged.
+  std::string auth_token;
 };
+
+/// True when `given` equals `expected`, compared in time that depends on the
+/// lengths alone: every byte of `given` is compared, with no early exit at
+/// the first difference, so a client cannot find the token byte by byte.
+/// Pure; thread-safe.
+[[nodiscard]] bool token_matches(std::string_view expected, std::string_view given) noexcept;
 
 /// Runs the receiver daemon: accepts control connections, one test at a
 /// time (a second client is answered "busy"), until `stop`. Throws

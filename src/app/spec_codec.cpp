@@ -32,6 +32,20 @@ bool get_enum(const nlohmann::json& j, const char* key, E& out, std::string& err
   return true;
 }
 
+/// An optional boolean: absent (an older peer's config) leaves `out` false.
+bool get_optional_bool(const nlohmann::json& j, const char* key, bool& out, std::string& error) {
+  out = false;
+  if (!j.contains(key)) {
+    return true;
+  }
+  if (!j[key].is_boolean()) {
+    error = std::string("config.") + key + " must be true or false";
+    return false;
+  }
+  out = j[key].get<bool>();
+  return true;
+}
+
 }  // namespace
 
 bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
@@ -57,7 +71,9 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_u64(j, "outstanding", kU32, outstanding, error) ||
       !get_u64(j, "threads", kU32, threads, error) || !get_u64(j, "batch", kU32, batch, error) ||
       !get_u64(j, "socket_buffer_bytes", kU32, buffer, error) ||
-      !get_u64(j, "port", 65535, port, error)) {
+      !get_u64(j, "port", 65535, port, error) ||
+      !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
+      !get_optional_bool(j, "gso", s.gso, error)) {
     return false;
   }
   if (!j.contains("rate_msgs_per_s") || !j["rate_msgs_per_s"].is_number() ||

@@ -77,9 +77,10 @@ std::string interruption(const SignalStop& signals) {
 /// (select beyond FD_SETSIZE, a refused connection, ...) is recorded as
 /// failed, not thrown: the sweep goes on.
 PointOutcome run_point(std::size_t i, const SweepPoint& p, const Remote& remote,
-                       const SignalStop& signals, std::stop_token stop, SweepDocument& doc) {
+                       const std::string& auth_token, const SignalStop& signals,
+                       std::stop_token stop, SweepDocument& doc) {
   try {
-    RunResult r = remote ? run_remote(p.spec, remote->first, remote->second, {}, stop)
+    RunResult r = remote ? run_remote(p.spec, remote->first, remote->second, {}, stop, auth_token)
                          : run_paired(p.spec, {}, stop);
     PointStatus status = PointStatus::kCompleted;
     if (!r.complete) {
@@ -238,7 +239,8 @@ int run_sweep(const RunArgs& a) {
   std::vector<PointOutcome> outcomes;
   const auto t0 = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < points.size() && !stop.stop_requested(); ++i) {
-    PointOutcome outcome = run_point(i, points[i], remote, signals, stop.get_token(), doc);
+    PointOutcome outcome =
+        run_point(i, points[i], remote, a.auth_token, signals, stop.get_token(), doc);
     write_document(doc.as_json(), false, a.output);
     if (!a.quiet) {
       const bool last = i + 1 == points.size() || stop.stop_requested();

@@ -56,6 +56,12 @@ void print_config(std::FILE* out, const TestSpec& s) {
   if (s.model != ModelKind::kThread && s.threads > 1) {
     std::fprintf(out, ", %u loops", s.threads);
   }
+  if (s.busy_poll) {
+    std::fprintf(out, ", busy-poll");
+  }
+  if (s.gso) {
+    std::fprintf(out, ", gso");
+  }
   std::fprintf(out, "\n");
 }
 

@@ -2,7 +2,9 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/select.h>
@@ -56,6 +58,19 @@ Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
   net::connect_with_timeout(fd.get(), target, where, kConnectTimeoutMs);
   return fd;
+}
+
+/// Throws ConfigError if the kernel refuses UDP_SEGMENT on `fd` (kernels
+/// before 4.18, or a socket that cannot offload).
+void probe_gso(int fd, std::uint32_t size) {
+  int gso_size = static_cast<int>(size);
+  if (::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof gso_size) != 0) {
+    throw ConfigError(std::string("--gso: the kernel refuses UDP_SEGMENT (") +
+                      std::strerror(errno) + "); drop --gso");
+  }
+  // Only the probe: each send says its own segment size in a cmsg.
+  gso_size = 0;
+  ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof gso_size);
 }
 
 struct Flow {
@@ -112,8 +127,12 @@ struct Sender::Impl {
   std::vector<std::byte> payload;
   std::vector<std::byte> rx;  // echo replies
   Fd ep;
-  std::vector<BatchSlot> batch_;  // UDP: spec.batch slots
+  std::vector<BatchSlot> batch_;  // UDP: spec.batch slots (gso_segments_ under --gso)
   std::vector<mmsghdr> mmsg_;
+  // --gso: up to gso_segments_ whole datagrams back to back, each header
+  // written in place; the filler after each header stays zero.
+  std::vector<std::byte> gso_buf_;
+  std::size_t gso_segments_ = 0;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap;
   std::uint64_t order = 0;
 
@@ -154,6 +173,8 @@ struct Sender::Impl {
   enum class SendResult : std::uint8_t { kSent, kBlocked, kNothing, kBroken };
   SendResult send_one(Flow& f, std::uint64_t now);
   SendResult send_udp(Flow& f, std::uint64_t now);
+  /// Sends batch_[0, k) as one UDP_SEGMENT send; the count sent (k) or -1.
+  int send_gso(Flow& f, std::size_t k);
   void complete(Flow& f, std::uint64_t now, bool warm, std::uint64_t intended);
   void after_send(Flow& f);
   void finish_flow(Flow& f);
@@ -223,7 +244,7 @@ Sender::Impl::SendResult Sender::Impl::send_udp(Flow& f, std::uint64_t now) {
   client::Pacer peek = f.pacer;
   std::uint64_t warm_seq = f.warm_seq;
   std::uint64_t seq = f.stats.messages;
-  std::size_t limit = batch_.size();
+  std::size_t limit = spec.gso ? gso_segments_ : batch_.size();
   if (echo() && !spec.open_loop()) {
     limit = std::min<std::size_t>(
         limit, spec.outstanding - std::min<std::uint64_t>(f.outstanding, spec.outstanding));
@@ -255,7 +276,9 @@ Sender::Impl::SendResult Sender::Impl::send_udp(Flow& f, std::uint64_t now) {
     return SendResult::kNothing;
   }
   int sent = 0;
-  if (k == 1) {
+  if (spec.gso && k > 1) {
+    sent = send_gso(f, k);
+  } else if (k == 1) {
     std::memcpy(payload.data(), batch_[0].header.data(), kWireHeaderBytes);
     sent = ::send(f.fd.get(), payload.data(), size, MSG_DONTWAIT) >= 0 ? 1 : -1;
   } else {
@@ -286,6 +309,28 @@ Sender::Impl::SendResult Sender::Impl::send_udp(Flow& f, std::uint64_t now) {
   ++f.stats.send_failures;
   complete(f, now, batch_[0].warm, batch_[0].intended);
   return SendResult::kSent;
+}
+
+int Sender::Impl::send_gso(Flow& f, std::size_t k) {
+  for (std::size_t i = 0; i < k; ++i) {
+    std::memcpy(gso_buf_.data() + i * size, batch_[i].header.data(), kWireHeaderBytes);
+  }
+  iovec iov{gso_buf_.data(), k * size};
+  // The kernel cuts the buffer into datagrams of `size` bytes (gso_size).
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+  const auto gso_size = static_cast<std::uint16_t>(size);
+  std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+  // All or nothing: one send carries every segment or fails as a whole.
+  return ::sendmsg(f.fd.get(), &msg, MSG_DONTWAIT) >= 0 ? static_cast<int>(k) : -1;
 }
 
 void Sender::Impl::complete(Flow& f, std::uint64_t now, bool warm, std::uint64_t intended) {
@@ -520,7 +565,8 @@ void Sender::Impl::run(std::stop_token stop) {
       wait_ns = std::min(wait_ns, drain_deadline > now ? drain_deadline - now : 0);
     }
     int n = 0;
-    if (wait_ns < kSpinNs) {
+    if (spec.busy_poll || wait_ns < kSpinNs) {
+      // --busy-poll: never sleep, for sends and echo replies alike.
       n = ::epoll_wait(ep.get(), events.data(), static_cast<int>(events.size()), 0);
     } else {
       // Wake a little early and spin the rest: sleeping is coarse.
@@ -528,6 +574,11 @@ void Sender::Impl::run(std::stop_token stop) {
       const timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
                         static_cast<long>(sleep_ns % 1'000'000'000)};
       n = ::epoll_pwait2(ep.get(), events.data(), static_cast<int>(events.size()), &ts, nullptr);
+    }
+    if (n == 0 && spec.busy_poll) {
+      // An empty spin round: let a runnable peer thread (the receiver, on a
+      // machine with fewer cores than spinners) have the CPU, if there is one.
+      ::sched_yield();
     }
     if (n < 0 && errno != EINTR) {
       error = std::string("epoll_wait: ") + std::strerror(errno);
@@ -562,7 +613,11 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
     throw ConfigError("sender: no target address for every flow");
   }
   s.payload.assign(s.size, std::byte{0});
-  s.batch_.resize(std::max<std::uint32_t>(1, spec.batch));
+  if (spec.gso) {
+    s.gso_segments_ = std::clamp<std::size_t>(kMaxGsoBytes / s.size, 1, kMaxGsoSegments);
+    s.gso_buf_.assign(s.gso_segments_ * s.size, std::byte{0});
+  }
+  s.batch_.resize(std::max<std::size_t>({1, spec.batch, s.gso_segments_}));
   s.mmsg_.resize(s.batch_.size());
   s.rx.resize(spec.mode == Mode::kEcho ? 256U * 1024U : 4096U);
   s.ep.reset(::epoll_create1(EPOLL_CLOEXEC));
@@ -581,6 +636,9 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
       f.quota = per_flow + (i < extra ? 1 : 0);
     }
     f.fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0]);
+    if (spec.gso) {
+      probe_gso(f.fd.get(), s.size);
+    }
     if (high_descriptors) {
       net::move_above(f.fd, FD_SETSIZE);
     }

@@ -1,5 +1,7 @@
 #include "server/connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -15,6 +17,9 @@
 namespace netbench::server {
 
 std::size_t udp_slot_bytes(const TestSpec& spec) noexcept {
+  if (spec.proto == Proto::kUdp && spec.gso) {
+    return kGroSlotBytes;  // a coalesced GRO buffer, not one datagram
+  }
   // Rounded up to 16 bytes so that every slot starts aligned.
   return (std::size_t{spec.message_bytes()} + 15U) & ~std::size_t{15};
 }
@@ -23,6 +28,9 @@ std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept {
   if (spec.proto == Proto::kUdp) {
     // A batch of datagrams, at most 64 KiB, at least one datagram.
     const std::size_t slot = udp_slot_bytes(spec);
+    if (spec.gso) {
+      return kGroSlots * slot;
+    }
     return std::max(slot, std::min(kUdpBatch * slot, std::size_t{64} * 1024));
   }
   // TCP: 64 KiB reads. Larger ones were slower on loopback (26-33 Gbit/s
@@ -41,7 +49,15 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       blocking_(blocking),
       stop_(std::move(stop)),
       shared_clock_(state.shared_clock()),
-      udp_slot_bytes_(udp_slot_bytes(state.spec())) {}
+      udp_slot_bytes_(udp_slot_bytes(state.spec())) {
+  if (proto_ == Proto::kUdp && state.spec().gso) {
+    // Take the sender's UDP_SEGMENT sends whole. A kernel without UDP_GRO
+    // splits them into single datagrams instead, which reads just as well:
+    // the refusal is not an error.
+    const int one = 1;
+    ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one);
+  }
+}
 
 void Connection::retire() noexcept {
   if (!retired_) {
@@ -56,6 +72,7 @@ void Connection::retire() noexcept {
 }
 
 Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned budget) {
+  idle_ = false;
   if (wants_write()) {
     return on_writable();
   }
@@ -149,6 +166,7 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      idle_ = i == 0;
       return Status::kOpen;
     }
     return on_peer_gone();  // ECONNRESET and the like
@@ -213,15 +231,18 @@ Connection::Status Connection::on_writable() {
 Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget) {
   // recvmmsg takes up to kUdpBatch datagrams per call into slots of rx, each
   // as large as the test's message (a larger datagram arrives truncated and
-  // fails to decode). One clock read per batch: that is when the
-  // application got them.
+  // fails to decode) or, under --gso, as a whole GRO buffer. One clock read
+  // per batch: that is when the application got them.
   const std::size_t slot = udp_slot_bytes_;
   const unsigned vlen =
       static_cast<unsigned>(std::clamp<std::size_t>(rx.size() / slot, 1, kUdpBatch));
   std::array<mmsghdr, kUdpBatch> msgs{};
   std::array<iovec, kUdpBatch> iovs{};
-  alignas(cmsghdr) std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t))>, kUdpBatch>
-      control{};
+  // Room for SO_RXQ_OVFL (u32) and UDP_GRO (int).
+  alignas(cmsghdr)
+      std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int))>,
+                 kUdpBatch>
+          control{};
   for (unsigned call = 0; call < budget; ++call) {
     for (unsigned i = 0; i < vlen; ++i) {
       iovs[i] = {rx.data() + i * slot, slot};
@@ -241,6 +262,7 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNREFUSED) {
         // ECONNREFUSED: an ICMP error from an earlier echo; the socket goes on.
+        idle_ = call == 0;
         return Status::kOpen;
       }
       return Status::kClosed;
@@ -253,35 +275,28 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     const std::uint64_t now = now_ns();
     for (int k = 0; k < n; ++k) {
       msghdr& msg = msgs[static_cast<std::size_t>(k)].msg_hdr;
+      std::size_t segment = 0;  // GRO: the size of each coalesced datagram
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
           std::uint32_t drops = 0;
           std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
           flow_->stats.socket_drops = drops;  // cumulative count of the socket
+        } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int gso_size = 0;
+          std::memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
+          segment = gso_size > 0 ? static_cast<std::size_t>(gso_size) : 0;
         }
       }
       const std::size_t len = msgs[static_cast<std::size_t>(k)].msg_len;
       const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot, len);
-      const DecodeResult r =
-          (msg.msg_flags & MSG_TRUNC) != 0 ? DecodeResult{} : decode_datagram(got);
-      if (r.ok()) {
-        on_message(r.header, now);
-      } else {
-        ++flow_->stats.malformed;
+      const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      if (segment == 0 || segment >= len) {
+        on_datagram(got, truncated, now);
+        continue;
       }
-      if (echo_) {
-        // The socket is connected to the registered peer: it can echo to no one else.
-        const ssize_t sent = ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        // Warm-up and malformed datagrams are echoed too, but counted apart
-        // from the measured figures (as over TCP).
-        if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
-          if (sent == static_cast<ssize_t>(len)) {
-            ++flow_->stats.echoed_messages;
-            flow_->stats.echoed_bytes += len;
-          } else {
-            ++flow_->stats.echo_failures;
-          }
-        }
+      // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
+      for (std::size_t off = 0; off < len; off += segment) {
+        on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now);
       }
     }
     if (static_cast<unsigned>(n) < vlen && !blocking_) {
@@ -289,6 +304,30 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     }
   }
   return Status::kOpen;
+}
+
+void Connection::on_datagram(std::span<const std::byte> got, bool truncated,
+                             std::uint64_t now) noexcept {
+  const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
+  if (r.ok()) {
+    on_message(r.header, now);
+  } else {
+    ++flow_->stats.malformed;
+  }
+  if (echo_) {
+    // The socket is connected to the registered peer: it can echo to no one else.
+    const ssize_t sent = ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // Warm-up and malformed datagrams are echoed too, but counted apart
+    // from the measured figures (as over TCP).
+    if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
+      if (sent == static_cast<ssize_t>(got.size())) {
+        ++flow_->stats.echoed_messages;
+        flow_->stats.echoed_bytes += got.size();
+      } else {
+        ++flow_->stats.echo_failures;
+      }
+    }
+  }
 }
 
 }  // namespace netbench::server

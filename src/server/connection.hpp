@@ -38,6 +38,8 @@ class Connection {
   /// True while echo bytes wait for the socket to drain: poll for writing,
   /// not reading, until it clears (backpressure on the sender).
   [[nodiscard]] bool wants_write() const noexcept { return pending_off_ < pending_.size(); }
+  /// True if the last on_readable() found the socket empty (non-blocking).
+  [[nodiscard]] bool idle() const noexcept { return idle_; }
   /// Marks the flow finished (called once when the model drops it).
   void retire() noexcept;
 
@@ -48,6 +50,9 @@ class Connection {
   /// left half-sent) and returns kClosed.
   Status on_peer_gone() noexcept;
   void on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept;
+  /// One UDP datagram read at `now`: decoded (or counted malformed), measured
+  /// and, in echo mode, sent back.
+  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now) noexcept;
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
   bool echo_tcp(std::span<const std::byte> bytes);
@@ -59,6 +64,7 @@ class Connection {
   bool echo_;
   bool blocking_;
   bool retired_ = false;
+  bool idle_ = false;  // the last read found nothing
   std::stop_token stop_;
   bool shared_clock_;
   std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
@@ -69,7 +75,11 @@ class Connection {
 
 /// Datagrams one recvmmsg call may take.
 inline constexpr std::size_t kUdpBatch = 32;
-/// Room for one datagram of `spec` in a receive buffer (bytes).
+/// --gso: a receive slot holds one whole GRO buffer (bytes) ...
+inline constexpr std::size_t kGroSlotBytes = std::size_t{64} * 1024;
+/// ... and a recvmmsg call takes this many of them.
+inline constexpr std::size_t kGroSlots = 8;
+/// Room for one datagram of `spec` (one GRO buffer under --gso) in a receive buffer (bytes).
 [[nodiscard]] std::size_t udp_slot_bytes(const TestSpec& spec) noexcept;
 /// Size of a serving thread's receive buffer for `spec` (bytes).
 [[nodiscard]] std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept;

@@ -53,8 +53,10 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
   std::vector<std::byte> rx = make_rx_buffer();
   std::array<epoll_event, 256> events{};
 
+  // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
+  const int timeout = wait_ms();
   while (!stop.stop_requested()) {
-    const int n = ::epoll_wait(ep.get(), events.data(), static_cast<int>(events.size()), kWaitMs);
+    const int n = ::epoll_wait(ep.get(), events.data(), static_cast<int>(events.size()), timeout);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -63,6 +65,9 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
     }
     thread.interval.maybe_flush(now_ns());
     if (n == 0) {
+      if (timeout == 0) {
+        spin_pause();
+      }
       continue;
     }
     ++thread.loop.wakeups;

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,6 +92,8 @@ std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState
 std::vector<std::byte> LoopModel::make_rx_buffer() const {
   return std::vector<std::byte>(receive_buffer_bytes(state_->spec()));
 }
+
+void spin_pause() noexcept { ::sched_yield(); }
 
 void drain_eventfd(int fd) noexcept {
   std::uint64_t value = 0;

@@ -29,6 +29,9 @@ class LoopModel : public ServerModel {
   static constexpr unsigned kReadBudget = 16;
   /// Longest wait of a loop (ms): how often it flushes interval latency.
   static constexpr int kWaitMs = 100;
+  /// The timeout of each wait (ms): kWaitMs, or 0 under --busy-poll, when the
+  /// loop spins on its wait call rather than sleep in it.
+  [[nodiscard]] int wait_ms() const noexcept { return state_->spec().busy_poll ? 0 : kWaitMs; }
 
   /// Serves `part` until `stop` is requested. Runs on its own thread; may
   /// throw (the error is recorded and the loop ends). `wake_fd` is borrowed.
@@ -51,6 +54,11 @@ class LoopModel : public ServerModel {
   std::vector<Fd> wake_fds_;
   std::vector<std::jthread> threads_;
 };
+
+/// One empty round of a --busy-poll spin: gives the CPU to another runnable
+/// thread, if any (the peer engine, on a machine with fewer cores than
+/// spinners, would otherwise wait a whole time slice), else returns at once.
+void spin_pause() noexcept;
 
 /// Drains an eventfd (after it woke a loop).
 void drain_eventfd(int fd) noexcept;

@@ -33,8 +33,10 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
     conns.pop_back();
   };
 
+  // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
+  const int timeout = wait_ms();
   while (!stop.stop_requested()) {
-    const int n = ::poll(fds.data(), fds.size(), kWaitMs);
+    const int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -43,6 +45,9 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
     }
     thread.interval.maybe_flush(now_ns());
     if (n == 0) {
+      if (timeout == 0) {
+        spin_pause();
+      }
       continue;
     }
     ++thread.loop.wakeups;

@@ -59,6 +59,8 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
   fd_set rset;
   fd_set wset;
 
+  // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
+  const int timeout = wait_ms();
   while (!stop.stop_requested()) {
     // select() overwrites the sets: rebuild them every time (part of its cost).
     FD_ZERO(&rset);
@@ -73,7 +75,7 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
       FD_SET(c.fd(), c.wants_write() ? &wset : &rset);
       maxfd = std::max(maxfd, c.fd());
     }
-    timeval tv{0, kWaitMs * 1000};
+    timeval tv{0, timeout * 1000};
     const int n = ::select(maxfd + 1, &rset, &wset, nullptr, &tv);
     if (n < 0) {
       if (errno == EINTR) {
@@ -83,6 +85,9 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
     }
     thread.interval.maybe_flush(now_ns());
     if (n == 0) {
+      if (timeout == 0) {
+        spin_pause();
+      }
       continue;
     }
     ++thread.loop.wakeups;

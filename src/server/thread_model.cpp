@@ -12,9 +12,11 @@
 #include <cerrno>
 #include <exception>
 
+#include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "server/connection.hpp"
+#include "server/loop_model.hpp"
 #include "server/thread_control.hpp"
 
 namespace netbench::server {
@@ -27,12 +29,19 @@ constexpr timeval kRecvTimeout{0, 100'000};
 void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
   ThreadState& thread = state.add_thread();
   const int raw = fd.get();
-  ::setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &kRecvTimeout, sizeof kRecvTimeout);
+  // --busy-poll: non-blocking reads in a spin loop that checks the stop
+  // token each round; otherwise a blocking read that times out to check it.
+  const bool busy = state.spec().busy_poll;
+  if (busy) {
+    net::set_nonblocking(raw, true);
+  } else {
+    ::setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &kRecvTimeout, sizeof kRecvTimeout);
+  }
   if (proto == Proto::kTcp && state.spec().mode == Mode::kEcho) {
     const int one = 1;
     ::setsockopt(raw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  Connection conn(std::move(fd), proto, flow, thread, state, true, stop);
+  Connection conn(std::move(fd), proto, flow, thread, state, !busy, stop);
   {
     // shutdown() makes a blocked recv return at once. The descriptor stays
     // open (conn owns it) until this thread ends, so it cannot be reused.
@@ -41,6 +50,9 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
     while (!stop.stop_requested()) {
       if (conn.on_readable(rx, 1) == Connection::Status::kClosed) {
         break;
+      }
+      if (busy && conn.idle()) {
+        spin_pause();
       }
       thread.interval.maybe_flush(now_ns());
     }

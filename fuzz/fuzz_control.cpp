@@ -1,0 +1,127 @@
+// libFuzzer target: the control protocol as `netbench serve` and the client
+// read it. The input is taken three ways:
+//  1. as the body of one control message: JSON-parsed without exceptions,
+//     then its "config" through spec_from_json and its "receiver" through
+//     receiver_part_from_json, as the server and the client do;
+//  2. as a raw byte stream on a control connection: ControlChannel::receive
+//     frames it (length prefix, bound, JSON) until it ends;
+//  3. as a LatencyHistogram serialization.
+// Whatever decodes must encode back to something that decodes again.
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "app/control_channel.hpp"
+#include "app/json_report.hpp"
+#include "app/result_codec.hpp"
+#include "app/spec_codec.hpp"
+#include "netbench/fd.hpp"
+#include "netbench/latency_histogram.hpp"
+#include "netbench/results.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace {
+
+using netbench::app::receiver_part_from_json;
+using netbench::app::receiver_part_to_json;
+using netbench::app::spec_from_json;
+
+/// What the server and the client do with one received message.
+void handle_message(nlohmann::json& j) {
+  if (!j.is_object()) {
+    return;
+  }
+  // The server reads fields with operator[] on a mutable object, as here.
+  (void)(j["type"] == "test");
+  (void)j.contains("version");
+  std::string error;
+  if (j.contains("config")) {
+    netbench::TestSpec spec;
+    if (spec_from_json(j["config"], spec, error)) {
+      // A spec that was accepted writes out as a config that is accepted.
+      netbench::TestSpec again;
+      if (!spec_from_json(netbench::app::config_json(spec), again, error)) {
+        std::abort();
+      }
+    }
+  }
+  if (j.contains("receiver")) {
+    netbench::RunResult r;
+    if (receiver_part_from_json(j["receiver"], r, error)) {
+      netbench::RunResult again;
+      if (!receiver_part_from_json(receiver_part_to_json(r), again, error)) {
+        std::abort();
+      }
+    } else if (error.empty()) {
+      std::abort();  // a refusal always says why
+    }
+  }
+  if (j.contains("latency") && j["latency"].is_string()) {
+    // The live poll reply: a base64 histogram.
+    if (const auto bytes = netbench::app::unbase64(j["latency"].get<std::string>())) {
+      (void)netbench::LatencyHistogram::deserialize(*bytes);
+    }
+  }
+}
+
+/// Frames `in` as a control connection would carry it.
+void frame_stream(std::span<const std::byte> in) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+    return;
+  }
+  netbench::Fd writer(sv[1]);
+  netbench::app::ControlChannel ch{netbench::Fd(sv[0])};
+  std::size_t off = 0;
+  while (off < in.size()) {
+    const ssize_t n = ::send(writer.get(), in.data() + off, in.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) {
+      break;  // socket buffer full: fuzz only what fits
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  writer.reset();  // EOF after the input
+  std::string error;
+  for (int i = 0; i < 64; ++i) {
+    auto msg = ch.receive(50, error);
+    if (!msg) {
+      if (error.empty()) {
+        std::abort();
+      }
+      break;
+    }
+    if (!msg->is_object() || !msg->contains("type") || !(*msg)["type"].is_string()) {
+      std::abort();  // receive promises an object with a string "type"
+    }
+    handle_message(*msg);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_discarded()) {
+    handle_message(j);
+  }
+
+  frame_stream(bytes);
+
+  if (const auto h = netbench::LatencyHistogram::deserialize(bytes)) {
+    const auto again = netbench::LatencyHistogram::deserialize(h->serialize());
+    if (!again || !(*again == *h)) {
+      std::abort();
+    }
+  }
+  return 0;
+}
