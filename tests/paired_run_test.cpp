@@ -199,17 +199,21 @@ std::string title_case(std::string_view name) {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, PairedRunTest,
-                         ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
-                                            ::testing::Values(ModelKind::kThread,
-                                                              ModelKind::kSelect, ModelKind::kPoll,
-                                                              ModelKind::kEpoll),
-                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
-                         [](const ::testing::TestParamInfo<RunParams>& p) {
-                           return title_case(to_string(std::get<0>(p.param))) + "_" +
-                                  title_case(to_string(std::get<1>(p.param))) + "_" +
-                                  title_case(to_string(std::get<2>(p.param)));
-                         });
+/// Every protocol × model × mode: a new model is tested by adding it here.
+auto all_runs() {
+  return ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
+                            ::testing::Values(ModelKind::kThread, ModelKind::kSelect,
+                                              ModelKind::kPoll, ModelKind::kEpoll),
+                            ::testing::Values(Mode::kStream, Mode::kEcho));
+}
+
+std::string run_name(const ::testing::TestParamInfo<RunParams>& p) {
+  return title_case(to_string(std::get<0>(p.param))) + "_" +
+         title_case(to_string(std::get<1>(p.param))) + "_" +
+         title_case(to_string(std::get<2>(p.param)));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, PairedRunTest, all_runs(), run_name);
 
 // ---------------------------------------------------------------------------
 // --busy-poll: the same exact counts when every wait spins instead of sleeping.
@@ -224,17 +228,7 @@ TEST_P(BusyPollTest, MovesExactlyKMessagesWithoutSleeping) {
   expect_exact(run(spec), spec);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, BusyPollTest,
-                         ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
-                                            ::testing::Values(ModelKind::kThread,
-                                                              ModelKind::kSelect, ModelKind::kPoll,
-                                                              ModelKind::kEpoll),
-                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
-                         [](const ::testing::TestParamInfo<RunParams>& p) {
-                           return title_case(to_string(std::get<0>(p.param))) + "_" +
-                                  title_case(to_string(std::get<1>(p.param))) + "_" +
-                                  title_case(to_string(std::get<2>(p.param)));
-                         });
+INSTANTIATE_TEST_SUITE_P(AllModels, BusyPollTest, all_runs(), run_name);
 
 // ---------------------------------------------------------------------------
 // --gso: datagrams sent in UDP_SEGMENT batches and read as GRO buffers are
