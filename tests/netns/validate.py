@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+"""netbench on a real network path: namespaced hosts, a bottleneck, injected
+loss, reordering and duplication; every figure checked against the injected
+truth (a kernel counter or the impairment schedule).
+
+    /usr/bin/python3 tests/netns/validate.py --netbench build/dev/netbench [--out FILE]
+    scripts/netns/validate.sh [build/dev/netbench]          # the same
+
+Scenarios (topology in topology.py; all traffic inside 10.77.0.0/16 on veths
+this script creates):
+  1 bottleneck   tbf at R on the router's port toward the server; TCP, then UDP at 4 R
+  2 random loss  iptables statistic drop with probability p on the server's INPUT
+  3 overload     a tiny receive buffer on a server whose CPU is shared with a busy loop
+  4 reordering   a seeded drop/duplicate/delay schedule applied by impair_relay.py
+  5 across hosts netbench serve in one namespace, three clients at once from three others
+
+Exit codes: 0 every check passed, 1 a check failed or the harness broke,
+77 skipped (not root, or network namespaces not permitted here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import impair_relay  # noqa: E402
+import rfc4737  # noqa: E402
+import topology  # noqa: E402
+from topology import SERVER_ADDR, Topology  # noqa: E402
+
+SKIP = 77
+PY = "/usr/bin/python3"
+CONTROL_PORT = 5201
+RUN_TIMEOUT_S = 60  # any single netbench run
+TOTAL_TIMEOUT_S = 240  # the whole set, set-up and teardown included
+
+
+class Checks:
+    """Rows of (scenario, figure, injected truth, netbench, tolerance, ok)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, scenario: str, what: str, truth: object, measured: object, tolerance: str,
+            ok: bool) -> None:
+        row = {"scenario": scenario, "figure": what, "truth": truth, "netbench": measured,
+               "tolerance": tolerance, "ok": bool(ok)}
+        self.rows.append(row)
+        print(f"  [{'PASS' if ok else 'FAIL'}] {what}: truth {truth}, netbench {measured}"
+              f" ({tolerance})", flush=True)
+
+    def within(self, scenario: str, what: str, truth: float, measured: float, rel: float,
+               fmt: str = "{:.4g}") -> None:
+        ok = truth > 0 and abs(measured / truth - 1) <= rel
+        self.add(scenario, what, fmt.format(truth), fmt.format(measured), f"±{rel:.0%}", ok)
+
+    def equal(self, scenario: str, what: str, truth: object, measured: object) -> None:
+        self.add(scenario, what, truth, measured, "exact", truth == measured)
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.rows if not r["ok"]]
+
+
+class Harness:
+    def __init__(self, netbench: str, topo: Topology, workdir: Path) -> None:
+        self.nb = netbench
+        self.t = topo
+        self.dir = workdir
+        self.procs: list[subprocess.Popen] = []
+        self.checks = Checks()
+
+    # -- processes: every one started here is tracked and killed by PID ---
+    def spawn(self, ns: str, args: list[str], **kw) -> subprocess.Popen:
+        p = subprocess.Popen(self.t.exec_args(ns, args), **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def stop_all(self) -> None:
+        for p in list(self.procs):
+            self.stop(p, signal.SIGKILL)
+
+    def serve(self, port: int, prefix: list[str] | None = None) -> subprocess.Popen:
+        p = self.spawn(self.t.server, [*(prefix or []), self.nb, "serve", "-4", "--bind",
+                                       SERVER_ADDR, "--port", str(port), "-q"])
+        deadline = time.monotonic() + 10
+        while f":{port} " not in self.t.run(self.t.server, ["ss", "-Htln"]):
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"netbench serve on port {port} did not start")
+            time.sleep(0.05)
+        return p
+
+    def client(self, ns: str, args: list[str], port: int = CONTROL_PORT,
+               prefix: list[str] | None = None, retry_busy_s: float = 0) -> dict:
+        """Runs one netbench client in `ns`; returns its JSON document. With
+        retry_busy_s, a server answering "busy" is asked again until then."""
+        cmd = [*(prefix or []), self.nb, "--connect", f"{SERVER_ADDR}:{port}", *args, "--json",
+               "-q"]
+        deadline = time.monotonic() + retry_busy_s
+        tries = 0
+        while True:
+            tries += 1
+            p = subprocess.Popen(self.t.exec_args(ns, cmd), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            self.procs.append(p)
+            try:
+                out, err = p.communicate(timeout=RUN_TIMEOUT_S)
+            finally:
+                self.stop(p, signal.SIGKILL)
+            doc = json.loads(out) if out.strip() else {}
+            busy = p.returncode == 3 and "busy" in (doc.get("error", "") + err)
+            if busy and time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            doc["_exit"] = p.returncode
+            doc["_tries"] = tries
+            if p.returncode != 0:
+                print(f"  netbench exited {p.returncode}: {doc.get('error', '')} {err.strip()}",
+                      flush=True)
+            return doc
+
+    # -- scenario 1 -------------------------------------------------------
+    def bottleneck(self) -> dict:
+        s = "1 bottleneck"
+        rate = 100_000_000
+        print(f"== {s}: tbf {rate / 1e6:.0f} Mbit/s on the router's port toward the server",
+              flush=True)
+        srv = self.serve(CONTROL_PORT)
+        self.t.set_bottleneck(rate)
+        tcp = self.client(self.t.clients[0], ["--proto", "tcp", "--duration", "4s"])
+        tbf_tcp = self.t.bottleneck_stats()
+        r = tcp["run"]
+        self.checks.equal(s, "TCP run completes", True, tcp["_exit"] == 0 and r["complete"])
+        goodput = r["receiver"]["throughput_bps"]
+        self.checks.within(s, "TCP goodput, Mbit/s (vs tbf rate R)", rate / 1e6, goodput / 1e6,
+                           0.05)
+        self.checks.equal(s, "TCP application loss", 0, r["receiver"]["loss"]["lost"])
+        self.checks.equal(s, "TCP bytes received = sent", r["sender"]["bytes"],
+                          r["receiver"]["bytes"])
+        retx = r["sender"]["tcp_retransmits"]
+        self.checks.add(s, "TCP retransmissions reported (tbf drops)", tbf_tcp["dropped"], retx,
+                        "reported", isinstance(retx, int) and retx >= 0)
+
+        self.t.set_bottleneck(rate)  # fresh counters
+        size = 8972  # one 9000-byte IP packet per datagram
+        udp = self.client(self.t.clients[0], ["--proto", "udp", "--bitrate", str(4 * rate),
+                                              "--size", str(size), "--duration", "4s",
+                                              "--buffer", "4MiB"])
+        tbf = self.t.bottleneck_stats()
+        self.t.clear_bottleneck()
+        self.stop(srv)
+        r = udp["run"]
+        loss = r["receiver"]["loss"]
+        self.checks.equal(s, "UDP run completes", True, udp["_exit"] == 0 and r["complete"])
+        self.checks.within(s, "UDP received at 4 R offered, Mbit/s", rate / 1e6,
+                           r["receiver"]["throughput_bps"] / 1e6, 0.05)
+        # Offered 4 R of datagrams whose frames are 42 bytes longer than
+        # their payload: the wire carries R, so 1 - R / (4 R * 9014 / 8972).
+        truth = 1 - 1 / (4 * (size + 42) / size)
+        self.checks.add(s, "UDP loss %", f"{truth * 100:.2f}", f"{loss['ratio'] * 100:.2f}",
+                        "±2 points", abs(loss["ratio"] - truth) <= 0.02)
+        self.checks.add(s, "UDP lost = tbf drops (network)", tbf["dropped"], loss["in_network"],
+                        "≤ 20 control packets", 0 <= tbf["dropped"] - loss["in_network"] <= 20)
+        self.checks.equal(s, "UDP lost at receiver socket", 0, loss["at_receiver_socket"])
+        self.checks.equal(s, "UDP lost at sender", 0, loss["at_sender"])
+        return {"tcp_goodput_bps": goodput, "tcp_retransmits": retx,
+                "tcp_tbf_dropped": tbf_tcp["dropped"], "udp_received_bps":
+                r["receiver"]["throughput_bps"], "udp_loss_ratio": loss["ratio"],
+                "udp_loss_truth": truth, "udp_tbf_dropped": tbf["dropped"], "udp_loss": loss}
+
+    # -- scenario 2 -------------------------------------------------------
+    def iptables_drop(self, match: list[str], p: float) -> None:
+        self.t.run(self.t.server, ["iptables", "-I", "INPUT", *match, "-m", "statistic",
+                                   "--mode", "random", "--probability", str(p), "-j", "DROP"])
+
+    def iptables_dropped(self) -> int:
+        out = self.t.run(self.t.server, ["iptables", "-L", "INPUT", "-n", "-v", "-x"])
+        return sum(int(l.split()[0]) for l in out.splitlines() if " DROP " in f" {l} ")
+
+    def random_loss(self) -> dict:
+        s = "2 random loss"
+        p = 0.05
+        n = 200_000
+        print(f"== {s}: iptables statistic drop p={p} on the server", flush=True)
+        srv = self.serve(CONTROL_PORT)
+        # Data datagrams only (228-byte IP packets), not the 52-byte registration.
+        self.iptables_drop(["-p", "udp", "-m", "length", "--length", "100:65535"], p)
+        udp = self.client(self.t.clients[0], ["--proto", "udp", "--count", str(n), "--rate",
+                                              "50k", "--size", "200", "--buffer", "4MiB"])
+        dropped = self.iptables_dropped()
+        self.t.run(self.t.server, ["iptables", "-F", "INPUT"])
+        r = udp["run"]
+        loss = r["receiver"]["loss"]
+        self.checks.equal(s, "UDP run completes", True, udp["_exit"] == 0 and r["complete"])
+        self.checks.equal(s, "UDP messages sent", n, r["sender"]["messages"])
+        self.checks.add(s, f"UDP loss % over {n} messages (p)", f"{p * 100:.2f}",
+                        f"{loss['ratio'] * 100:.3f}", "±0.3 points",
+                        abs(loss["ratio"] - p) <= 0.003)
+        self.checks.equal(s, "UDP lost = iptables drops", dropped, loss["lost"])
+        self.checks.equal(s, "UDP lost in network", loss["lost"], loss["in_network"])
+        self.checks.equal(s, "UDP lost at receiver socket", 0, loss["at_receiver_socket"])
+
+        tp = 0.01
+        self.iptables_drop(["-p", "tcp", "!", "--dport", str(CONTROL_PORT)], tp)
+        tcp = self.client(self.t.clients[1], ["--proto", "tcp", "--duration", "3s"])
+        tdropped = self.iptables_dropped()
+        self.t.run(self.t.server, ["iptables", "-F", "INPUT"])
+        self.stop(srv)
+        r = tcp["run"]
+        retx = r["sender"]["tcp_retransmits"]
+        self.checks.equal(s, f"TCP (p={tp}) run completes", True,
+                          tcp["_exit"] == 0 and r["complete"])
+        self.checks.equal(s, "TCP application loss", 0, r["receiver"]["loss"]["lost"])
+        self.checks.equal(s, "TCP bytes received = sent", r["sender"]["bytes"],
+                          r["receiver"]["bytes"])
+        self.checks.add(s, "TCP retransmissions (iptables drops)", tdropped, retx, "> 0",
+                        retx > 0)
+        return {"p": p, "udp_messages": n, "udp_loss_ratio": loss["ratio"],
+                "iptables_dropped": dropped, "udp_lost": loss["lost"], "tcp_p": tp,
+                "tcp_iptables_dropped": tdropped, "tcp_retransmits": retx,
+                "tcp_goodput_bps": r["receiver"]["throughput_bps"]}
+
+    # -- scenario 3 -------------------------------------------------------
+    def overload(self) -> dict:
+        s = "3 receiver overload"
+        print(f"== {s}: 8 KiB receive buffer, server CPU shared with a busy loop", flush=True)
+        port = CONTROL_PORT + 1
+        # Server and a bounded busy loop on CPU 0; the sender on the other.
+        srv = self.serve(port, ["taskset", "-c", "0"])
+        hog = self.spawn(self.t.server, ["taskset", "-c", "0", "timeout", "20", PY, "-c",
+                                         "while True: pass"])
+        before = self.t.udp_snmp(self.t.server)
+        udp = self.client(self.t.clients[2], ["--proto", "udp", "--count", "150000", "--rate",
+                                              "50k", "--size", "200", "--buffer", "8KiB"],
+                          port=port, prefix=["taskset", "-c", "1"])
+        after = self.t.udp_snmp(self.t.server)
+        self.stop(hog, signal.SIGKILL)
+        self.stop(srv)
+        rcvbuf_errors = after["RcvbufErrors"] - before["RcvbufErrors"]
+        r = udp["run"]
+        loss = r["receiver"]["loss"]
+        self.checks.equal(s, "UDP run completes", True, udp["_exit"] == 0 and r["complete"])
+        self.checks.add(s, "UDP lost at receiver socket", f"RcvbufErrors {rcvbuf_errors}",
+                        loss["at_receiver_socket"], "> 0, = kernel counter",
+                        0 < loss["at_receiver_socket"] == rcvbuf_errors)
+        self.checks.add(s, "UDP lost in network", 0, loss["in_network"], "≤ 0.1% of lost",
+                        loss["in_network"] <= loss["lost"] / 1000)
+        return {"udp_lost": loss["lost"], "udp_loss_ratio": loss["ratio"],
+                "at_receiver_socket": loss["at_receiver_socket"], "in_network":
+                loss["in_network"], "rcvbuf_errors": rcvbuf_errors}
+
+    # -- scenario 4 -------------------------------------------------------
+    def reordering(self, seed: int = 4737) -> dict:
+        s = "4 reorder/dup"
+        flows, per = 2, 10_000
+        print(f"== {s}: seeded schedule (seed {seed}), {flows} flows x {per} messages",
+              flush=True)
+        sched = impair_relay.make_schedule(seed, flows, per)
+        sched_file, log_file, ready = (self.dir / n for n in ("schedule.json", "relay_log.json",
+                                                               "relay.ready"))
+        sched_file.write_text(json.dumps(sched))
+        srv = self.serve(CONTROL_PORT)
+        self.t.divert_udp_to_tun()
+        relay = self.spawn(self.t.router, [PY, str(HERE / "impair_relay.py"), "--schedule",
+                                           str(sched_file), "--log", str(log_file), "--ready",
+                                           str(ready)])
+        deadline = time.monotonic() + 10
+        while not ready.exists():
+            if relay.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("impair_relay.py did not start")
+            time.sleep(0.05)
+        tun_before = self.t.link_stats(self.t.router, "tun0")
+        doc = self.client(self.t.clients[0], ["--proto", "udp", "--flows", str(flows), "--count",
+                                              str(flows * per), "--rate", "5k", "--size", "200",
+                                              "--buffer", "4MiB"])
+        tun_after = self.t.link_stats(self.t.router, "tun0")
+        self.stop(relay)
+        self.stop(srv)
+        self.t.undivert_udp()
+        log = json.loads(log_file.read_text())
+        expected = impair_relay.expected_order(sched)
+        r = doc["run"]
+        self.checks.equal(s, "UDP run completes", True, doc["_exit"] == 0 and r["complete"])
+        self.checks.equal(s, "no drop on the way to the relay (tun tx_dropped)", 0,
+                          tun_after["tx_dropped"] - tun_before["tx_dropped"])
+        totals = {}
+        for f in r["receiver"]["flows"]:
+            fid = f["flow"]
+            emitted = log["emitted"].get(str(fid), [])
+            self.checks.equal(s, f"flow {fid}: relay wrote the schedule's order", True,
+                              emitted == expected[fid])
+            acts = sched["actions"][str(fid)].values()
+            m = rfc4737.flow_metrics(emitted, per)
+            truth = {
+                "lost": sum(1 for a in acts if a[0] == "drop"),
+                "duplicates": sum(1 for a in acts if a[0] == "dup"),
+                "reordered": m["reordered"],
+                "reorder extent sum": m["reorder_extent_sum"],
+                "max reorder extent": m["reorder_extent_max"],
+                "loss bursts": m["loss_bursts"],
+                "longest burst": m["loss_burst_max"],
+                "unique": m["unique"],
+            }
+            # The schedule's own counts and the model's must agree too.
+            assert truth["lost"] == m["lost"] and truth["duplicates"] == m["duplicates"], m
+            got = {
+                "lost": f["lost"], "duplicates": f["duplicates"], "reordered": f["reordered"],
+                "reorder extent sum": f["reorder_extent"]["sum"],
+                "max reorder extent": f["reorder_extent"]["max"],
+                "loss bursts": f["loss_bursts"], "longest burst": f["loss_burst_length"]["max"],
+                "unique": f["unique"],
+            }
+            for k in truth:
+                self.checks.equal(s, f"flow {fid}: {k}", truth[k], got[k])
+                totals.setdefault(k, [0, 0])
+                totals[k][0] += truth[k] if "max" not in k and "longest" not in k else 0
+                totals[k][1] += got[k] if "max" not in k and "longest" not in k else 0
+            self.checks.equal(s, f"flow {fid}: socket drops", 0, f["socket_drops"])
+        return {"seed": seed, "flows": flows, "per_flow": per, "relay": log["stats"],
+                "receiver": {k: r["receiver"][k] for k in ("reordered", "duplicates",
+                                                          "max_reorder_extent", "unique")},
+                "loss": r["receiver"]["loss"], "totals": totals}
+
+    # -- scenario 5 -------------------------------------------------------
+    def across_hosts(self) -> dict:
+        s = "5 across hosts"
+        print(f"== {s}: one netbench serve, three clients at once (retrying on busy)",
+              flush=True)
+        srv = self.serve(CONTROL_PORT)
+        jobs = {
+            "c1 tcp stream": (self.t.clients[0], ["--proto", "tcp", "--count", "4000", "--size",
+                                                 "64KiB"], 4000),
+            "c2 udp stream": (self.t.clients[1], ["--proto", "udp", "--flows", "4", "--count",
+                                                 "40000", "--rate", "20k", "--size", "1400",
+                                                 "--buffer", "4MiB"], 40000),
+            "c3 tcp echo": (self.t.clients[2], ["--proto", "tcp", "--mode", "echo", "--count",
+                                               "20000", "--outstanding", "4"], 20000),
+        }
+        # One thread per client: they start together and retry while busy.
+        import threading
+
+        docs: dict[str, dict] = {}
+
+        def run(name: str, ns: str, args: list[str]) -> None:
+            docs[name] = self.client(ns, args, retry_busy_s=90)
+
+        threads = [threading.Thread(target=run, args=(k, v[0], v[1])) for k, v in jobs.items()]
+        t0 = time.monotonic()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.monotonic() - t0
+        self.stop(srv)
+        out = {"wall_s": wall}
+        for name, (_, _, count) in jobs.items():
+            d = docs[name]
+            r = d.get("run", {})
+            self.checks.equal(s, f"{name}: completes (after {d['_tries']} tries)", True,
+                              d["_exit"] == 0 and r.get("complete", False))
+            if "run" not in d:
+                continue
+            rx, tx = r["receiver"], r["sender"]
+            self.checks.equal(s, f"{name}: messages sent", count, tx["messages"])
+            if "echo" in name:
+                replies = sum(f["replies"] for f in tx["flows"])
+                self.checks.equal(s, f"{name}: replies", count, replies)
+            else:
+                self.checks.equal(s, f"{name}: unique received", count, rx["unique"])
+                self.checks.equal(s, f"{name}: bytes received", tx["bytes"], rx["bytes"])
+            self.checks.equal(s, f"{name}: lost", 0, rx["loss"]["lost"])
+            out[name] = {"tries": d["_tries"], "sent": tx["messages"], "received": rx["messages"],
+                         "lost": rx["loss"]["lost"]}
+        return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="netbench on namespaced hosts with impairments")
+    ap.add_argument("--netbench", required=True, help="the netbench binary")
+    ap.add_argument("--out", help="write the figures and checks as JSON here")
+    ap.add_argument("--only", help="comma list of scenario numbers to run (default all)")
+    a = ap.parse_args()
+    netbench = str(Path(a.netbench).resolve())
+
+    ok, why = topology.netns_permitted()
+    if not ok:
+        print(f"SKIPPED: {why}; the netns scenarios need root and 'ip netns'")
+        return SKIP
+    for tool in ("tc", "iptables", "taskset", "ss", "bridge"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            print(f"SKIPPED: '{tool}' is not installed")
+            return SKIP
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
+        TimeoutError(f"the whole set took more than {TOTAL_TIMEOUT_S} s")))
+    signal.alarm(TOTAL_TIMEOUT_S)
+
+    stale = topology.remove_stale()
+    if stale:
+        print(f"removed namespaces left by earlier runs: {' '.join(stale)}")
+    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "5"}
+    t0 = time.monotonic()
+    figures: dict[str, object] = {}
+    h = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="netbench-netns-") as d, Topology(3) as topo:
+            h = Harness(netbench, topo, Path(d))
+            try:
+                for num, fn in (("1", h.bottleneck), ("2", h.random_loss), ("3", h.overload),
+                                ("4", h.reordering), ("5", h.across_hosts)):
+                    if num in only:
+                        start = time.monotonic()
+                        figures[fn.__name__] = fn()
+                        print(f"   ({time.monotonic() - start:.1f} s)", flush=True)
+            finally:
+                h.stop_all()
+    finally:
+        signal.alarm(0)
+    wall = time.monotonic() - t0
+    failed = h.checks.failed if h else [{"figure": "harness"}]
+    print(f"\n{len(h.checks.rows) - len(failed)}/{len(h.checks.rows)} checks passed"
+          f" in {wall:.1f} s")
+    for row in failed:
+        print(f"FAILED: {row['scenario']}: {row['figure']}: truth {row['truth']},"
+              f" netbench {row['netbench']} ({row['tolerance']})")
+    if a.out:
+        Path(a.out).write_text(json.dumps({"wall_s": wall, "figures": figures,
+                                           "checks": h.checks.rows}, indent=1, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
