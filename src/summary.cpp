@@ -47,10 +47,16 @@ RunTotals summarize(const RunResult& r) noexcept {
     t.tcp_mean_srtt_us /= static_cast<double>(r.sender_flows.size());
   }
   std::uint64_t socket_drops = 0;
+  std::uint64_t first_arrival = UINT64_MAX;
+  std::uint64_t last_arrival = 0;
   for (const FlowRecvStats& f : r.receiver_flows) {
     socket_drops += f.socket_drops;
     if (echo) {
       continue;
+    }
+    if (f.first_arrival_ns != 0 && f.last_arrival_ns >= f.first_arrival_ns) {
+      first_arrival = std::min(first_arrival, f.first_arrival_ns);
+      last_arrival = std::max(last_arrival, f.last_arrival_ns);
     }
     t.received_messages += f.messages;
     t.received_bytes += f.bytes;
@@ -73,8 +79,16 @@ RunTotals summarize(const RunResult& r) noexcept {
 
   t.sent_bytes_per_s = per_second(t.sent_bytes, r.measured_ns);
   t.sent_msgs_per_s = per_second(t.sent_messages, r.measured_ns);
-  t.received_bytes_per_s = per_second(t.received_bytes, r.measured_ns);
-  t.received_msgs_per_s = per_second(t.received_messages, r.measured_ns);
+  t.receiver_active_ns = last_arrival >= first_arrival ? last_arrival - first_arrival : 0;
+  // n arrivals span n − 1 gaps: the first message was on its way for about
+  // one mean gap before it arrived, so the receiver's period is that longer.
+  std::uint64_t receiver_period = t.receiver_active_ns;
+  if (t.received_messages > 1) {
+    receiver_period += t.receiver_active_ns / (t.received_messages - 1);
+  }
+  receiver_period = std::max(r.measured_ns, receiver_period);
+  t.received_bytes_per_s = per_second(t.received_bytes, receiver_period);
+  t.received_msgs_per_s = per_second(t.received_messages, receiver_period);
 
   t.sender_cpu_s = r.sender.cpu.user_s + r.sender.cpu.sys_s;
   t.receiver_cpu_s = r.receiver.cpu.user_s + r.receiver.cpu.sys_s;

@@ -62,6 +62,8 @@ FlowRecvStats tracked_flow(std::mt19937_64& rng, std::uint32_t id, std::uint64_t
   f.loss = t.finalize(sent);
   f.jitter_ns = 1234.5678901234567 * (id + 1) + 1e-9;
   f.socket_drops = 3 * id;
+  f.first_arrival_ns = 1'000'000'007ULL * (id + 1);
+  f.last_arrival_ns = UINT64_MAX - 11 * id;
   f.echoed_messages = 40'000'000'000ULL + id;
   f.echoed_bytes = UINT64_MAX - id;
   f.echo_failures = id;
@@ -130,6 +132,8 @@ void expect_same_flow(const FlowRecvStats& a, const FlowRecvStats& b) {
   expect_same_loss(a.loss, b.loss);
   EXPECT_EQ(a.jitter_ns, b.jitter_ns);  // exactly: doubles are written in full
   EXPECT_EQ(a.socket_drops, b.socket_drops);
+  EXPECT_EQ(a.first_arrival_ns, b.first_arrival_ns);
+  EXPECT_EQ(a.last_arrival_ns, b.last_arrival_ns);
   EXPECT_EQ(a.echoed_messages, b.echoed_messages);
   EXPECT_EQ(a.echoed_bytes, b.echoed_bytes);
   EXPECT_EQ(a.echo_failures, b.echo_failures);
@@ -201,6 +205,20 @@ TEST(ResultCodecTest, DecodingFillsOnlyTheReceiverPart) {
   EXPECT_EQ(got.measured_ns, 42U);
   EXPECT_EQ(got.sender_flows.size(), 3U);
   EXPECT_EQ(got.error, "kept");
+}
+
+TEST(ResultCodecTest, ArrivalTimesAreOptionalSoEarlierServersStillWork) {
+  json j = receiver_part_to_json(sample_result());
+  for (json& f : j["receiver_flows"]) {
+    f.erase("first_arrival_ns");
+    f.erase("last_arrival_ns");
+  }
+  RunResult got;
+  std::string error;
+  ASSERT_TRUE(receiver_part_from_json(j, got, error)) << error;
+  ASSERT_FALSE(got.receiver_flows.empty());
+  EXPECT_EQ(got.receiver_flows[0].first_arrival_ns, 0U);
+  EXPECT_EQ(got.receiver_flows[0].last_arrival_ns, 0U);
 }
 
 TEST(ResultCodecTest, SignedIntegersBuiltInCodeAreAccepted) {

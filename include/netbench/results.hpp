@@ -78,6 +78,11 @@ struct FlowRecvStats {
   LossReport loss;                    ///< filled once the sender's count is known
   double jitter_ns = 0;               ///< RFC 3550 interarrival jitter
   std::uint64_t socket_drops = 0;     ///< UDP: SO_RXQ_OVFL drops on this flow's socket
+  /// Stream: receive time of the first and the last measured message, ns on
+  /// the receiver's CLOCK_MONOTONIC (0 before any). Comparable between flows
+  /// of one receiver, not with the sender's clock unless the run is paired.
+  std::uint64_t first_arrival_ns = 0;
+  std::uint64_t last_arrival_ns = 0;
   std::uint64_t echoed_messages = 0;  ///< echo mode: measured messages echoed back
   std::uint64_t echoed_bytes = 0;     ///< bytes of those (warm-up excluded)
   std::uint64_t echo_failures = 0;    ///< measured echo datagrams the kernel refused

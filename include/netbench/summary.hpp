@@ -23,6 +23,14 @@ struct RunTotals {
   // Receiver side (stream) or replies at the client (echo).
   std::uint64_t received_messages = 0;
   std::uint64_t received_bytes = 0;
+  /// Stream: first to last measured arrival over every flow, ns (receiver's
+  /// clock); 0 in echo mode or when nothing arrived.
+  std::uint64_t receiver_active_ns = 0;
+  /// Receiver rates are over the longer of the measured period and the
+  /// receiver's own period, receiver_active_ns × n / (n − 1) for n messages
+  /// (n arrivals span n − 1 gaps): data queued at a bottleneck arrives after
+  /// the last send, and counting it over the sender's period would report a
+  /// goodput the path cannot carry.
   double received_bytes_per_s = 0;
   double received_msgs_per_s = 0;
   std::uint64_t unique = 0;

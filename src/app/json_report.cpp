@@ -275,6 +275,7 @@ json run_json(const RunResult& r) {
         {"reordered", t.reordered},
         {"max_reorder_extent", t.max_reorder_extent},
         {"malformed", t.malformed},
+        {"active_ns", t.receiver_active_ns},
         {"throughput_bps", finite(t.received_bytes_per_s * 8)},
         {"messages_per_s", finite(t.received_msgs_per_s)},
         {"loss",

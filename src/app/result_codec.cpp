@@ -51,6 +51,8 @@ json flow_to_json(const FlowRecvStats& f) {
             {"burst_lengths", distribution_to_json(f.loss.burst_lengths)}}},
           {"jitter_ns", finite_or_zero(f.jitter_ns)},
           {"socket_drops", f.socket_drops},
+          {"first_arrival_ns", f.first_arrival_ns},
+          {"last_arrival_ns", f.last_arrival_ns},
           {"echoed_messages", f.echoed_messages},
           {"echoed_bytes", f.echoed_bytes},
           {"echo_failures", f.echo_failures},
@@ -119,6 +121,13 @@ class Reader {
     }
     out = *n;
     return true;
+  }
+
+  /// As u64, but an absent key leaves `out` as it is (a field that servers
+  /// of an earlier version do not send).
+  bool optional_u64(const json& obj, const std::string& at, std::string_view key,
+                    std::uint64_t& out) {
+    return !obj.contains(key) || u64(obj, at, key, out);
   }
 
   bool u32(const json& obj, const std::string& at, std::string_view key, std::uint32_t& out) {
@@ -244,6 +253,8 @@ class Reader {
            u64(v, p, "beyond_window", f.beyond_window) &&
            distribution(v, p, "reorder_extents", f.reorder_extents) && loss(v, p, "loss", f.loss) &&
            number(v, p, "jitter_ns", f.jitter_ns) && u64(v, p, "socket_drops", f.socket_drops) &&
+           optional_u64(v, p, "first_arrival_ns", f.first_arrival_ns) &&
+           optional_u64(v, p, "last_arrival_ns", f.last_arrival_ns) &&
            u64(v, p, "echoed_messages", f.echoed_messages) &&
            u64(v, p, "echoed_bytes", f.echoed_bytes) &&
            u64(v, p, "echo_failures", f.echo_failures) &&

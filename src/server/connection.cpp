@@ -100,6 +100,12 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept
     }
     return;  // the client measures echo; the server only counts
   }
+  // The receiver's own period: what arrives after the sender's last send
+  // (a backlog draining from a bottleneck) arrived in this time, not before.
+  if (f.stats.first_arrival_ns == 0) {
+    f.stats.first_arrival_ns = recv_ns;
+  }
+  f.stats.last_arrival_ns = recv_ns;
   switch (f.tracker.on_arrival(h.seq)) {
     case Arrival::kReordered:
       bump(f.live_reordered);
