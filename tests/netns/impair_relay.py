@@ -15,6 +15,9 @@ back at once. A data datagram's fate comes from the schedule:
     dup K           written now, and a copy released after the arrival of
                     the flow's sequence number seq + K (K = 0: right after)
     delay K         released after the arrival of the flow's seq + K
+    delaydup K      two copies released after the arrival of seq + K (a late
+                    message that is also duplicated: reordered once, then a
+                    duplicate)
 
 "Released after the arrival of n" means: when a datagram of that flow whose
 number is >= n arrives (dropped or not), after it is handled. So the output
@@ -69,9 +72,14 @@ def make_schedule(seed: int, flows: int, count_per_flow: int, margin: int = 64) 
                     actions[str(seq)] = ["dup", k]
                 seq += 1
             elif r < 0.016:
-                k = rng.choice([1, 1, 2, 3, 5, 8, 13, 40, 200])
+                k = rng.choice([1, 1, 2, 3, 5, 8, 13, 40, 200, 1000])
                 if seq + k < limit:
                     actions[str(seq)] = ["delay", k]
+                seq += 1
+            elif r < 0.018:
+                k = rng.randint(1, 30)
+                if seq + k < limit:
+                    actions[str(seq)] = ["delaydup", k]
                 seq += 1
             else:
                 seq += 1
@@ -96,6 +104,8 @@ def expected_order(schedule: dict) -> dict[int, list[int]]:
                 pending.append((seq + act[1], seq))
             elif act[0] == "delay":
                 pending.append((seq + act[1], seq))
+            elif act[0] == "delaydup":
+                pending += [(seq + act[1], seq)] * 2
             due = [p for p in pending if p[0] <= seq]
             pending = [p for p in pending if p[0] > seq]
             emitted.extend(s for _, s in due)
@@ -188,6 +198,8 @@ def main() -> int:
             queue.append((seq + act[1], seq, pkt))
         elif act[0] == "delay":
             queue.append((seq + act[1], seq, pkt))
+        elif act[0] == "delaydup":
+            queue += [(seq + act[1], seq, pkt)] * 2
         if queue:
             due = [p for p in queue if p[0] <= seq]
             if due:

@@ -155,6 +155,11 @@ class Harness:
         goodput = r["receiver"]["throughput_bps"]
         self.checks.within(s, "TCP goodput, Mbit/s (vs tbf rate R)", rate / 1e6, goodput / 1e6,
                            0.05)
+        # tbf counts whole frames: 8948 bytes of TCP payload per 9014-byte
+        # frame (MTU 9000, timestamps on) is all the link can carry.
+        capacity = rate * 8948 / 9014
+        self.checks.within(s, "TCP goodput, Mbit/s (vs R x 8948/9014 payload)", capacity / 1e6,
+                           goodput / 1e6, 0.05)
         self.checks.equal(s, "TCP application loss", 0, r["receiver"]["loss"]["lost"])
         self.checks.equal(s, "TCP bytes received = sent", r["sender"]["bytes"],
                           r["receiver"]["bytes"])
@@ -214,12 +219,16 @@ class Harness:
         loss = r["receiver"]["loss"]
         self.checks.equal(s, "UDP run completes", True, udp["_exit"] == 0 and r["complete"])
         self.checks.equal(s, "UDP messages sent", n, r["sender"]["messages"])
-        self.checks.add(s, f"UDP loss % over {n} messages (p)", f"{p * 100:.2f}",
-                        f"{loss['ratio'] * 100:.3f}", "±0.3 points",
-                        abs(loss["ratio"] - p) <= 0.003)
-        self.checks.equal(s, "UDP lost = iptables drops", dropped, loss["lost"])
-        self.checks.equal(s, "UDP lost in network", loss["lost"], loss["in_network"])
-        self.checks.equal(s, "UDP lost at receiver socket", 0, loss["at_receiver_socket"])
+        # The injected loss is what netbench attributes to the network; a
+        # receiver socket that overflowed on a loaded host adds its own drops,
+        # attributed apart (and counted by the kernel, checked in scenario 3).
+        net_ratio = loss["in_network"] / max(1, r["sender"]["messages"])
+        self.checks.add(s, f"UDP network loss % over {n} messages (p)", f"{p * 100:.2f}",
+                        f"{net_ratio * 100:.3f}", "±0.3 points", abs(net_ratio - p) <= 0.003)
+        self.checks.equal(s, "UDP lost in network = iptables drops", dropped, loss["in_network"])
+        self.checks.equal(s, "UDP lost = network + receiver socket + sender",
+                          loss["in_network"] + loss["at_receiver_socket"] + loss["at_sender"],
+                          loss["lost"])
 
         tp = 0.01
         self.iptables_drop(["-p", "tcp", "!", "--dport", str(CONTROL_PORT)], tp)
@@ -237,6 +246,7 @@ class Harness:
         self.checks.add(s, "TCP retransmissions (iptables drops)", tdropped, retx, "> 0",
                         retx > 0)
         return {"p": p, "udp_messages": n, "udp_loss_ratio": loss["ratio"],
+                "udp_network_loss_ratio": net_ratio, "udp_loss": loss,
                 "iptables_dropped": dropped, "udp_lost": loss["lost"], "tcp_p": tp,
                 "tcp_iptables_dropped": tdropped, "tcp_retransmits": retx,
                 "tcp_goodput_bps": r["receiver"]["throughput_bps"]}
@@ -246,14 +256,16 @@ class Harness:
         s = "3 receiver overload"
         print(f"== {s}: 8 KiB receive buffer, server CPU shared with a busy loop", flush=True)
         port = CONTROL_PORT + 1
-        # Server and a bounded busy loop on CPU 0; the sender on the other.
-        srv = self.serve(port, ["taskset", "-c", "0"])
-        hog = self.spawn(self.t.server, ["taskset", "-c", "0", "timeout", "20", PY, "-c",
-                                         "while True: pass"])
+        # Server and a bounded busy loop on one CPU; the sender on another.
+        cpus = sorted(os.sched_getaffinity(0))
+        pin_rx = ["taskset", "-c", str(cpus[0])]
+        pin_tx = ["taskset", "-c", str(cpus[1])] if len(cpus) > 1 else []
+        srv = self.serve(port, pin_rx)
+        hog = self.spawn(self.t.server, [*pin_rx, "timeout", "20", PY, "-c", "while True: pass"])
         before = self.t.udp_snmp(self.t.server)
         udp = self.client(self.t.clients[2], ["--proto", "udp", "--count", "150000", "--rate",
                                               "50k", "--size", "200", "--buffer", "8KiB"],
-                          port=port, prefix=["taskset", "-c", "1"])
+                          port=port, prefix=pin_tx)
         after = self.t.udp_snmp(self.t.server)
         self.stop(hog, signal.SIGKILL)
         self.stop(srv)
@@ -314,7 +326,7 @@ class Harness:
             m = rfc4737.flow_metrics(emitted, per)
             truth = {
                 "lost": sum(1 for a in acts if a[0] == "drop"),
-                "duplicates": sum(1 for a in acts if a[0] == "dup"),
+                "duplicates": sum(1 for a in acts if a[0] in ("dup", "delaydup")),
                 "reordered": m["reordered"],
                 "reorder extent sum": m["reorder_extent_sum"],
                 "max reorder extent": m["reorder_extent_max"],
@@ -337,6 +349,13 @@ class Harness:
                 totals[k][0] += truth[k] if "max" not in k and "longest" not in k else 0
                 totals[k][1] += got[k] if "max" not in k and "longest" not in k else 0
             self.checks.equal(s, f"flow {fid}: socket drops", 0, f["socket_drops"])
+        # The per-interval figures must add up to the totals.
+        for key in ("reordered", "duplicates"):
+            self.checks.equal(s, f"sum of intervals' {key} = total", r["receiver"][key],
+                              sum(i[key] for i in r["intervals"]))
+        self.checks.equal(s, "sum of intervals' received messages = total",
+                          r["receiver"]["messages"],
+                          sum(i["received_messages"] for i in r["intervals"]))
         return {"seed": seed, "flows": flows, "per_flow": per, "relay": log["stats"],
                 "receiver": {k: r["receiver"][k] for k in ("reordered", "duplicates",
                                                           "max_reorder_extent", "unique")},
@@ -400,6 +419,8 @@ def main() -> int:
     ap.add_argument("--netbench", required=True, help="the netbench binary")
     ap.add_argument("--out", help="write the figures and checks as JSON here")
     ap.add_argument("--only", help="comma list of scenario numbers to run (default all)")
+    ap.add_argument("--seed", type=int, default=4737,
+                    help="seed of scenario 4's impairment schedule (default 4737)")
     a = ap.parse_args()
     netbench = str(Path(a.netbench).resolve())
 
@@ -433,10 +454,10 @@ def main() -> int:
             h = Harness(netbench, topo, Path(d))
             try:
                 for num, fn in (("1", h.bottleneck), ("2", h.random_loss), ("3", h.overload),
-                                ("4", h.reordering), ("5", h.across_hosts)):
+                                ("4", lambda: h.reordering(a.seed)), ("5", h.across_hosts)):
                     if num in only:
                         start = time.monotonic()
-                        figures[fn.__name__] = fn()
+                        figures[num] = fn()
                         print(f"   ({time.monotonic() - start:.1f} s)", flush=True)
             finally:
                 h.stop_all()
