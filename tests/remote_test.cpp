@@ -11,6 +11,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -122,6 +123,15 @@ Outcome run_client(const std::string& args, const std::string& env = "") {
   return o;
 }
 
+/// The sum of `key` over the run's intervals.
+std::uint64_t interval_sum(const nlohmann::json& run, const char* key) {
+  std::uint64_t sum = 0;
+  for (const auto& i : run["intervals"]) {
+    sum += i[key].get<std::uint64_t>();
+  }
+  return sum;
+}
+
 class RemoteRunTest
     : public ::testing::TestWithParam<std::tuple<const char*, const char*, const char*>> {};
 
@@ -143,7 +153,23 @@ TEST_P(RemoteRunTest, MovesExactlyKMessagesBetweenProcesses) {
   EXPECT_EQ(run["receiver"]["reordered"], 0);
   EXPECT_EQ(run["receiver"]["duplicates"], 0);
   EXPECT_EQ(run["receiver"]["flows"].size(), 3U);
+  EXPECT_EQ(interval_sum(run, "received_messages"), 3000U);
   EXPECT_TRUE(server.alive());
+}
+
+TEST(RemoteRunTest2, LastIntervalTakesInWhatArrivesAfterTheLastSend) {
+  // Unpaced TCP: the sender is done while megabytes still sit in socket
+  // buffers; the intervals must still add up to what the server received.
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --proto tcp --flows 2 --count 2000 --size 128KiB --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const auto doc = nlohmann::json::parse(o.out);
+  const auto& run = doc["run"];
+  EXPECT_EQ(run["receiver"]["messages"], 2000);
+  EXPECT_EQ(interval_sum(run, "received_messages"), 2000U);
+  EXPECT_EQ(interval_sum(run, "received_bytes"), 2000U * 128U * 1024U);
 }
 
 INSTANTIATE_TEST_SUITE_P(ProtoModelMode, RemoteRunTest,

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
+#include <functional>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -24,6 +26,10 @@ constexpr int kConnectTimeoutMs = 5'000;
 /// UDP registration: resend the token this often, this many times.
 constexpr int kRegisterRetryMs = 200;
 constexpr int kRegisterTries = 25;
+/// Draining after the last send: this long without progress ends it, ns;
+/// the server is asked this often.
+constexpr std::uint64_t kDrainIdleNs = 300'000'000;
+constexpr std::chrono::milliseconds kDrainTick{5};
 
 nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
   std::string err;
@@ -62,6 +68,35 @@ RegistrationToken token_from_hex(const nlohmann::json& j) {
     t[i] = static_cast<std::byte>(std::stoul(byte, nullptr, 16));
   }
   return t;
+}
+
+/// Polls the server's live totals through `live` until every TCP flow has
+/// finished or every UDP datagram sent has arrived, or until nothing new
+/// arrived for kDrainIdleNs. Returns when the last progress was seen (ns).
+std::uint64_t drain(const TestSpec& spec, const Sender& tx,
+                    const std::function<ReceiverLive()>& live, std::stop_token stop) {
+  std::uint64_t total_sent = 0;
+  for (const std::uint64_t n : tx.sent_by_flow()) {
+    total_sent += n;
+  }
+  std::uint64_t last_bytes = UINT64_MAX;
+  std::uint64_t last_change = now_ns();
+  std::uint64_t drained_at = last_change;
+  for (;;) {
+    const ReceiverLive l = live();
+    const bool all_in =
+        spec.proto == Proto::kTcp ? l.finished_flows >= spec.flows : l.messages >= total_sent;
+    const std::uint64_t now = now_ns();
+    if (l.bytes != last_bytes) {
+      last_bytes = l.bytes;
+      last_change = now;
+      drained_at = now;
+    }
+    if (all_in || stop.stop_requested() || now - last_change > kDrainIdleNs) {
+      return drained_at;
+    }
+    std::this_thread::sleep_for(kDrainTick);
+  }
 }
 
 }  // namespace
@@ -147,9 +182,13 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
       last.bytes = live->value("bytes", last.bytes);
       last.reordered = live->value("reordered", last.reordered);
       last.duplicates = live->value("duplicates", last.duplicates);
+      last.flows = live->value("flows", last.flows);
+      last.finished_flows = live->value("finished_flows", last.finished_flows);
       if (const auto bytes = unbase64(live->value("latency", std::string()))) {
         if (auto h = LatencyHistogram::deserialize(*bytes)) {
-          last_latency = std::move(*h);
+          // Each reply holds the samples since the previous poll: add them
+          // up until the reporter takes the interval's histogram.
+          last_latency.merge(*h);
         }
       }
     };
@@ -159,9 +198,14 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     };
     probe.take_interval_latency = [&last_latency] { return std::exchange(last_latency, {}); };
   }
+  const bool stream = spec.mode == Mode::kStream;
+  auto live = probe.live;
   IntervalReporter reporter(spec, hooks, tx, std::move(probe));
   reporter.run_sender(stop);
-  reporter.finish(0);
+  // As a paired run does: let the server take in what is still in flight
+  // (socket buffers, a queue at a bottleneck), so that the last interval
+  // covers the drain and the intervals add up to the server's totals.
+  reporter.finish(stream ? drain(spec, tx, live, stop) : 0);
   result.intervals = reporter.take_records();
   result.spec = spec;
   result.clock = ready.value("clock", std::string("unknown"));
