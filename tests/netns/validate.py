@@ -283,8 +283,8 @@ class Harness:
                 loss["in_network"], "rcvbuf_errors": rcvbuf_errors}
 
     # -- scenario 4 -------------------------------------------------------
-    def reordering(self, seed: int = 4737) -> dict:
-        s = "4 reorder/dup"
+    def reordering(self, seed: int = 4737, extra: list[str] | None = None) -> dict:
+        s = "4 reorder/dup" + (f" ({' '.join(extra)})" if extra else "")
         flows, per = 2, 10_000
         print(f"== {s}: seeded schedule (seed {seed}), {flows} flows x {per} messages",
               flush=True)
@@ -292,6 +292,8 @@ class Harness:
         sched_file, log_file, ready = (self.dir / n for n in ("schedule.json", "relay_log.json",
                                                                "relay.ready"))
         sched_file.write_text(json.dumps(sched))
+        for stale in (log_file, ready):  # from an earlier run of this scenario
+            stale.unlink(missing_ok=True)
         srv = self.serve(CONTROL_PORT)
         self.t.divert_udp_to_tun()
         relay = self.spawn(self.t.router, [PY, str(HERE / "impair_relay.py"), "--schedule",
@@ -305,7 +307,7 @@ class Harness:
         tun_before = self.t.link_stats(self.t.router, "tun0")
         doc = self.client(self.t.clients[0], ["--proto", "udp", "--flows", str(flows), "--count",
                                               str(flows * per), "--rate", "5k", "--size", "200",
-                                              "--buffer", "4MiB"])
+                                              "--buffer", "4MiB", *(extra or [])])
         tun_after = self.t.link_stats(self.t.router, "tun0")
         self.stop(relay)
         self.stop(srv)
@@ -356,7 +358,8 @@ class Harness:
         self.checks.equal(s, "sum of intervals' received messages = total",
                           r["receiver"]["messages"],
                           sum(i["received_messages"] for i in r["intervals"]))
-        return {"seed": seed, "flows": flows, "per_flow": per, "relay": log["stats"],
+        return {"seed": seed, "extra": extra or [], "flows": flows, "per_flow": per,
+                "relay": log["stats"],
                 "receiver": {k: r["receiver"][k] for k in ("reordered", "duplicates",
                                                           "max_reorder_extent", "unique")},
                 "loss": r["receiver"]["loss"], "totals": totals}
@@ -368,13 +371,17 @@ class Harness:
               flush=True)
         srv = self.serve(CONTROL_PORT)
         jobs = {
-            "c1 tcp stream": (self.t.clients[0], ["--proto", "tcp", "--count", "4000", "--size",
-                                                 "64KiB"], 4000),
-            "c2 udp stream": (self.t.clients[1], ["--proto", "udp", "--flows", "4", "--count",
-                                                 "40000", "--rate", "20k", "--size", "1400",
-                                                 "--buffer", "4MiB"], 40000),
-            "c3 tcp echo": (self.t.clients[2], ["--proto", "tcp", "--mode", "echo", "--count",
-                                               "20000", "--outstanding", "4"], 20000),
+            "c1 tcp stream thread": (self.t.clients[0], ["--proto", "tcp", "--model", "thread",
+                                                        "--flows", "2", "--count", "4000",
+                                                        "--size", "64KiB"], 4000),
+            "c2 udp stream poll": (self.t.clients[1], ["--proto", "udp", "--model", "poll",
+                                                      "--flows", "4", "--count", "40000", "--rate",
+                                                      "20k", "--size", "1400", "--buffer", "4MiB"],
+                                   40000),
+            "c3 udp echo select": (self.t.clients[2], ["--proto", "udp", "--mode", "echo",
+                                                      "--model", "select", "--count", "20000",
+                                                      "--outstanding", "4", "--buffer", "1MiB"],
+                                   20000),
         }
         # One thread per client: they start together and retry while busy.
         import threading
@@ -419,6 +426,8 @@ def main() -> int:
     ap.add_argument("--netbench", required=True, help="the netbench binary")
     ap.add_argument("--out", help="write the figures and checks as JSON here")
     ap.add_argument("--only", help="comma list of scenario numbers to run (default all)")
+    ap.add_argument("--extra", default="--gso --model thread",
+                    help="netbench flags of scenario 4's second run (--extra='--gso')")
     ap.add_argument("--seed", type=int, default=4737,
                     help="seed of scenario 4's impairment schedule (default 4737)")
     a = ap.parse_args()
@@ -445,7 +454,7 @@ def main() -> int:
     stale = topology.remove_stale()
     if stale:
         print(f"removed namespaces left by earlier runs: {' '.join(stale)}")
-    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "5"}
+    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "5"}
     t0 = time.monotonic()
     figures: dict[str, object] = {}
     h = None
@@ -454,7 +463,8 @@ def main() -> int:
             h = Harness(netbench, topo, Path(d))
             try:
                 for num, fn in (("1", h.bottleneck), ("2", h.random_loss), ("3", h.overload),
-                                ("4", lambda: h.reordering(a.seed)), ("5", h.across_hosts)):
+                                ("4", lambda: h.reordering(a.seed)),
+                                ("4b", lambda: h.reordering(a.seed + 1, a.extra.split())), ("5", h.across_hosts)):
                     if num in only:
                         start = time.monotonic()
                         figures[num] = fn()
