@@ -140,6 +140,14 @@ class Harness:
                       flush=True)
             return doc
 
+    def intervals_add_up(self, s: str, name: str, run: dict) -> None:
+        """The per-interval received figures sum to the run's totals (the
+        last interval covers what arrived after the last send)."""
+        for key, total in (("received_messages", run["receiver"]["messages"]),
+                           ("received_bytes", run["receiver"]["bytes"])):
+            self.checks.equal(s, f"{name}: sum of intervals' {key} = total", total,
+                              sum(i[key] for i in run["intervals"]))
+
     # -- scenario 1 -------------------------------------------------------
     def bottleneck(self) -> dict:
         s = "1 bottleneck"
@@ -163,6 +171,7 @@ class Harness:
         self.checks.equal(s, "TCP application loss", 0, r["receiver"]["loss"]["lost"])
         self.checks.equal(s, "TCP bytes received = sent", r["sender"]["bytes"],
                           r["receiver"]["bytes"])
+        self.intervals_add_up(s, "TCP", r)
         retx = r["sender"]["tcp_retransmits"]
         self.checks.add(s, "TCP retransmissions reported (tbf drops)", tbf_tcp["dropped"], retx,
                         "reported", isinstance(retx, int) and retx >= 0)
@@ -189,6 +198,7 @@ class Harness:
                         "≤ 20 control packets", 0 <= tbf["dropped"] - loss["in_network"] <= 20)
         self.checks.equal(s, "UDP lost at receiver socket", 0, loss["at_receiver_socket"])
         self.checks.equal(s, "UDP lost at sender", 0, loss["at_sender"])
+        self.intervals_add_up(s, "UDP", r)
         return {"tcp_goodput_bps": goodput, "tcp_retransmits": retx,
                 "tcp_tbf_dropped": tbf_tcp["dropped"], "udp_received_bps":
                 r["receiver"]["throughput_bps"], "udp_loss_ratio": loss["ratio"],
@@ -355,9 +365,7 @@ class Harness:
         for key in ("reordered", "duplicates"):
             self.checks.equal(s, f"sum of intervals' {key} = total", r["receiver"][key],
                               sum(i[key] for i in r["intervals"]))
-        self.checks.equal(s, "sum of intervals' received messages = total",
-                          r["receiver"]["messages"],
-                          sum(i["received_messages"] for i in r["intervals"]))
+        self.intervals_add_up(s, "UDP", r)
         return {"seed": seed, "extra": extra or [], "flows": flows, "per_flow": per,
                 "relay": log["stats"],
                 "receiver": {k: r["receiver"][k] for k in ("reordered", "duplicates",
@@ -416,6 +424,8 @@ class Harness:
                 self.checks.equal(s, f"{name}: unique received", count, rx["unique"])
                 self.checks.equal(s, f"{name}: bytes received", tx["bytes"], rx["bytes"])
             self.checks.equal(s, f"{name}: lost", 0, rx["loss"]["lost"])
+            if "stream" in name:
+                self.intervals_add_up(s, name, r)
             out[name] = {"tries": d["_tries"], "sent": tx["messages"], "received": rx["messages"],
                          "lost": rx["loss"]["lost"]}
         return out
