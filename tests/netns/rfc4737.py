@@ -9,6 +9,16 @@ received and NextExp = highest seen + 1, nothing clever.
 from __future__ import annotations
 
 
+def log2_buckets(values: list[int]) -> list[dict]:
+    """Values grouped as docs/schema.md's distributions: bucket `from` holds
+    values from `from` up to twice it (exclusive); bucket 0 holds 0."""
+    counts: dict[int, int] = {}
+    for v in values:
+        base = 0 if v == 0 else 1 << (v.bit_length() - 1)
+        counts[base] = counts.get(base, 0) + 1
+    return [{"from": b, "count": c} for b, c in sorted(counts.items())]
+
+
 def flow_metrics(arrivals: list[int], sent: int) -> dict:
     """Metrics of one flow whose sender sent numbers 0..sent-1 and whose
     receiver saw `arrivals` in that order."""
@@ -45,10 +55,12 @@ def flow_metrics(arrivals: list[int], sent: int) -> dict:
         "reorder_extent_count": len(extents),
         "reorder_extent_sum": sum(extents),
         "reorder_extent_max": max(extents, default=0),
+        "reorder_extent_buckets": log2_buckets(extents),
         "lost": sent - unique,
         "loss_bursts": len(bursts),
         "loss_burst_sum": sum(bursts),
         "loss_burst_max": max(bursts, default=0),
+        "loss_burst_buckets": log2_buckets(bursts),
     }
 
 
@@ -59,6 +71,9 @@ def _self_test() -> None:
     assert m["reordered"] == 1 and m["reorder_extent_max"] == 2, m
     assert m["duplicates"] == 1 and m["lost"] == 2 and m["loss_bursts"] == 2, m
     assert m["loss_burst_max"] == 1 and m["unique"] == 5, m
+    assert log2_buckets([0, 1, 2, 3, 4, 7, 8]) == [
+        {"from": 0, "count": 1}, {"from": 1, "count": 1}, {"from": 2, "count": 2},
+        {"from": 4, "count": 2}, {"from": 8, "count": 1}]
 
 
 _self_test()

@@ -328,7 +328,7 @@ class Harness:
         self.checks.equal(s, "UDP run completes", True, doc["_exit"] == 0 and r["complete"])
         self.checks.equal(s, "no drop on the way to the relay (tun tx_dropped)", 0,
                           tun_after["tx_dropped"] - tun_before["tx_dropped"])
-        totals = {}
+        checked: dict[int, dict] = {}
         for f in r["receiver"]["flows"]:
             fid = f["flow"]
             emitted = log["emitted"].get(str(fid), [])
@@ -345,21 +345,24 @@ class Harness:
                 "loss bursts": m["loss_bursts"],
                 "longest burst": m["loss_burst_max"],
                 "unique": m["unique"],
+                "reorder extent distribution": m["reorder_extent_buckets"],
+                "loss burst distribution": m["loss_burst_buckets"],
             }
             # The schedule's own counts and the model's must agree too.
-            assert truth["lost"] == m["lost"] and truth["duplicates"] == m["duplicates"], m
+            self.checks.equal(s, f"flow {fid}: schedule's drops and duplicates = model's",
+                              (truth["lost"], truth["duplicates"]), (m["lost"], m["duplicates"]))
             got = {
                 "lost": f["lost"], "duplicates": f["duplicates"], "reordered": f["reordered"],
                 "reorder extent sum": f["reorder_extent"]["sum"],
                 "max reorder extent": f["reorder_extent"]["max"],
                 "loss bursts": f["loss_bursts"], "longest burst": f["loss_burst_length"]["max"],
                 "unique": f["unique"],
+                "reorder extent distribution": f["reorder_extent"]["log2_buckets"],
+                "loss burst distribution": f["loss_burst_length"]["log2_buckets"],
             }
             for k in truth:
                 self.checks.equal(s, f"flow {fid}: {k}", truth[k], got[k])
-                totals.setdefault(k, [0, 0])
-                totals[k][0] += truth[k] if "max" not in k and "longest" not in k else 0
-                totals[k][1] += got[k] if "max" not in k and "longest" not in k else 0
+            checked[fid] = {"truth": truth, "netbench": got}
             self.checks.equal(s, f"flow {fid}: socket drops", 0, f["socket_drops"])
         # The per-interval figures must add up to the totals.
         for key in ("reordered", "duplicates"):
@@ -370,7 +373,7 @@ class Harness:
                 "relay": log["stats"],
                 "receiver": {k: r["receiver"][k] for k in ("reordered", "duplicates",
                                                           "max_reorder_extent", "unique")},
-                "loss": r["receiver"]["loss"], "totals": totals}
+                "loss": r["receiver"]["loss"], "checked": checked}
 
     # -- scenario 5 -------------------------------------------------------
     def across_hosts(self) -> dict:
