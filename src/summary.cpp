@@ -36,6 +36,7 @@ RunTotals summarize(const RunResult& r) noexcept {
       t.received_bytes += f.reply_bytes;
       t.duplicates += f.reply_duplicates;
       t.reordered += f.reply_reordered;
+      t.max_reorder_extent = std::max(t.max_reorder_extent, f.reply_reorder_extents.max());
       t.malformed += f.replies_malformed;
       t.unique += f.reply_loss.unique;
       t.lost += f.reply_loss.lost;

@@ -82,6 +82,23 @@ TEST(SummaryTest, EchoRatesStayOverTheMeasuredPeriod) {
   EXPECT_DOUBLE_EQ(t.received_bytes_per_s, 1000.0);
 }
 
+TEST(SummaryTest, EchoMaxReorderExtentComesFromTheReplies) {
+  // 201 reordered replies used to be reported with a max extent of 0.
+  RunResult r = stream_run(kSecond, 10, 1000, 0, 0);
+  r.spec.mode = Mode::kEcho;
+  r.sender_flows[0].reply_reordered = 2;
+  r.sender_flows[0].reply_reorder_extents.record(3);
+  r.sender_flows[0].reply_reorder_extents.record(1001);
+  FlowSendStats other;
+  other.flow_id = 1;
+  other.reply_reordered = 1;
+  other.reply_reorder_extents.record(40);
+  r.sender_flows.push_back(other);
+  const RunTotals t = summarize(r);
+  EXPECT_EQ(t.reordered, 3U);
+  EXPECT_EQ(t.max_reorder_extent, 1001U);
+}
+
 TEST(SummaryTest, NoArrivalsGiveZeroRatesNotNaN) {
   const RunTotals t = summarize(stream_run(0, 0, 0, 0, 0));
   EXPECT_EQ(t.receiver_active_ns, 0U);

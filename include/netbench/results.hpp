@@ -54,9 +54,10 @@ struct FlowSendStats {
   std::uint64_t replies = 0;        ///< echo: measured replies received
   std::uint64_t reply_bytes = 0;
   std::uint64_t replies_malformed = 0;
-  std::uint64_t reply_reordered = 0;   ///< echo: replies that came back out of order
-  std::uint64_t reply_duplicates = 0;  ///< echo: replies seen twice
-  LossReport reply_loss;               ///< echo: requests whose reply never came
+  std::uint64_t reply_reordered = 0;        ///< echo: replies that came back out of order
+  std::uint64_t reply_duplicates = 0;       ///< echo: replies seen twice
+  LossReport reply_loss;                    ///< echo: requests whose reply never came
+  CountDistribution reply_reorder_extents;  ///< echo: NextExp − seq of reordered replies
   TcpKernelInfo tcp;
   bool closed_by_peer = false;  ///< the peer closed or reset mid-test
 };

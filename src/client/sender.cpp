@@ -598,6 +598,7 @@ void Sender::Impl::run(std::stop_token stop) {
     }
     if (echo()) {
       f.stats.reply_loss = f.replies.finalize(f.stats.messages);
+      f.stats.reply_reorder_extents = f.replies.reorder_extents();
     }
   }
   interval.flush();
