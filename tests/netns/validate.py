@@ -12,6 +12,7 @@ this script creates):
   2 random loss  iptables statistic drop with probability p on the server's INPUT
   3 overload     a tiny receive buffer on a server whose CPU is shared with a busy loop
   4 reordering   a seeded drop/duplicate/delay schedule applied by impair_relay.py
+                 (4: epoll; 4b: --gso, thread model; 4e: UDP echo, the client's reply figures)
   5 across hosts netbench serve in one namespace, three clients at once from three others
 
 Exit codes: 0 every check passed, 1 a check failed or the harness broke,
@@ -328,14 +329,20 @@ class Harness:
         self.checks.equal(s, "UDP run completes", True, doc["_exit"] == 0 and r["complete"])
         self.checks.equal(s, "no drop on the way to the relay (tun tx_dropped)", 0,
                           tun_after["tx_dropped"] - tun_before["tx_dropped"])
+        echo = "echo" in (extra or [])
         checked: dict[int, dict] = {}
-        for f in r["receiver"]["flows"]:
+        models = []
+        # Echo: the server echoes what the relay wrote, in that order, and
+        # the client's reply figures must match it (per flow: lost,
+        # duplicates, reordered; extents and bursts in the totals).
+        for f in r["sender"]["flows"] if echo else r["receiver"]["flows"]:
             fid = f["flow"]
             emitted = log["emitted"].get(str(fid), [])
             self.checks.equal(s, f"flow {fid}: relay wrote the schedule's order", True,
                               emitted == expected[fid])
             acts = sched["actions"][str(fid)].values()
             m = rfc4737.flow_metrics(emitted, per)
+            models.append(m)
             truth = {
                 "lost": sum(1 for a in acts if a[0] == "drop"),
                 "duplicates": sum(1 for a in acts if a[0] in ("dup", "delaydup")),
@@ -351,6 +358,15 @@ class Harness:
             # The schedule's own counts and the model's must agree too.
             self.checks.equal(s, f"flow {fid}: schedule's drops and duplicates = model's",
                               (truth["lost"], truth["duplicates"]), (m["lost"], m["duplicates"]))
+            if echo:
+                got = {"lost": f["reply_lost"], "duplicates": f["reply_duplicates"],
+                       "reordered": f["reply_reordered"], "unique": f["replies"] - f[
+                           "reply_duplicates"]}
+                truth = {k: truth[k] for k in got}
+                for k in truth:
+                    self.checks.equal(s, f"flow {fid}: replies {k}", truth[k], got[k])
+                checked[fid] = {"truth": truth, "netbench": got}
+                continue
             got = {
                 "lost": f["lost"], "duplicates": f["duplicates"], "reordered": f["reordered"],
                 "reorder extent sum": f["reorder_extent"]["sum"],
@@ -364,8 +380,16 @@ class Harness:
                 self.checks.equal(s, f"flow {fid}: {k}", truth[k], got[k])
             checked[fid] = {"truth": truth, "netbench": got}
             self.checks.equal(s, f"flow {fid}: socket drops", 0, f["socket_drops"])
+        totals = {"max reorder extent": (max(m["reorder_extent_max"] for m in models),
+                                         r["receiver"]["max_reorder_extent"]),
+                  "loss bursts": (sum(m["loss_bursts"] for m in models),
+                                  r["receiver"]["loss"]["bursts"]),
+                  "longest burst": (max(m["loss_burst_max"] for m in models),
+                                    r["receiver"]["loss"]["max_burst"])}
+        for k, (want, have) in totals.items():
+            self.checks.equal(s, f"all flows: {k}", want, have)
         # The per-interval figures must add up to the totals.
-        for key in ("reordered", "duplicates"):
+        for key in () if echo else ("reordered", "duplicates"):
             self.checks.equal(s, f"sum of intervals' {key} = total", r["receiver"][key],
                               sum(i[key] for i in r["intervals"]))
         self.intervals_add_up(s, "UDP", r)
@@ -467,7 +491,7 @@ def main() -> int:
     stale = topology.remove_stale()
     if stale:
         print(f"removed namespaces left by earlier runs: {' '.join(stale)}")
-    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "5"}
+    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "4e", "5"}
     t0 = time.monotonic()
     figures: dict[str, object] = {}
     h = None
@@ -477,7 +501,9 @@ def main() -> int:
             try:
                 for num, fn in (("1", h.bottleneck), ("2", h.random_loss), ("3", h.overload),
                                 ("4", lambda: h.reordering(a.seed)),
-                                ("4b", lambda: h.reordering(a.seed + 1, a.extra.split())), ("5", h.across_hosts)):
+                                ("4b", lambda: h.reordering(a.seed + 1, a.extra.split())),
+                                ("4e", lambda: h.reordering(a.seed + 2, ["--mode", "echo"])),
+                                ("5", h.across_hosts)):
                     if num in only:
                         start = time.monotonic()
                         figures[num] = fn()
