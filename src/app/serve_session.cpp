@@ -25,6 +25,8 @@ namespace {
 constexpr int kRegisterTimeoutMs = 5'000;
 /// The receiver's drain: this long without progress ends it.
 constexpr std::uint64_t kDrainIdleNs = 300'000'000;
+/// How often a running test checks that its client is still there, ms.
+constexpr std::uint64_t kLivenessCheckMs = 1'000;
 
 std::string hex(const RegistrationToken& t) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -154,18 +156,39 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   const std::uint64_t until = now_ns() + (run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms)) *
                                              std::uint64_t{1'000'000};
   std::optional<nlohmann::json> done;
+  // A client whose host vanished (no FIN, no RST) is noticed when neither
+  // data nor a control message arrived for the idle timeout.
+  std::uint64_t last_activity = now_ns();
+  std::uint64_t last_bytes = 0;
   for (;;) {
     const std::uint64_t now = now_ns();
     const std::uint64_t left_ms = until > now ? (until - now) / 1'000'000 : 0;
-    // The whole remaining time in one wait: the waker ends it at once for a
-    // stop (SIGINT/SIGTERM of the server). A message is only read once it
-    // has started to arrive.
-    if (!wait_control(ch.fd(), waker,
-                      static_cast<int>(std::min<std::uint64_t>(left_ms, INT32_MAX)))) {
-      err = stop.stop_requested() ? "the server is stopping"
-                                  : "no message within the test's time plus the idle timeout";
+    if (left_ms == 0) {
+      err = "no \"done\" within the test's time plus the idle timeout";
       break;
     }
+    // The waker ends a wait at once for a stop (SIGINT/SIGTERM of the
+    // server); the slices are for the liveness check. A message is only
+    // read once it has started to arrive.
+    if (!wait_control(ch.fd(), waker,
+                      static_cast<int>(std::min<std::uint64_t>(left_ms, kLivenessCheckMs)))) {
+      if (stop.stop_requested()) {
+        err = "the server is stopping";
+        break;
+      }
+      const std::uint64_t bytes = rx->live().bytes;
+      if (bytes != last_bytes) {
+        last_bytes = bytes;
+        last_activity = now_ns();
+      } else if (now_ns() - last_activity >
+                 static_cast<std::uint64_t>(o.idle_timeout_ms) * 1'000'000) {
+        err = "client silent for " + std::to_string(o.idle_timeout_ms) +
+              " ms (no data, no control message)";
+        break;
+      }
+      continue;
+    }
+    last_activity = now_ns();
     // Once a message has started, the idle timeout bounds the rest of it
     // (a peer that sends one byte and stalls is not waited for the whole test).
     done = ch.receive(
