@@ -10,12 +10,15 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -43,8 +46,19 @@ int free_port() {
 class Server {
  public:
   /// `auth_token`: passed as --auth-token when not null; the child never
-  /// inherits NETBENCH_AUTH_TOKEN either way.
-  explicit Server(const char* auth_token = nullptr) {
+  /// inherits NETBENCH_AUTH_TOKEN either way. `extra`: more serve flags.
+  explicit Server(const char* auth_token = nullptr, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {NETBENCH_BINARY, "serve", "--bind",         "127.0.0.1",
+                                     "--port",        "0",     "--idle-timeout", "2s"};
+    if (auth_token != nullptr) {
+      args.insert(args.end(), {"--auth-token", auth_token});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
     std::array<int, 2> pipe_fds{};
     if (::pipe(pipe_fds.data()) != 0) {
       return;
@@ -55,12 +69,7 @@ class Server {
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
       ::unsetenv("NETBENCH_AUTH_TOKEN");
-      if (auth_token != nullptr) {
-        ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
-                "--idle-timeout", "2s", "--auth-token", auth_token, static_cast<char*>(nullptr));
-      }
-      ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
-              "--idle-timeout", "2s", static_cast<char*>(nullptr));
+      ::execv(NETBENCH_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(pipe_fds[1]);
@@ -82,10 +91,25 @@ class Server {
   }
   /// Ends the server at once, as a crash would (SIGKILL).
   void kill_now() { ::kill(pid_, SIGKILL); }
+  /// Waits up to `timeout_ms` for the server to exit on its own; its exit
+  /// code, or -1 if it is still running (or died of a signal).
+  int wait_exit(int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
   ~Server() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
+    if (!reaped_) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
     ::close(log_fd_);
   }
   Server(const Server&) = delete;
@@ -97,6 +121,7 @@ class Server {
 
  private:
   pid_t pid_ = -1;
+  bool reaped_ = false;
   int log_fd_ = -1;
   int port_ = 0;
 };
@@ -388,5 +413,144 @@ TEST(RemoteAuthTest, RawHelloWithAWrongTokenGetsTheErrorMessage) {
   ::close(fd);
   EXPECT_EQ(reply, nlohmann::json::parse(R"({"type":"error","error":"authentication failed"})"));
 }
+
+/// Reads until the server closes the connection; true if it did (EOF or
+/// reset) before the socket's receive timeout.
+bool closed_by_server(int fd) {
+  std::array<char, 4096> buf{};
+  for (int i = 0; i < 1000; ++i) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      return true;
+    }
+    if (n < 0) {
+      return false;  // the receive timeout: still open
+    }
+  }
+  return false;
+}
+
+/// True if the server has closed the connection (its error reply, if any,
+/// is read and dropped); does not wait.
+bool closed_already(int fd) {
+  std::array<char, 4096> buf{};
+  for (int i = 0; i < 1000; ++i) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      return true;
+    }
+    if (n < 0) {
+      return false;
+    }
+  }
+  return false;
+}
+
+TEST(ServeLimitsTest, SilentConnectionIsCutOffAtTheHandshakeTimeout) {
+  const Server server(nullptr, {"--handshake-timeout", "1s"});
+  ASSERT_TRUE(server.listening());
+  const int fd = raw_connect(server.port());  // says nothing
+  const std::string reply = read_reply(fd);
+  EXPECT_NE(reply.find("handshake timeout"), std::string::npos) << reply;
+  EXPECT_TRUE(closed_by_server(fd));
+  ::close(fd);
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(ServeLimitsTest, SilentConnectionsDoNotLockOutAClient) {
+  // A table of 4 filled with peers that never speak: the client's
+  // connection evicts the oldest of them and its test runs.
+  const Server server(nullptr, {"--max-clients", "4", "--handshake-timeout", "30s"});
+  ASSERT_TRUE(server.listening());
+  std::vector<int> silent;
+  for (int i = 0; i < 8; ++i) {
+    silent.push_back(raw_connect(server.port()));
+  }
+  const Outcome o =
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 500 --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+  int dropped = 0;
+  for (const int fd : silent) {
+    dropped += closed_already(fd) ? 1 : 0;
+    ::close(fd);
+  }
+  EXPECT_GE(dropped, 5);  // 4 over the limit, and one more for the client
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(ServeLimitsTest, MaxTestsCountsTestsThatRanNotRefusedConnections) {
+  Server server(nullptr, {"--max-tests", "1", "--max-flows", "8"});
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  for (const char* body : {"garbage", R"({"type":"hello","version":99})"}) {
+    const int fd = raw_connect(server.port());
+    send_frame(fd, body, static_cast<std::uint32_t>(std::strlen(body)));
+    EXPECT_NE(read_reply(fd).find("\"error\""), std::string::npos) << body;
+    ::close(fd);
+  }
+  EXPECT_EQ(run_client(target + " --count 10 --flows 9 --json").code, 3);  // over --max-flows
+  ASSERT_TRUE(server.alive());
+  EXPECT_EQ(run_client(target + " --count 500 --json").code, 0);
+  EXPECT_EQ(server.wait_exit(20'000), 0);  // one test ran: the server is done
+}
+
+TEST(ServeLimitsTest, MaxRateRefusesFasterAndUnpacedTests) {
+  const Server server(nullptr, {"--max-rate", "10k", "--max-bitrate", "100M"});
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  Outcome o = run_client(target + " --count 100 --rate 20k --json");
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("at most 10000 messages/s"), std::string::npos) << o.out;
+  o = run_client(target + " --count 100 --json");
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("limits the rate"), std::string::npos) << o.out;
+  o = run_client(target + " --count 100 --rate 5k --size 8KiB --json");  // 328 Mbit/s
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("bit/s"), std::string::npos) << o.out;
+  o = run_client(target + " --count 500 --rate 5k --size 1KiB --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+}
+
+class ClientSignalTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ClientSignalTest, RemoteRunWritesPartialResultsMarkedIncomplete) {
+  const char* sig = GetParam();
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const std::string out =
+      ::testing::TempDir() + "netbench_remote_" + sig + "_" + std::to_string(::getpid()) + ".json";
+  const std::string cmd =
+      std::string("sh -c '") + NETBENCH_BINARY +
+      " --connect 127.0.0.1:" + std::to_string(server.port()) + " --duration 30s -q -o " + out +
+      " 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig + " $pid; wait $pid; echo $?'";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::array<char, 256> buf{};
+  std::string code;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) {
+    code.append(buf.data(), n);
+  }
+  ::pclose(p);
+  EXPECT_EQ(std::atoi(code.c_str()), 5) << sig;  // kExitInterrupted
+  std::FILE* f = std::fopen(out.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string text;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
+    text.append(buf.data(), n);
+  }
+  std::fclose(f);
+  const auto doc = nlohmann::json::parse(text);
+  EXPECT_FALSE(doc["run"]["complete"].get<bool>());
+  EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U);
+  EXPECT_NE(doc["error"].get<std::string>().find(std::string("SIG") + sig), std::string::npos)
+      << doc["error"];
+  // The server saw the client go and serves the next one.
+  EXPECT_EQ(
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 200").code, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(IntAndTerm, ClientSignalTest, ::testing::Values("INT", "TERM"));
 
 }  // namespace

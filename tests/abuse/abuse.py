@@ -202,17 +202,26 @@ class Abuse:
     def slow(self):
         """Five peers sending a hello one byte per second."""
         done = []
+        problems = []
 
         def one():
             data = frame(HELLO)
-            with self.connect() as s:
-                for i in range(min(len(data), 30)):
-                    s.sendall(data[i:i + 1])
-                    reply = read_frame(s, 1.0) if select_readable(s, 1.0) else None
-                    if reply is not None or select_readable(s, 0):
-                        done.append(reply is not None and reply.get("error") == "handshake timeout")
-                        return
+            try:
+                with self.connect() as s:
+                    for i in range(min(len(data), 30)):
+                        s.sendall(data[i:i + 1])
+                        if select_readable(s, 1.0):
+                            reply = read_frame(s, 1.0) or {}
+                            done.append(reply.get("error") == "handshake timeout")
+                            if not done[-1]:
+                                problems.append(f"reply {reply}")
+                            return
+            except OSError as e:
+                problems.append(str(e))
                 done.append(False)
+                return
+            problems.append("never cut off")
+            done.append(False)
 
         batches = 0
         while batches < 20 and not self.stop.is_set():  # batches of five, until the window ends
@@ -224,7 +233,7 @@ class Abuse:
                 t.join(60)
         self.record("slow", len(done) == 5 * batches and all(done),
                     f"{sum(done)}/{5 * batches} one-byte-per-second peers cut off with "
-                    "'handshake timeout'")
+                    "'handshake timeout'" + (f"; {problems[:3]}" if problems else ""))
 
     def half_open(self):
         closed = rounds = 0
