@@ -443,6 +443,7 @@ def main():
     ap.add_argument("--netbench", required=True)
     ap.add_argument("--window", type=float, default=20, help="seconds of abuse (default 20)")
     ap.add_argument("--silent", type=int, default=500, help="never-speaking connections (500)")
+    ap.add_argument("--server-log", help="write the server's log lines to this file at the end")
     ap.add_argument("--sanitized", action="store_true",
                     help="a sanitizer build: report the server's memory, do not check it")
     args = ap.parse_args()
@@ -502,6 +503,10 @@ def main():
         server.proc.kill()
         code = "hung on SIGTERM"
 
+    server.reader.join(5)
+    if args.server_log:
+        with open(args.server_log, "w") as f:
+            f.write("\n".join(server.lines) + "\n")
     checks = dict(abuse.results)
     checks["hung abusers"] = (not hung, ", ".join(hung) or "none")
     checks["server up"] = (alive, "alive after the abuse")

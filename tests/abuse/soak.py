@@ -46,6 +46,7 @@ def main():
     ap.add_argument("--every", type=int, default=100, help="sample every this many tests (100)")
     ap.add_argument("--max-rss-growth", type=int, default=5 * 1024,
                     help="KiB of RSS growth allowed between --warm and the end (5 MiB)")
+    ap.add_argument("--server-log", help="write the server's log lines to this file at the end")
     ap.add_argument("--sanitized", action="store_true",
                     help="a sanitizer build: report the server's memory, do not check it")
     args = ap.parse_args()
@@ -90,6 +91,10 @@ def main():
         server.proc.kill()
         code = "hung on SIGTERM"
 
+    server.reader.join(5)
+    if args.server_log:
+        with open(args.server_log, "w") as f:
+            f.write("\n".join(server.lines) + "\n")
     print(f"soak: {'test':>6} {'fds':>5} {'RSS KiB':>9}")
     for i, fds, rss in samples:
         print(f"soak: {i:>6} {fds:>5} {rss:>9}")
