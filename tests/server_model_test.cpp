@@ -27,6 +27,7 @@
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/receiver.hpp"
+#include "netbench/registration.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "netbench/wire_header.hpp"
@@ -285,6 +286,55 @@ TEST_P(ServerModelTest, GarbageDatagramIsCountedMalformed) {
   EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
   EXPECT_EQ(r.receiver_flows[1].malformed, 0U);
   EXPECT_EQ(r.receiver_flows[1].messages, 2U);
+}
+
+TEST_P(ServerModelTest, DatagramsFromAnUnregisteredPeerAreNeitherCountedNorEchoed) {
+  TestSpec spec = make_spec(Proto::kUdp, GetParam(), 1);
+  spec.mode = Mode::kEcho;
+  Receiver rx(spec);
+  Endpoint to = rx.local();
+  to.set_port(rx.ports().at(0));
+  Fd stranger = client_socket(SOCK_DGRAM);
+  Fd client = client_socket(SOCK_DGRAM);
+  for (Fd* fd : {&stranger, &client}) {
+    ASSERT_EQ(::connect(fd->get(), to.sa(), to.len), 0) << std::strerror(errno);
+  }
+  // Valid-looking messages from a stranger queue up before and after the
+  // client's registration (those after it are still in the queue when the
+  // flow's socket connects); then, once it is connected, more of them.
+  const RegistrationToken token = random_token();
+  for (std::uint64_t seq = 0; seq < 20; ++seq) {
+    if (seq == 10) {
+      send_bytes(client.get(), registration_datagram(token));
+    }
+    send_bytes(stranger.get(), message(0, seq));
+  }
+  ASSERT_EQ(rx.register_udp_by_token(token, 10'000), 1U);
+  EXPECT_EQ(rx.unregistered_datagrams(), 20U);
+  rx.start();
+  for (std::uint64_t seq = 100; seq < 120; ++seq) {
+    // The kernel drops these (the flow's socket is connected to the client)
+    // and may answer ICMP port unreachable: a refused send is fine.
+    ::send(stranger.get(), message(0, seq).data(), kSize, MSG_NOSIGNAL);
+  }
+  for (std::uint64_t seq = 0; seq < 10; ++seq) {
+    send_bytes(client.get(), message(0, seq));
+  }
+  std::array<std::byte, 2 * kSize> buf{};
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(::recv(client.get(), buf.data(), buf.size(), 0), static_cast<ssize_t>(kSize)) << i;
+  }
+  // Anything echoed to the stranger would have been sent before the
+  // client's echoes, all of which are in: a look without waiting suffices.
+  const ssize_t echoed = ::recv(stranger.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+  EXPECT_TRUE(echoed < 0 && (errno == EAGAIN || errno == ECONNREFUSED)) << echoed;
+  const std::vector<std::uint64_t> sent{10};
+  const RunResult r = stop_and_collect(rx, sent);
+  ASSERT_EQ(r.receiver_flows.size(), 1U);
+  EXPECT_EQ(r.receiver_flows[0].messages, 10U);
+  EXPECT_EQ(r.receiver_flows[0].duplicates, 0U);
+  EXPECT_EQ(r.receiver_flows[0].malformed, 0U);
+  EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModelTest,
