@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,7 +48,9 @@ class Server {
  public:
   /// `auth_token`: passed as --auth-token when not null; the child never
   /// inherits NETBENCH_AUTH_TOKEN either way. `extra`: more serve flags.
-  explicit Server(const char* auth_token = nullptr, std::vector<std::string> extra = {}) {
+  /// `nofile`: the child's RLIMIT_NOFILE (soft and hard) when not 0.
+  explicit Server(const char* auth_token = nullptr, std::vector<std::string> extra = {},
+                  rlim_t nofile = 0) {
     std::vector<std::string> args = {NETBENCH_BINARY, "serve", "--bind",         "127.0.0.1",
                                      "--port",        "0",     "--idle-timeout", "2s"};
     if (auth_token != nullptr) {
@@ -69,22 +72,28 @@ class Server {
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
       ::unsetenv("NETBENCH_AUTH_TOKEN");
+      if (nofile != 0) {
+        const rlimit lim{nofile, nofile};
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+      }
       ::execv(NETBENCH_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(pipe_fds[1]);
     log_fd_ = pipe_fds[0];
     // "netbench serve: listening on 127.0.0.1:PORT (...)", within 10 s.
+    // (Lines before it, e.g. limits lowered to fit, are skipped.)
     std::string line;
     pollfd p{log_fd_, POLLIN, 0};
-    while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) > 0) {
+    while (line.find("listening on") == std::string::npos ||
+           line.find('\n', line.find("listening on")) == std::string::npos) {
       char c = 0;
-      if (::read(log_fd_, &c, 1) != 1) {
+      if (::poll(&p, 1, 10'000) <= 0 || ::read(log_fd_, &c, 1) != 1) {
         break;
       }
       line += c;
     }
-    const auto at = line.find("127.0.0.1:");
+    const auto at = line.find("127.0.0.1:", line.find("listening on"));
     if (at != std::string::npos) {
       port_ = std::atoi(line.c_str() + at + 10);
     }
@@ -511,6 +520,31 @@ TEST(ServeLimitsTest, MaxRateRefusesFasterAndUnpacedTests) {
   o = run_client(target + " --count 500 --rate 5k --size 1KiB --json");
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+}
+
+TEST(ServeLimitsTest, LowDescriptorLimitLowersTheLimitsAndTheServerKeepsServing) {
+  // 100 descriptors: the server lowers --max-flows and --max-clients to fit
+  // (and says so), refuses a test above them, evicts silent connections
+  // beyond them, and never runs out.
+  const Server server(nullptr, {"--handshake-timeout", "30s"}, 100);
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  const Outcome big = run_client(target + " --flows 64 --count 100 --json");
+  EXPECT_EQ(big.code, 3);
+  EXPECT_NE(big.out.find("flows"), std::string::npos) << big.out;
+  std::vector<int> silent;
+  for (int i = 0; i < 150; ++i) {
+    silent.push_back(raw_connect(server.port()));
+  }
+  for (const char* proto : {"tcp", "udp"}) {
+    const Outcome o = run_client(target + " --proto " + proto + " --flows 8 --count 400 --json");
+    ASSERT_EQ(o.code, 0) << proto << ": " << o.out;
+    EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 400) << proto;
+  }
+  for (const int fd : silent) {
+    ::close(fd);
+  }
+  EXPECT_TRUE(server.alive());
 }
 
 class ClientSignalTest : public ::testing::TestWithParam<const char*> {};

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -141,18 +142,25 @@ void ControlLoop::fit_fd_budget() {
   if (fd_limit_ == 0) {
     return;  // unknown: no budget to keep
   }
-  const std::uint64_t one_test = test_fds(o_.max_flows, 1);
-  if (kFdReserve + one_test + 1 > fd_limit_) {
-    const std::uint64_t flows = fd_limit_ > kFdReserve + 64 ? fd_limit_ - kFdReserve - 64 : 1;
+  // Clients and one test share what the reserve leaves. When both limits
+  // do not fit, clients get at most a quarter of it and the test the rest.
+  const std::uint64_t budget = fd_limit_ > kFdReserve + 2 ? fd_limit_ - kFdReserve : 2;
+  if (o_.max_clients + test_fds(o_.max_flows, 1) <= budget) {
+    return;
+  }
+  const std::uint64_t clients =
+      std::clamp<std::uint64_t>(budget / 4, 1, std::max<std::uint32_t>(o_.max_clients, 1));
+  const std::uint64_t overhead = test_fds(0, 1);
+  const std::uint64_t flows = budget > clients + overhead ? budget - clients - overhead : 1;
+  if (flows < o_.max_flows) {
+    o_.max_flows = static_cast<std::uint32_t>(flows);
     serve_log(o_, "descriptor limit " + std::to_string(fd_limit_) + ": --max-flows lowered to " +
                       std::to_string(flows));
-    o_.max_flows = static_cast<std::uint32_t>(flows);
   }
-  const std::uint64_t room = fd_limit_ - kFdReserve - test_fds(o_.max_flows, 1);
-  if (o_.max_clients > room) {
+  if (o_.max_clients + test_fds(o_.max_flows, 1) > budget) {
+    o_.max_clients = static_cast<std::uint32_t>(clients);
     serve_log(o_, "descriptor limit " + std::to_string(fd_limit_) + ": --max-clients lowered to " +
-                      std::to_string(room));
-    o_.max_clients = static_cast<std::uint32_t>(std::max<std::uint64_t>(room, 1));
+                      std::to_string(clients));
   }
 }
 

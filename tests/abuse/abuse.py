@@ -100,11 +100,13 @@ class Server:
                                      stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.port = 0
-        first = self.proc.stderr.readline()
-        self.lines.append(first.rstrip())
-        m = re.search(r"127\.0\.0\.1:(\d+)", first)
-        if m:
-            self.port = int(m.group(1))
+        for _ in range(10):  # lines before it say which limits were lowered to fit
+            line = self.proc.stderr.readline()
+            self.lines.append(line.rstrip())
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if m or not line:
+                self.port = int(m.group(1)) if m else 0
+                break
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
