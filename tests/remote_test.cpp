@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/serve.hpp"
+#include "app/serve_admission.hpp"
 
 namespace {
 
@@ -357,6 +358,84 @@ TEST(TokenMatchesTest, OnlyTheSameBytesOfTheSameLengthMatch) {
   EXPECT_FALSE(token_matches("abc", ""));
   EXPECT_FALSE(token_matches("", "a"));
   EXPECT_FALSE(token_matches(std::string("a\0b", 3), std::string("a\0c", 3)));
+}
+
+TEST(ServeAdmissionTest, HelloNeedsOurVersionAndTheToken) {
+  using netbench::app::check_hello;
+  netbench::app::ServeOptions o;
+  EXPECT_FALSE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":1})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":2})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"hello"})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"test","version":1})"), o).refused());
+  o.auth_token = "t";
+  const auto none = check_hello(nlohmann::json::parse(R"({"type":"hello","version":1})"), o);
+  EXPECT_EQ(none.reply, "authentication failed");
+  EXPECT_EQ(none.log, "refused: no auth token");
+  const auto wrong =
+      check_hello(nlohmann::json::parse(R"({"type":"hello","version":1,"token":"u"})"), o);
+  EXPECT_EQ(wrong.log, "refused: wrong auth token");
+  EXPECT_FALSE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":1,"token":"t"})"), o)
+                   .refused());
+}
+
+/// A test message: UDP stream, 1,400-byte messages, the given rate
+/// (0 = unpaced), flows and duration.
+nlohmann::json test_message(double rate, std::uint32_t flows, std::uint64_t duration_ns) {
+  nlohmann::json config = nlohmann::json::parse(
+      R"({"batch":1,"bind":"","busy_poll":false,"count_messages":0,"family":"any","gso":false,
+          "interval_ns":1000000000,"mode":"stream","model":"epoll","outstanding":1,
+          "pattern":"constant","port":0,"proto":"udp","size_bytes":1400,
+          "socket_buffer_bytes":0,"threads":1,"warmup_ns":0})");
+  config["flows"] = flows;
+  config["rate_msgs_per_s"] = rate;
+  config["duration_ns"] = duration_ns;
+  return {{"type", "test"}, {"config", config}};
+}
+
+TEST(ServeAdmissionTest, TestsAboveALimitAreRefusedWithTheLimitNamed) {
+  using netbench::app::check_test;
+  netbench::app::ServeOptions o;
+  o.max_flows = 8;
+  o.max_duration_ns = 10'000'000'000;
+  netbench::TestSpec spec;
+  EXPECT_FALSE(check_test(test_message(0, 8, 10'000'000'000), o, spec).refused());
+  EXPECT_NE(check_test(test_message(0, 9, 1'000'000'000), o, spec).reply.find("8 flows"),
+            std::string::npos);
+  EXPECT_NE(check_test(test_message(0, 1, 11'000'000'000), o, spec).reply.find("10 s"),
+            std::string::npos);
+  o.max_rate_msgs_per_s = 1000;
+  EXPECT_NE(check_test(test_message(0, 1, 1'000'000'000), o, spec).reply.find("limits the rate"),
+            std::string::npos);
+  EXPECT_NE(check_test(test_message(1001, 1, 1'000'000'000), o, spec).reply.find("1000 messages"),
+            std::string::npos);
+  EXPECT_FALSE(check_test(test_message(1000, 1, 1'000'000'000), o, spec).refused());
+  o.max_bitrate_bps = 1400 * 8 * 500;  // 500 messages/s of 1,400 bytes
+  EXPECT_NE(check_test(test_message(501, 1, 1'000'000'000), o, spec).reply.find("bit/s"),
+            std::string::npos);
+  EXPECT_FALSE(check_test(test_message(500, 1, 1'000'000'000), o, spec).refused());
+  EXPECT_TRUE(check_test({{"type", "test"}}, o, spec).refused());
+  EXPECT_TRUE(check_test({{"type", "test"}, {"config", {{"proto", "sctp"}}}}, o, spec).refused());
+}
+
+TEST(ServeAdmissionTest, DescriptorBudgetLowersLimitsOnlyWhenTheyDoNotFit) {
+  using netbench::app::fit_fd_budget_to;
+  netbench::app::ServeOptions o;  // 256 clients, 4096 flows
+  EXPECT_TRUE(fit_fd_budget_to(20'000, o).empty());
+  EXPECT_EQ(o.max_clients, 256U);
+  EXPECT_EQ(o.max_flows, 4096U);
+  EXPECT_TRUE(fit_fd_budget_to(0, o).empty());  // unknown limit: unchanged
+  const auto lines = fit_fd_budget_to(1024, o);
+  EXPECT_EQ(lines.size(), 2U);
+  EXPECT_EQ(o.max_clients, 248U);  // a quarter of 1024 - 32
+  EXPECT_EQ(o.max_flows, 724U);    // the rest, less one test's overhead
+  EXPECT_LE(netbench::app::kFdReserve + o.max_clients + netbench::app::test_fds(o.max_flows, 1),
+            1024U);
+  netbench::app::ServeOptions small;
+  small.max_clients = 4;
+  small.max_flows = 1000;
+  fit_fd_budget_to(100, small);
+  EXPECT_EQ(small.max_clients, 4U);  // the clients fit: only the flows are lowered
+  EXPECT_LE(netbench::app::kFdReserve + 4 + netbench::app::test_fds(small.max_flows, 1), 100U);
 }
 
 constexpr const char* kToken = "s3cret-t0ken";

@@ -1,6 +1,5 @@
 #include "app/serve.hpp"
 
-#include <dirent.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -17,8 +16,8 @@
 #include "app/control_channel.hpp"
 #include "app/control_frame_reader.hpp"
 #include "app/exit_codes.hpp"
+#include "app/serve_admission.hpp"
 #include "app/serve_session.hpp"
-#include "app/spec_codec.hpp"
 #include "app/stop_waker.hpp"
 #include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
@@ -41,33 +40,10 @@ constexpr int kLingerMs = 1'000;
 constexpr int kAcceptsPerRound = 64;
 /// After accept() ran out of descriptors: stop accepting this long.
 constexpr int kAcceptPauseMs = 100;
-/// Descriptors kept aside for everything but clients and tests: standard
-/// streams, the listener, eventfds, /proc reads.
-constexpr std::uint64_t kFdReserve = 32;
 /// A client clock reading within this of ours means one machine, one clock.
 constexpr std::uint64_t kSameClockNs = 100'000'000;
 
 std::uint64_t ms_to_ns(std::uint64_t ms) { return ms * 1'000'000; }
-
-/// Descriptors a test of `flows` flows may hold on the server: one per
-/// flow, per-loop listeners and epoll/eventfds, a margin.
-std::uint64_t test_fds(std::uint32_t flows, std::uint32_t threads) {
-  return std::uint64_t{flows} + 4 * std::uint64_t{threads} + 16;
-}
-
-/// Descriptors this process has open now (/proc/self/fd), or 0 if unknown.
-std::uint64_t open_fds() {
-  DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) {
-    return 0;
-  }
-  std::uint64_t n = 0;
-  while (::readdir(d) != nullptr) {
-    ++n;
-  }
-  ::closedir(d);
-  return n > 3 ? n - 3 : 0;  // ".", "..", and the directory's own descriptor
-}
 
 bool same_clock(const nlohmann::json& j, std::uint64_t received_ns) {
   if (!j.contains("clock_ns") || !j["clock_ns"].is_number_unsigned()) {
@@ -139,28 +115,8 @@ class ControlLoop {
 
 void ControlLoop::fit_fd_budget() {
   fd_limit_ = net::raise_fd_limit();
-  if (fd_limit_ == 0) {
-    return;  // unknown: no budget to keep
-  }
-  // Clients and one test share what the reserve leaves. When both limits
-  // do not fit, clients get at most a quarter of it and the test the rest.
-  const std::uint64_t budget = fd_limit_ > kFdReserve + 2 ? fd_limit_ - kFdReserve : 2;
-  if (o_.max_clients + test_fds(o_.max_flows, 1) <= budget) {
-    return;
-  }
-  const std::uint64_t clients =
-      std::clamp<std::uint64_t>(budget / 4, 1, std::max<std::uint32_t>(o_.max_clients, 1));
-  const std::uint64_t overhead = test_fds(0, 1);
-  const std::uint64_t flows = budget > clients + overhead ? budget - clients - overhead : 1;
-  if (flows < o_.max_flows) {
-    o_.max_flows = static_cast<std::uint32_t>(flows);
-    serve_log(o_, "descriptor limit " + std::to_string(fd_limit_) + ": --max-flows lowered to " +
-                      std::to_string(flows));
-  }
-  if (o_.max_clients + test_fds(o_.max_flows, 1) > budget) {
-    o_.max_clients = static_cast<std::uint32_t>(clients);
-    serve_log(o_, "descriptor limit " + std::to_string(fd_limit_) + ": --max-clients lowered to " +
-                      std::to_string(clients));
+  for (const std::string& line : fit_fd_budget_to(fd_limit_, o_)) {
+    serve_log(o_, line);
   }
 }
 
@@ -275,21 +231,9 @@ void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t n
     accept_test(c, m, now);
     return;
   }
-  if (m["type"] != "hello" || !m.contains("version") || !m["version"].is_number_integer() ||
-      m["version"] != kControlVersion) {
-    const std::string text =
-        "expected hello with control protocol version " + std::to_string(kControlVersion);
-    refuse(c, text, text, now);
+  if (const Refusal r = check_hello(m, o_); r.refused()) {
+    refuse(c, r.reply, r.log, now);
     return;
-  }
-  if (!o_.auth_token.empty()) {
-    const auto it = m.find("token");
-    const bool given = it != m.end() && it->is_string();
-    if (!given || !token_matches(o_.auth_token, it->get_ref<const std::string&>())) {
-      refuse(c, "authentication failed",
-             given ? "refused: wrong auth token" : "refused: no auth token", now);
-      return;
-    }
   }
   if (!send_now(c.fd.get(), {{"type", "hello"},
                              {"version", kControlVersion},
@@ -303,33 +247,8 @@ void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t n
 
 void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t now) {
   TestSpec spec;
-  std::string err;
-  if (m["type"] != "test" || !m.contains("config")) {
-    refuse(c, "expected a test message", "sent no test message", now);
-    return;
-  }
-  if (!spec_from_json(m["config"], spec, err)) {
-    refuse(c, "bad test: " + err, "bad test: " + err, now);
-    return;
-  }
-  std::string limit;
-  const double bitrate = spec.rate_msgs_per_s * spec.message_bytes() * 8.0;
-  if (spec.flows > o_.max_flows) {
-    limit = "this server allows at most " + std::to_string(o_.max_flows) + " flows";
-  } else if (spec.count == 0 && spec.warmup_ns + spec.duration_ns > o_.max_duration_ns) {
-    limit = "this server allows tests of at most " +
-            std::to_string(o_.max_duration_ns / 1'000'000'000) + " s";
-  } else if ((o_.max_rate_msgs_per_s > 0 || o_.max_bitrate_bps > 0) && spec.rate_msgs_per_s <= 0) {
-    limit = "this server limits the rate: give --rate or --bitrate";
-  } else if (o_.max_rate_msgs_per_s > 0 && spec.rate_msgs_per_s > o_.max_rate_msgs_per_s) {
-    limit = "this server allows at most " +
-            std::to_string(static_cast<std::uint64_t>(o_.max_rate_msgs_per_s)) + " messages/s";
-  } else if (o_.max_bitrate_bps > 0 && bitrate > o_.max_bitrate_bps) {
-    limit = "this server allows at most " +
-            std::to_string(static_cast<std::uint64_t>(o_.max_bitrate_bps)) + " bit/s";
-  }
-  if (!limit.empty()) {
-    refuse(c, limit, "test refused: " + limit, now);
+  if (const Refusal r = check_test(m, o_, spec); r.refused()) {
+    refuse(c, r.reply, r.log, now);
     return;
   }
   c.test.peer = c.peer;
@@ -477,22 +396,6 @@ int ControlLoop::run() {
 }
 
 }  // namespace
-
-bool token_matches(std::string_view expected, std::string_view given) noexcept {
-  // Constant-time compare: differences are OR-ed over all of `given` and the
-  // loop never stops early, so its time tells the length of
-  // `given` (the client's own) and nothing about where a byte differs.
-  // `volatile` keeps the compiler from turning it back into an early exit.
-  volatile unsigned diff = expected.size() == given.size() ? 0U : 1U;
-  const std::size_t n = expected.size();
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    // Past the end of `expected` compare against its last byte (the lengths
-    // already differ, so this only keeps the work the same, in bounds).
-    const unsigned want = n == 0 ? 0U : static_cast<unsigned char>(expected[i < n ? i : n - 1]);
-    diff = diff | (static_cast<unsigned char>(given[i]) ^ want);
-  }
-  return diff == 0U;
-}
 
 int run_serve(const ServeOptions& options, std::stop_token stop) {
   ControlLoop loop(options, std::move(stop));

@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <stop_token>
 #include <string>
-#include <string_view>
 
 #include "netbench/test_spec.hpp"
 
@@ -36,12 +35,6 @@ struct ServeOptions {
   /// NETBENCH_AUTH_TOKEN); empty = no authentication. Never logged.
   std::string auth_token;
 };
-
-/// True when `given` equals `expected`, compared in time that depends on the
-/// lengths alone: every byte of `given` is compared, with no early exit at
-/// the first difference, so a client cannot find the token byte by byte.
-/// Pure; thread-safe.
-[[nodiscard]] bool token_matches(std::string_view expected, std::string_view given) noexcept;
 
 /// Runs the receiver daemon until `stop` (or --max-tests): one thread
 /// accepts and handshakes every control connection at once in a poll()
