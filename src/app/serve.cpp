@@ -104,13 +104,15 @@ class ControlLoop {
   StopWaker waker_;
   Fd listener_;
   std::list<Client> clients_;
-  std::jthread worker_;
   std::atomic<bool> worker_done_{false};
   std::atomic<SessionOutcome> outcome_{SessionOutcome::kFailed};
   std::uint64_t tests_done_ = 0;
   std::uint64_t fd_limit_ = 0;
   std::uint64_t accept_paused_until_ = 0;
   std::uint64_t last_emfile_log_ = 0;
+  /// The test thread; last, so that it is joined (on any exit) before the
+  /// members it uses are destroyed.
+  std::jthread worker_;
 };
 
 void ControlLoop::fit_fd_budget() {
