@@ -140,6 +140,14 @@ std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, in
 
 std::uint64_t Receiver::unregistered_datagrams() const noexcept { return impl_->unregistered; }
 
+void Receiver::restrict_tcp_peers(const Endpoint& host) noexcept {
+  impl_->state.restrict_tcp(host);
+}
+
+std::uint64_t Receiver::refused_tcp_connections() const noexcept {
+  return impl_->state.refused_tcp();
+}
+
 std::uint64_t Receiver::wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
                                      std::stop_token stop) const {
   const TestSpec& spec = impl_->state.spec();

@@ -1,3 +1,4 @@
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -335,6 +336,48 @@ TEST_P(ServerModelTest, DatagramsFromAnUnregisteredPeerAreNeitherCountedNorEchoe
   EXPECT_EQ(r.receiver_flows[0].duplicates, 0U);
   EXPECT_EQ(r.receiver_flows[0].malformed, 0U);
   EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
+}
+
+TEST_P(ServerModelTest, TcpDataConnectionsFromAnotherHostOrBeyondTheFlowsAreRefused) {
+  Receiver rx(make_spec(Proto::kTcp, GetParam(), 2));
+  Endpoint client_host = loopback(Family::kV4, 0);
+  rx.restrict_tcp_peers(client_host);  // the control client is on 127.0.0.1
+  rx.start();
+  // A stranger on another address (127.0.0.2 is loopback too).
+  Fd stranger = client_socket(SOCK_STREAM);
+  sockaddr_in other{};
+  other.sin_family = AF_INET;
+  other.sin_addr.s_addr = htonl(0x7F000002);
+  ASSERT_EQ(::bind(stranger.get(), reinterpret_cast<sockaddr*>(&other), sizeof other), 0)  // NOLINT
+      << std::strerror(errno);
+  const Endpoint& to = rx.local();
+  ASSERT_EQ(::connect(stranger.get(), to.sa(), to.len), 0) << std::strerror(errno);
+  Fd a = tcp_client(rx);
+  Fd b = tcp_client(rx);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) {
+    send_bytes(a.get(), message(0, seq));
+    send_bytes(b.get(), message(1, seq));
+  }
+  ASSERT_TRUE(wait_until([&] { return rx.live().messages == 10; }));
+  Fd third = tcp_client(rx);  // one more than the test's flows, from the right host
+  std::array<std::byte, 16> buf{};
+  for (Fd* fd : {&stranger, &third}) {
+    // Closed by the server at accept: EOF, or a reset if it raced our data.
+    const ssize_t n = ::recv(fd->get(), buf.data(), buf.size(), 0);
+    EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET)) << n << " " << std::strerror(errno);
+  }
+  EXPECT_EQ(rx.refused_tcp_connections(), 2U);
+  a.reset();
+  b.reset();
+  ASSERT_TRUE(wait_until([&] { return rx.live().finished_flows == 2; }));
+  const std::vector<std::uint64_t> sent{5, 5};
+  const RunResult r = stop_and_collect(rx, sent);
+  ASSERT_EQ(r.receiver_flows.size(), 2U);
+  for (const auto& f : r.receiver_flows) {
+    EXPECT_EQ(f.messages, 5U);
+    EXPECT_EQ(f.loss.lost, 0U);
+    EXPECT_EQ(f.malformed, 0U);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModelTest,

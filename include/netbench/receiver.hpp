@@ -69,6 +69,12 @@ class Receiver {
   /// sources, or repeats of a registration). Once a flow's socket is
   /// connected the kernel drops any other source's datagrams unseen.
   [[nodiscard]] std::uint64_t unregistered_datagrams() const noexcept;
+  /// TCP, remote: serves data connections only from `host`'s IP address
+  /// (any port), and at most spec.flows of them; any other connection is
+  /// closed at accept and never becomes a flow. Call before start().
+  void restrict_tcp_peers(const Endpoint& host) noexcept;
+  /// TCP connections restrict_tcp_peers() turned away. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_tcp_connections() const noexcept;
   /// Starts the model's threads.
   void start();
   /// Stops and joins every thread. Idempotent.

@@ -1,6 +1,7 @@
 #include "app/serve_session.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -109,6 +110,15 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
     send_error(ch, std::string("cannot set up: ") + e.what());
     return SessionOutcome::kFailed;
   }
+  if (spec.proto == Proto::kTcp) {
+    // Data connections only from the control client's host, one per flow.
+    Endpoint peer;
+    peer.len = sizeof peer.addr;
+    if (::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&peer.addr), &peer.len) ==
+        0) {  // NOLINT
+      rx->restrict_tcp_peers(peer);
+    }
+  }
   nlohmann::json ready = {
       {"type", "ready"},
       {"ports", rx->ports()},
@@ -216,8 +226,12 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   RunResult part;
   part.spec = spec;
   rx->collect(part, sent);
+  std::string strangers;
+  if (const std::uint64_t n = rx->refused_tcp_connections(); n > 0) {
+    strangers = "; " + std::to_string(n) + " stray TCP data connections refused";
+  }
   if (!complete) {
-    serve_log(o, who + "test incomplete: " + err);
+    serve_log(o, who + "test incomplete: " + err + strangers);
     send_error(ch, err);
     return SessionOutcome::kIncomplete;
   }
@@ -227,7 +241,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
     serve_log(o, who + "could not return the result: " + err);
     return SessionOutcome::kIncomplete;
   }
-  serve_log(o, who + "test done");
+  serve_log(o, who + "test done" + strangers);
   return SessionOutcome::kCompleted;
 }
 

@@ -14,6 +14,8 @@ log) and, concurrently for --window seconds:
                                                             -> closed at the handshake timeout
   spray        UDP datagrams from an unregistered socket at every UDP port the
                server has open (found through /proc)        -> nothing ever comes back
+  intrude      TCP connections from 127.0.0.2 to a test's data ports (found
+               through /proc), sending frames               -> closed, never a flow
   vanish       `netbench --connect` clients killed with SIGKILL mid-test
                                                             -> the server ends that test
 In the middle, normal `netbench --connect` tests (tcp and udp, stream and
@@ -124,8 +126,8 @@ class Server:
                     return int(line.split()[1])
         return 0
 
-    def udp_ports(self) -> set:
-        """Local ports of the server's UDP sockets: its fd inodes matched in /proc/net/udp."""
+    def _ports(self, proto: str, listening: bool) -> set:
+        """Local ports of the server's sockets: its fd inodes matched in /proc/net/PROTO."""
         inodes = set()
         try:
             for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
@@ -138,17 +140,25 @@ class Server:
         except OSError:
             return set()
         ports = set()
-        for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for table in (f"/proc/net/{proto}", f"/proc/net/{proto}6"):
             try:
                 with open(table) as f:
                     next(f)
                     for line in f:
                         cols = line.split()
-                        if len(cols) > 9 and cols[9] in inodes:
+                        if len(cols) > 9 and cols[9] in inodes and (
+                                not listening or cols[3] == "0A"):
                             ports.add(int(cols[1].rsplit(":", 1)[1], 16))
             except OSError:
                 pass
         return ports
+
+    def udp_ports(self) -> set:
+        return self._ports("udp", False)
+
+    def tcp_data_ports(self) -> set:
+        """The server's listening TCP ports other than its control port: a test's data ports."""
+        return self._ports("tcp", True) - {self.port}
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -354,6 +364,29 @@ class Abuse:
         self.record("spray", echoed == 0 and sent > 0 and len(ports_seen) > 0,
                     f"{sent} datagrams to {len(ports_seen)} server UDP ports, {echoed} came back")
 
+    def intrude(self):
+        """TCP connections to a test's data ports from another address (127.0.0.2),
+        sending valid-looking frames: each must be closed, none must count."""
+        rng = random.Random(10)
+        tries = closed = 0
+        deadline = time.monotonic() + self.args.window + 5
+        while not self.stop.is_set() and time.monotonic() < deadline and tries < 2000:
+            for port in self.server.tcp_data_ports():
+                tries += 1
+                try:
+                    s = socket.socket()
+                    s.bind(("127.0.0.2", 0))
+                    s.settimeout(5)
+                    s.connect(("127.0.0.1", port))
+                    s.sendall(rng.randbytes(64))
+                    closed += closed_by_server(s, 5)
+                    s.close()
+                except OSError:
+                    closed += 1  # refused or reset: the test's port closed, or we were cut off
+            time.sleep(0.01)
+        self.record("intrude", closed == tries,
+                    f"{closed}/{tries} TCP data connections from 127.0.0.2 closed by the server")
+
     def client(self, proto, mode, extra, timeout=60):
         cmd = [self.args.netbench, "--connect", f"127.0.0.1:{self.server.port}", "--proto", proto,
                "--mode", mode] + extra
@@ -475,7 +508,7 @@ def main():
     started = time.monotonic()
     workers = [threading.Thread(target=monitor)]
     for name in ("garbage", "four_gib", "slow", "half_open", "stalled", "silent", "spray",
-                 "vanish", "normal_runs"):
+                 "intrude", "vanish", "normal_runs"):
         workers.append(threading.Thread(target=getattr(abuse, name), name=name))
     for t in workers:
         t.start()
@@ -528,6 +561,11 @@ def main():
         ok, detail = checks["vanish"]
         checks["vanish"] = (ok and gone > 0, detail + f"; the server logged {gone} incomplete tests "
                              "(killed and stalled clients)")
+    stray = sum(int(m.group(1)) for line in server.lines
+                for m in [re.search(r"(\d+) stray TCP data connections refused", line)] if m)
+    if "intrude" in checks:
+        ok, detail = checks["intrude"]
+        checks["intrude"] = (ok, detail + f"; the server logged {stray} refused")
     refusals = sum(1 for line in server.lines if "client 127.0.0.1" in line)
     checks["log"] = (refusals > 0, f"{refusals} per-client log lines")
     failed = 0
