@@ -5,20 +5,27 @@
 //     receiver_part_from_json, as the server and the client do;
 //  2. as a raw byte stream on a control connection: ControlChannel::receive
 //     frames it (length prefix, bound, JSON) until it ends;
-//  3. as a LatencyHistogram serialization.
+//  3. as the same byte stream fed to ControlFrameReader (how `netbench serve`
+//     reads a hello and a test) in chunks whose sizes come from the input:
+//     it must frame exactly the messages ControlChannel does, fail where
+//     it fails, and never ask for a byte past the current message;
+//  4. as a LatencyHistogram serialization.
 // Whatever decodes must encode back to something that decodes again.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "app/control_channel.hpp"
+#include "app/control_frame_reader.hpp"
 #include "app/json_report.hpp"
 #include "app/result_codec.hpp"
 #include "app/spec_codec.hpp"
@@ -71,6 +78,48 @@ void handle_message(nlohmann::json& j) {
   }
 }
 
+/// Frames `in` with ControlFrameReader, `chunk`-sized feeds at a time (1..
+/// 64 bytes, varying), as the server's accept loop does; returns the
+/// messages it framed, and whether it ended in a failure.
+std::vector<nlohmann::json> reader_messages(std::span<const std::byte> in, bool& failed) {
+  netbench::app::ControlFrameReader reader(netbench::app::kMaxControlBytes);
+  std::vector<nlohmann::json> out;
+  std::size_t off = 0;
+  std::size_t step = 0;
+  failed = false;
+  while (off < in.size() && out.size() < 64) {
+    const std::size_t want = reader.wanted();
+    if (want == 0) {
+      std::abort();  // a partial reader always wants more
+    }
+    const std::size_t chunk =
+        std::min({want, in.size() - off,
+                  std::size_t{1} + (std::to_integer<std::size_t>(in[step % in.size()]) % 64)});
+    ++step;
+    if (reader.feed(in.subspan(off, chunk)) != chunk) {
+      std::abort();  // at most wanted() bytes are offered, so all are used
+    }
+    off += chunk;
+    using State = netbench::app::ControlFrameReader::State;
+    if (reader.state() == State::kFailed) {
+      failed = true;
+      return out;
+    }
+    if (reader.state() == State::kComplete) {
+      auto msg = reader.take();
+      if (!msg) {
+        if (reader.error().empty() || reader.state() != State::kFailed) {
+          std::abort();
+        }
+        failed = true;
+        return out;
+      }
+      out.push_back(std::move(*msg));
+    }
+  }
+  return out;
+}
+
 /// Frames `in` as a control connection would carry it.
 void frame_stream(std::span<const std::byte> in) {
   int sv[2];
@@ -89,6 +138,9 @@ void frame_stream(std::span<const std::byte> in) {
   }
   writer.reset();  // EOF after the input
   std::string error;
+  bool reader_failed = false;
+  const std::vector<nlohmann::json> framed = reader_messages(in.first(off), reader_failed);
+  std::size_t received = 0;
   for (int i = 0; i < 64; ++i) {
     auto msg = ch.receive(50, error);
     if (!msg) {
@@ -97,10 +149,18 @@ void frame_stream(std::span<const std::byte> in) {
       }
       break;
     }
+    // Both framings agree message for message.
+    if (received >= framed.size() || framed[received] != *msg) {
+      std::abort();
+    }
+    ++received;
     if (!msg->is_object() || !msg->contains("type") || !(*msg)["type"].is_string()) {
       std::abort();  // receive promises an object with a string "type"
     }
     handle_message(*msg);
+  }
+  if (received < 64 && received != framed.size()) {
+    std::abort();  // the reader framed a message the channel did not
   }
 }
 

@@ -25,6 +25,7 @@ struct Receiver::Impl {
   std::vector<std::uint16_t> ports;
   Endpoint local;
   bool started = false;
+  std::uint64_t unregistered = 0;
 };
 
 Receiver::Receiver(const TestSpec& spec, bool shared_clock)
@@ -119,12 +120,32 @@ std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, in
         if (::connect(flows[i].fd.get(), from.sa(), from.len) == 0) {
           done[i] = true;
           ++registered;
+          // Whatever queued before connect() came from anyone: drop it
+          // (bounded: the queue holds at most its buffer's worth).
+          for (int k = 0; k < 100'000; ++k) {
+            if (::recv(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) < 0) {
+              break;
+            }
+            ++impl_->unregistered;
+          }
         }
+      } else if (got >= 0) {
+        // Anything else is discarded: the socket answers no one unregistered.
+        ++impl_->unregistered;
       }
-      // Anything else is discarded: the socket answers no one unregistered.
     }
   }
   return registered;
+}
+
+std::uint64_t Receiver::unregistered_datagrams() const noexcept { return impl_->unregistered; }
+
+void Receiver::restrict_tcp_peers(const Endpoint& host) noexcept {
+  impl_->state.restrict_tcp(host);
+}
+
+std::uint64_t Receiver::refused_tcp_connections() const noexcept {
+  return impl_->state.refused_tcp();
 }
 
 std::uint64_t Receiver::wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,

@@ -5,23 +5,28 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "app/serve.hpp"
+#include "app/serve_admission.hpp"
 
 namespace {
 
@@ -44,8 +49,21 @@ int free_port() {
 class Server {
  public:
   /// `auth_token`: passed as --auth-token when not null; the child never
-  /// inherits NETBENCH_AUTH_TOKEN either way.
-  explicit Server(const char* auth_token = nullptr) {
+  /// inherits NETBENCH_AUTH_TOKEN either way. `extra`: more serve flags.
+  /// `nofile`: the child's RLIMIT_NOFILE (soft and hard) when not 0.
+  explicit Server(const char* auth_token = nullptr, std::vector<std::string> extra = {},
+                  rlim_t nofile = 0) {
+    std::vector<std::string> args = {NETBENCH_BINARY, "serve", "--bind",         "127.0.0.1",
+                                     "--port",        "0",     "--idle-timeout", "2s"};
+    if (auth_token != nullptr) {
+      args.insert(args.end(), {"--auth-token", auth_token});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
     std::array<int, 2> pipe_fds{};
     if (::pipe(pipe_fds.data()) != 0) {
       return;
@@ -56,37 +74,53 @@ class Server {
       ::close(pipe_fds[0]);
       ::close(pipe_fds[1]);
       ::unsetenv("NETBENCH_AUTH_TOKEN");
-      if (auth_token != nullptr) {
-        ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
-                "--idle-timeout", "2s", "--auth-token", auth_token, static_cast<char*>(nullptr));
+      if (nofile != 0) {
+        const rlimit lim{nofile, nofile};
+        ::setrlimit(RLIMIT_NOFILE, &lim);
       }
-      ::execl(NETBENCH_BINARY, NETBENCH_BINARY, "serve", "--bind", "127.0.0.1", "--port", "0",
-              "--idle-timeout", "2s", static_cast<char*>(nullptr));
+      ::execv(NETBENCH_BINARY, argv.data());
       ::_exit(127);
     }
     ::close(pipe_fds[1]);
     log_fd_ = pipe_fds[0];
     // "netbench serve: listening on 127.0.0.1:PORT (...)", within 10 s.
+    // (Lines before it, e.g. limits lowered to fit, are skipped.)
     std::string line;
     pollfd p{log_fd_, POLLIN, 0};
-    while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) > 0) {
+    while (line.find("listening on") == std::string::npos ||
+           line.find('\n', line.find("listening on")) == std::string::npos) {
       char c = 0;
-      if (::read(log_fd_, &c, 1) != 1) {
+      if (::poll(&p, 1, 10'000) <= 0 || ::read(log_fd_, &c, 1) != 1) {
         break;
       }
       line += c;
     }
-    const auto at = line.find("127.0.0.1:");
+    const auto at = line.find("127.0.0.1:", line.find("listening on"));
     if (at != std::string::npos) {
       port_ = std::atoi(line.c_str() + at + 10);
     }
   }
   /// Ends the server at once, as a crash would (SIGKILL).
   void kill_now() { ::kill(pid_, SIGKILL); }
+  /// Waits up to `timeout_ms` for the server to exit on its own; its exit
+  /// code, or -1 if it is still running (or died of a signal).
+  int wait_exit(int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
   ~Server() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
+    if (!reaped_) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
     ::close(log_fd_);
   }
   Server(const Server&) = delete;
@@ -98,6 +132,7 @@ class Server {
 
  private:
   pid_t pid_ = -1;
+  bool reaped_ = false;
   int log_fd_ = -1;
   int port_ = 0;
 };
@@ -351,6 +386,84 @@ TEST(TokenMatchesTest, OnlyTheSameBytesOfTheSameLengthMatch) {
   EXPECT_FALSE(token_matches(std::string("a\0b", 3), std::string("a\0c", 3)));
 }
 
+TEST(ServeAdmissionTest, HelloNeedsOurVersionAndTheToken) {
+  using netbench::app::check_hello;
+  netbench::app::ServeOptions o;
+  EXPECT_FALSE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":1})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":2})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"hello"})"), o).refused());
+  EXPECT_TRUE(check_hello(nlohmann::json::parse(R"({"type":"test","version":1})"), o).refused());
+  o.auth_token = "t";
+  const auto none = check_hello(nlohmann::json::parse(R"({"type":"hello","version":1})"), o);
+  EXPECT_EQ(none.reply, "authentication failed");
+  EXPECT_EQ(none.log, "refused: no auth token");
+  const auto wrong =
+      check_hello(nlohmann::json::parse(R"({"type":"hello","version":1,"token":"u"})"), o);
+  EXPECT_EQ(wrong.log, "refused: wrong auth token");
+  EXPECT_FALSE(check_hello(nlohmann::json::parse(R"({"type":"hello","version":1,"token":"t"})"), o)
+                   .refused());
+}
+
+/// A test message: UDP stream, 1,400-byte messages, the given rate
+/// (0 = unpaced), flows and duration.
+nlohmann::json test_message(double rate, std::uint32_t flows, std::uint64_t duration_ns) {
+  nlohmann::json config = nlohmann::json::parse(
+      R"({"batch":1,"bind":"","busy_poll":false,"count_messages":0,"family":"any","gso":false,
+          "interval_ns":1000000000,"mode":"stream","model":"epoll","outstanding":1,
+          "pattern":"constant","port":0,"proto":"udp","size_bytes":1400,
+          "socket_buffer_bytes":0,"threads":1,"warmup_ns":0})");
+  config["flows"] = flows;
+  config["rate_msgs_per_s"] = rate;
+  config["duration_ns"] = duration_ns;
+  return {{"type", "test"}, {"config", config}};
+}
+
+TEST(ServeAdmissionTest, TestsAboveALimitAreRefusedWithTheLimitNamed) {
+  using netbench::app::check_test;
+  netbench::app::ServeOptions o;
+  o.max_flows = 8;
+  o.max_duration_ns = 10'000'000'000;
+  netbench::TestSpec spec;
+  EXPECT_FALSE(check_test(test_message(0, 8, 10'000'000'000), o, spec).refused());
+  EXPECT_NE(check_test(test_message(0, 9, 1'000'000'000), o, spec).reply.find("8 flows"),
+            std::string::npos);
+  EXPECT_NE(check_test(test_message(0, 1, 11'000'000'000), o, spec).reply.find("10 s"),
+            std::string::npos);
+  o.max_rate_msgs_per_s = 1000;
+  EXPECT_NE(check_test(test_message(0, 1, 1'000'000'000), o, spec).reply.find("limits the rate"),
+            std::string::npos);
+  EXPECT_NE(check_test(test_message(1001, 1, 1'000'000'000), o, spec).reply.find("1000 messages"),
+            std::string::npos);
+  EXPECT_FALSE(check_test(test_message(1000, 1, 1'000'000'000), o, spec).refused());
+  o.max_bitrate_bps = 1400 * 8 * 500;  // 500 messages/s of 1,400 bytes
+  EXPECT_NE(check_test(test_message(501, 1, 1'000'000'000), o, spec).reply.find("bit/s"),
+            std::string::npos);
+  EXPECT_FALSE(check_test(test_message(500, 1, 1'000'000'000), o, spec).refused());
+  EXPECT_TRUE(check_test({{"type", "test"}}, o, spec).refused());
+  EXPECT_TRUE(check_test({{"type", "test"}, {"config", {{"proto", "sctp"}}}}, o, spec).refused());
+}
+
+TEST(ServeAdmissionTest, DescriptorBudgetLowersLimitsOnlyWhenTheyDoNotFit) {
+  using netbench::app::fit_fd_budget_to;
+  netbench::app::ServeOptions o;  // 256 clients, 4096 flows
+  EXPECT_TRUE(fit_fd_budget_to(20'000, o).empty());
+  EXPECT_EQ(o.max_clients, 256U);
+  EXPECT_EQ(o.max_flows, 4096U);
+  EXPECT_TRUE(fit_fd_budget_to(0, o).empty());  // unknown limit: unchanged
+  const auto lines = fit_fd_budget_to(1024, o);
+  EXPECT_EQ(lines.size(), 2U);
+  EXPECT_EQ(o.max_clients, 248U);  // a quarter of 1024 - 32
+  EXPECT_EQ(o.max_flows, 724U);    // the rest, less one test's overhead
+  EXPECT_LE(netbench::app::kFdReserve + o.max_clients + netbench::app::test_fds(o.max_flows, 1),
+            1024U);
+  netbench::app::ServeOptions small;
+  small.max_clients = 4;
+  small.max_flows = 1000;
+  fit_fd_budget_to(100, small);
+  EXPECT_EQ(small.max_clients, 4U);  // the clients fit: only the flows are lowered
+  EXPECT_LE(netbench::app::kFdReserve + 4 + netbench::app::test_fds(small.max_flows, 1), 100U);
+}
+
 constexpr const char* kToken = "s3cret-t0ken";
 
 std::string remote(const Server& server) {
@@ -414,5 +527,169 @@ TEST(RemoteAuthTest, RawHelloWithAWrongTokenGetsTheErrorMessage) {
   ::close(fd);
   EXPECT_EQ(reply, nlohmann::json::parse(R"({"type":"error","error":"authentication failed"})"));
 }
+
+/// Reads until the server closes the connection; true if it did (EOF or
+/// reset) before the socket's receive timeout.
+bool closed_by_server(int fd) {
+  std::array<char, 4096> buf{};
+  for (int i = 0; i < 1000; ++i) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      return true;
+    }
+    if (n < 0) {
+      return false;  // the receive timeout: still open
+    }
+  }
+  return false;
+}
+
+/// True if the server has closed the connection (its error reply, if any,
+/// is read and dropped); does not wait.
+bool closed_already(int fd) {
+  std::array<char, 4096> buf{};
+  for (int i = 0; i < 1000; ++i) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      return true;
+    }
+    if (n < 0) {
+      return false;
+    }
+  }
+  return false;
+}
+
+TEST(ServeLimitsTest, SilentConnectionIsCutOffAtTheHandshakeTimeout) {
+  const Server server(nullptr, {"--handshake-timeout", "1s"});
+  ASSERT_TRUE(server.listening());
+  const int fd = raw_connect(server.port());  // says nothing
+  const std::string reply = read_reply(fd);
+  EXPECT_NE(reply.find("handshake timeout"), std::string::npos) << reply;
+  EXPECT_TRUE(closed_by_server(fd));
+  ::close(fd);
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(ServeLimitsTest, SilentConnectionsDoNotLockOutAClient) {
+  // A table of 4 filled with peers that never speak: the client's
+  // connection evicts the oldest of them and its test runs.
+  const Server server(nullptr, {"--max-clients", "4", "--handshake-timeout", "30s"});
+  ASSERT_TRUE(server.listening());
+  std::vector<int> silent;
+  for (int i = 0; i < 8; ++i) {
+    silent.push_back(raw_connect(server.port()));
+  }
+  const Outcome o =
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 500 --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+  int dropped = 0;
+  for (const int fd : silent) {
+    dropped += closed_already(fd) ? 1 : 0;
+    ::close(fd);
+  }
+  EXPECT_GE(dropped, 5);  // 4 over the limit, and one more for the client
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(ServeLimitsTest, MaxTestsCountsTestsThatRanNotRefusedConnections) {
+  Server server(nullptr, {"--max-tests", "1", "--max-flows", "8"});
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  for (const char* body : {"garbage", R"({"type":"hello","version":99})"}) {
+    const int fd = raw_connect(server.port());
+    send_frame(fd, body, static_cast<std::uint32_t>(std::strlen(body)));
+    EXPECT_NE(read_reply(fd).find("\"error\""), std::string::npos) << body;
+    ::close(fd);
+  }
+  EXPECT_EQ(run_client(target + " --count 10 --flows 9 --json").code, 3);  // over --max-flows
+  ASSERT_TRUE(server.alive());
+  EXPECT_EQ(run_client(target + " --count 500 --json").code, 0);
+  EXPECT_EQ(server.wait_exit(20'000), 0);  // one test ran: the server is done
+}
+
+TEST(ServeLimitsTest, MaxRateRefusesFasterAndUnpacedTests) {
+  const Server server(nullptr, {"--max-rate", "10k", "--max-bitrate", "100M"});
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  Outcome o = run_client(target + " --count 100 --rate 20k --json");
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("at most 10000 messages/s"), std::string::npos) << o.out;
+  o = run_client(target + " --count 100 --json");
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("limits the rate"), std::string::npos) << o.out;
+  o = run_client(target + " --count 100 --rate 5k --size 8KiB --json");  // 328 Mbit/s
+  EXPECT_EQ(o.code, 3);
+  EXPECT_NE(o.out.find("bit/s"), std::string::npos) << o.out;
+  o = run_client(target + " --count 500 --rate 5k --size 1KiB --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+}
+
+TEST(ServeLimitsTest, LowDescriptorLimitLowersTheLimitsAndTheServerKeepsServing) {
+  // 100 descriptors: the server lowers --max-flows and --max-clients to fit
+  // (and says so), refuses a test above them, evicts silent connections
+  // beyond them, and never runs out.
+  const Server server(nullptr, {"--handshake-timeout", "30s"}, 100);
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  const Outcome big = run_client(target + " --flows 64 --count 100 --json");
+  EXPECT_EQ(big.code, 3);
+  EXPECT_NE(big.out.find("flows"), std::string::npos) << big.out;
+  std::vector<int> silent;
+  for (int i = 0; i < 150; ++i) {
+    silent.push_back(raw_connect(server.port()));
+  }
+  for (const char* proto : {"tcp", "udp"}) {
+    const Outcome o = run_client(target + " --proto " + proto + " --flows 8 --count 400 --json");
+    ASSERT_EQ(o.code, 0) << proto << ": " << o.out;
+    EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 400) << proto;
+  }
+  for (const int fd : silent) {
+    ::close(fd);
+  }
+  EXPECT_TRUE(server.alive());
+}
+
+class ClientSignalTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ClientSignalTest, RemoteRunWritesPartialResultsMarkedIncomplete) {
+  const char* sig = GetParam();
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const std::string out =
+      ::testing::TempDir() + "netbench_remote_" + sig + "_" + std::to_string(::getpid()) + ".json";
+  const std::string cmd =
+      std::string("sh -c '") + NETBENCH_BINARY +
+      " --connect 127.0.0.1:" + std::to_string(server.port()) + " --duration 30s -q -o " + out +
+      " 2>/dev/null & pid=$!; sleep 1.5; kill -" + sig + " $pid; wait $pid; echo $?'";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::array<char, 256> buf{};
+  std::string code;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) {
+    code.append(buf.data(), n);
+  }
+  ::pclose(p);
+  EXPECT_EQ(std::atoi(code.c_str()), 5) << sig;  // kExitInterrupted
+  std::FILE* f = std::fopen(out.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string text;
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), f)) {
+    text.append(buf.data(), n);
+  }
+  std::fclose(f);
+  const auto doc = nlohmann::json::parse(text);
+  EXPECT_FALSE(doc["run"]["complete"].get<bool>());
+  EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U);
+  EXPECT_NE(doc["error"].get<std::string>().find(std::string("SIG") + sig), std::string::npos)
+      << doc["error"];
+  // The server saw the client go and serves the next one.
+  EXPECT_EQ(
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 200").code, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(IntAndTerm, ClientSignalTest, ::testing::Values("INT", "TERM"));
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -27,6 +28,7 @@
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/receiver.hpp"
+#include "netbench/registration.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "netbench/wire_header.hpp"
@@ -285,6 +287,97 @@ TEST_P(ServerModelTest, GarbageDatagramIsCountedMalformed) {
   EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
   EXPECT_EQ(r.receiver_flows[1].malformed, 0U);
   EXPECT_EQ(r.receiver_flows[1].messages, 2U);
+}
+
+TEST_P(ServerModelTest, DatagramsFromAnUnregisteredPeerAreNeitherCountedNorEchoed) {
+  TestSpec spec = make_spec(Proto::kUdp, GetParam(), 1);
+  spec.mode = Mode::kEcho;
+  Receiver rx(spec);
+  Endpoint to = rx.local();
+  to.set_port(rx.ports().at(0));
+  Fd stranger = client_socket(SOCK_DGRAM);
+  Fd client = client_socket(SOCK_DGRAM);
+  for (Fd* fd : {&stranger, &client}) {
+    ASSERT_EQ(::connect(fd->get(), to.sa(), to.len), 0) << std::strerror(errno);
+  }
+  // Valid-looking messages from a stranger queue up before and after the
+  // client's registration (those after it are still in the queue when the
+  // flow's socket connects); then, once it is connected, more of them.
+  const RegistrationToken token = random_token();
+  for (std::uint64_t seq = 0; seq < 20; ++seq) {
+    if (seq == 10) {
+      send_bytes(client.get(), registration_datagram(token));
+    }
+    send_bytes(stranger.get(), message(0, seq));
+  }
+  ASSERT_EQ(rx.register_udp_by_token(token, 10'000), 1U);
+  EXPECT_EQ(rx.unregistered_datagrams(), 20U);
+  rx.start();
+  for (std::uint64_t seq = 100; seq < 120; ++seq) {
+    // The kernel drops these (the flow's socket is connected to the client)
+    // and may answer ICMP port unreachable: a refused send is fine.
+    ::send(stranger.get(), message(0, seq).data(), kSize, MSG_NOSIGNAL);
+  }
+  for (std::uint64_t seq = 0; seq < 10; ++seq) {
+    send_bytes(client.get(), message(0, seq));
+  }
+  std::array<std::byte, 2 * kSize> buf{};
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(::recv(client.get(), buf.data(), buf.size(), 0), static_cast<ssize_t>(kSize)) << i;
+  }
+  // Anything echoed to the stranger would have been sent before the
+  // client's echoes, all of which are in: a look without waiting suffices.
+  const ssize_t echoed = ::recv(stranger.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+  EXPECT_TRUE(echoed < 0 && (errno == EAGAIN || errno == ECONNREFUSED)) << echoed;
+  const std::vector<std::uint64_t> sent{10};
+  const RunResult r = stop_and_collect(rx, sent);
+  ASSERT_EQ(r.receiver_flows.size(), 1U);
+  EXPECT_EQ(r.receiver_flows[0].messages, 10U);
+  EXPECT_EQ(r.receiver_flows[0].duplicates, 0U);
+  EXPECT_EQ(r.receiver_flows[0].malformed, 0U);
+  EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
+}
+
+TEST_P(ServerModelTest, TcpDataConnectionsFromAnotherHostOrBeyondTheFlowsAreRefused) {
+  Receiver rx(make_spec(Proto::kTcp, GetParam(), 2));
+  Endpoint client_host = loopback(Family::kV4, 0);
+  rx.restrict_tcp_peers(client_host);  // the control client is on 127.0.0.1
+  rx.start();
+  // A stranger on another address (127.0.0.2 is loopback too).
+  Fd stranger = client_socket(SOCK_STREAM);
+  sockaddr_in other{};
+  other.sin_family = AF_INET;
+  other.sin_addr.s_addr = htonl(0x7F000002);
+  ASSERT_EQ(::bind(stranger.get(), reinterpret_cast<sockaddr*>(&other), sizeof other), 0)  // NOLINT
+      << std::strerror(errno);
+  const Endpoint& to = rx.local();
+  ASSERT_EQ(::connect(stranger.get(), to.sa(), to.len), 0) << std::strerror(errno);
+  Fd a = tcp_client(rx);
+  Fd b = tcp_client(rx);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) {
+    send_bytes(a.get(), message(0, seq));
+    send_bytes(b.get(), message(1, seq));
+  }
+  ASSERT_TRUE(wait_until([&] { return rx.live().messages == 10; }));
+  Fd third = tcp_client(rx);  // one more than the test's flows, from the right host
+  std::array<std::byte, 16> buf{};
+  for (Fd* fd : {&stranger, &third}) {
+    // Closed by the server at accept: EOF, or a reset if it raced our data.
+    const ssize_t n = ::recv(fd->get(), buf.data(), buf.size(), 0);
+    EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET)) << n << " " << std::strerror(errno);
+  }
+  EXPECT_EQ(rx.refused_tcp_connections(), 2U);
+  a.reset();
+  b.reset();
+  ASSERT_TRUE(wait_until([&] { return rx.live().finished_flows == 2; }));
+  const std::vector<std::uint64_t> sent{5, 5};
+  const RunResult r = stop_and_collect(rx, sent);
+  ASSERT_EQ(r.receiver_flows.size(), 2U);
+  for (const auto& f : r.receiver_flows) {
+    EXPECT_EQ(f.messages, 5U);
+    EXPECT_EQ(f.loss.lost, 0U);
+    EXPECT_EQ(f.malformed, 0U);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerModelTest,

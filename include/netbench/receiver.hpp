@@ -59,9 +59,22 @@ class Receiver {
   void register_udp_peer(std::uint32_t flow, const Endpoint& peer);
   /// UDP, remote: waits up to `timeout_ms` for each flow's registration
   /// datagram carrying `token` and connects that flow's socket to its source.
-  /// Other datagrams are discarded. Returns how many flows registered (all
-  /// of them on success). Call before start().
+  /// Other datagrams are discarded, and so is whatever a flow's socket
+  /// queued before it was connected (the client sends no data before it is
+  /// told every flow registered): no datagram from an unregistered source is
+  /// ever counted or echoed. Returns how many flows registered (all of them
+  /// on success). Call before start().
   std::uint32_t register_udp_by_token(const RegistrationToken& token, int timeout_ms);
+  /// Datagrams register_udp_by_token() discarded (from unregistered
+  /// sources, or repeats of a registration). Once a flow's socket is
+  /// connected the kernel drops any other source's datagrams unseen.
+  [[nodiscard]] std::uint64_t unregistered_datagrams() const noexcept;
+  /// TCP, remote: serves data connections only from `host`'s IP address
+  /// (any port), and at most spec.flows of them; any other connection is
+  /// closed at accept and never becomes a flow. Call before start().
+  void restrict_tcp_peers(const Endpoint& host) noexcept;
+  /// TCP connections restrict_tcp_peers() turned away. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_tcp_connections() const noexcept;
   /// Starts the model's threads.
   void start();
   /// Stops and joins every thread. Idempotent.

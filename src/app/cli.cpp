@@ -23,6 +23,7 @@
 #include "app/signal_stop.hpp"
 #include "app/sweep.hpp"
 #include "app/text_report.hpp"
+#include "app/units.hpp"
 #include "app/write_document.hpp"
 #include "netbench/error.hpp"
 #include "netbench/paired_run.hpp"
@@ -180,11 +181,15 @@ int run_cli(int argc, char** argv) noexcept {
     int serve_port = kDefaultServePort;
     std::string idle = "30s";
     std::string max_duration = "600s";
+    std::string handshake = "5s";
+    std::string max_rate;
+    std::string max_bitrate;
     bool serve_v4 = false;
     bool serve_v6 = false;
     CLI::App* serve = app.add_subcommand(
         "serve",
-        "receiver daemon: serves test after test from 'netbench --connect' clients, one at a time");
+        "receiver daemon: serves test after test from 'netbench --connect' clients, one at a "
+        "time; other clients are handshaken meanwhile and told busy");
     serve->add_option("--bind", serve_bind,
                       "address to listen on (default: every address, dual-stack)");
     serve
@@ -194,13 +199,31 @@ int run_cli(int argc, char** argv) noexcept {
     serve->add_flag("-6", serve_v6, "IPv6 only");
     serve->add_option("--idle-timeout", idle, "longest wait for a client message")
         ->capture_default_str();
+    serve
+        ->add_option("--handshake-timeout", handshake,
+                     "longest time from connect until a client's hello and test have arrived")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-clients", so.max_clients,
+                     "most control connections open at once; when full, a newcomer evicts the "
+                     "oldest unfinished handshake, or is refused")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 1U << 20));
     serve->add_option("--max-flows", so.max_flows, "most flows a test may ask for")
         ->capture_default_str();
+    serve->add_option("--max-rate", max_rate,
+                      "most messages/s a test may offer in total (k/M/G suffixes); with a "
+                      "limit, tests without --rate/--bitrate are refused (default: no limit)");
+    serve->add_option("--max-bitrate", max_bitrate,
+                      "most bits/s a test may offer in total (rate x size x 8; e.g. 1G); with a "
+                      "limit, tests without --rate/--bitrate are refused (default: no limit)");
     serve
         ->add_option("--max-duration", max_duration,
                      "longest test (warm-up + duration) a client may ask for")
         ->capture_default_str();
-    serve->add_option("--max-tests", so.max_tests, "exit after serving this many tests (0 = never)")
+    serve
+        ->add_option("--max-tests", so.max_tests,
+                     "exit after this many tests ran to their result (0 = never)")
         ->capture_default_str();
     serve->add_flag("-q,--quiet", so.quiet, "no log lines");
     serve
@@ -247,6 +270,22 @@ int run_cli(int argc, char** argv) noexcept {
       so.idle_timeout_ms =
           static_cast<int>(std::min<std::uint64_t>(idle_ns / 1'000'000, INT32_MAX));
       so.max_duration_ns = duration_of("--max-duration", max_duration, false);
+      const std::uint64_t handshake_ns = duration_of("--handshake-timeout", handshake, false);
+      so.handshake_timeout_ms =
+          static_cast<int>(std::clamp<std::uint64_t>(handshake_ns / 1'000'000, 1, INT32_MAX));
+      const auto limit_of = [](const char* flag, const std::string& text) {
+        if (text.empty()) {
+          return 0.0;
+        }
+        const auto v = parse_rate(text);
+        if (!v || *v <= 0) {
+          throw UsageError(std::string("serve ") + flag + " '" + text +
+                           "' is not a positive rate; use e.g. 100k, 1G");
+        }
+        return *v;
+      };
+      so.max_rate_msgs_per_s = limit_of("--max-rate", max_rate);
+      so.max_bitrate_bps = limit_of("--max-bitrate", max_bitrate);
       std::stop_source stop;
       const SignalStop signals(stop);
       if (serve_plain_echo) {

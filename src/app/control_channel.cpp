@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "app/control_frame_reader.hpp"
 #include "netbench/clock.hpp"
 
 namespace netbench::app {
@@ -38,18 +39,11 @@ std::uint64_t deadline(int timeout_ms) {
 }  // namespace
 
 bool ControlChannel::send(const nlohmann::json& message, int timeout_ms, std::string& error) {
-  const std::string body = message.dump();
-  if (body.size() > kMaxControlBytes) {
+  const std::string frame = encode_control(message, kMaxControlBytes);
+  if (frame.empty()) {
     error = "control message too large";
     return false;
   }
-  std::string frame(4, '\0');
-  const auto len = static_cast<std::uint32_t>(body.size());
-  frame[0] = static_cast<char>((len >> 24) & 0xFF);
-  frame[1] = static_cast<char>((len >> 16) & 0xFF);
-  frame[2] = static_cast<char>((len >> 8) & 0xFF);
-  frame[3] = static_cast<char>(len & 0xFF);
-  frame += body;
   const std::uint64_t until = deadline(timeout_ms);
   std::size_t off = 0;
   while (off < frame.size()) {
@@ -103,25 +97,16 @@ std::optional<nlohmann::json> ControlChannel::receive(int timeout_ms, std::strin
   if (!read_exact(prefix.data(), prefix.size(), timeout_ms, error)) {
     return std::nullopt;
   }
-  const std::uint32_t len = (std::to_integer<std::uint32_t>(prefix[0]) << 24) |
-                            (std::to_integer<std::uint32_t>(prefix[1]) << 16) |
-                            (std::to_integer<std::uint32_t>(prefix[2]) << 8) |
-                            std::to_integer<std::uint32_t>(prefix[3]);
-  if (len == 0 || len > kMaxControlBytes) {
-    error = "control message length " + std::to_string(len) + " is outside 1.." +
-            std::to_string(kMaxControlBytes);
+  const std::uint32_t len = control_length(prefix);
+  error = check_control_length(len, kMaxControlBytes);
+  if (!error.empty()) {
     return std::nullopt;
   }
   std::string body(len, '\0');
   if (!read_exact(reinterpret_cast<std::byte*>(body.data()), len, timeout_ms, error)) {  // NOLINT
     return std::nullopt;
   }
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-    error = "control message is not a JSON object with a \"type\"";
-    return std::nullopt;
-  }
-  return j;
+  return parse_control_body(body, error);
 }
 
 bool ControlChannel::wait_readable(int timeout_ms) const {

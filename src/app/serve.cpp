@@ -3,52 +3,48 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
-#include <chrono>
-#include <cstdio>
+#include <cstring>
 #include <exception>
-#include <optional>
+#include <list>
 #include <thread>
+#include <vector>
 
 #include "app/control_channel.hpp"
+#include "app/control_frame_reader.hpp"
 #include "app/exit_codes.hpp"
-#include "app/json_report.hpp"
-#include "app/result_codec.hpp"
-#include "app/spec_codec.hpp"
+#include "app/serve_admission.hpp"
+#include "app/serve_session.hpp"
+#include "app/stop_waker.hpp"
 #include "net/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
-#include "netbench/receiver.hpp"
 #include "netbench/version.hpp"
 
 namespace netbench::app {
 namespace {
 
-/// How long UDP flows have to register after "ready", ms.
-constexpr int kRegisterTimeoutMs = 5'000;
+/// Largest hello or test message (bytes): far above a real one, small enough
+/// that --max-clients handshakes cannot cost much memory.
+constexpr std::uint32_t kMaxHandshakeBytes = 64 * 1024;
+/// A test that arrives while the previous one winds down (a sweep, a retry)
+/// waits this long for the test thread before it is told "busy".
+constexpr int kSlotWaitMs = 500;
+/// After an error reply: how long to read and discard until the peer
+/// closes, so that the reply is not lost to a reset.
+constexpr int kLingerMs = 1'000;
+/// Most connections accepted per loop round (the rest wait in the backlog).
+constexpr int kAcceptsPerRound = 64;
+/// After accept() ran out of descriptors: stop accepting this long.
+constexpr int kAcceptPauseMs = 100;
 /// A client clock reading within this of ours means one machine, one clock.
 constexpr std::uint64_t kSameClockNs = 100'000'000;
-/// The receiver's drain: this long without progress ends it.
-constexpr std::uint64_t kDrainIdleNs = 300'000'000;
 
-std::string hex(const RegistrationToken& t) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const std::byte b : t) {
-    out += kDigits[std::to_integer<unsigned>(b) >> 4];
-    out += kDigits[std::to_integer<unsigned>(b) & 15];
-  }
-  return out;
-}
+std::uint64_t ms_to_ns(std::uint64_t ms) { return ms * 1'000'000; }
 
-void log(const ServeOptions& o, const std::string& line) {
-  if (!o.quiet) {
-    std::fprintf(stderr, "netbench serve: %s\n", line.c_str());
-  }
-}
-
-/// True if the client's clock reading `j["clock_ns"]` agrees with ours.
 bool same_clock(const nlohmann::json& j, std::uint64_t received_ns) {
   if (!j.contains("clock_ns") || !j["clock_ns"].is_number_unsigned()) {
     return false;
@@ -57,255 +53,355 @@ bool same_clock(const nlohmann::json& j, std::uint64_t received_ns) {
   return theirs <= received_ns && received_ns - theirs < kSameClockNs;
 }
 
-/// One client's session: hello, test, result. Every wait is bounded; any
-/// bad input gets an error message and ends the session, never the server.
-void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
-  std::string err;
-  const auto hello = ch.receive(o.idle_timeout_ms, err);
-  if (!hello) {
-    log(o, "client dropped before hello: " + err);
-    return;
+/// Sends a small message without waiting; true if all of it went out.
+bool send_now(int fd, const nlohmann::json& message) {
+  const std::string frame = encode_control(message, kMaxControlBytes);
+  return !frame.empty() && ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+                               static_cast<ssize_t>(frame.size());
+}
+
+enum class Stage {
+  kHello,    ///< waiting for the hello
+  kTest,     ///< hello answered, waiting for the test
+  kWaiting,  ///< test accepted, waiting for the test thread
+  kClosing,  ///< error sent, write side shut: discarding input until the peer closes
+};
+
+/// One control connection before its test starts.
+struct Client {
+  Fd fd;
+  std::string peer;
+  Stage stage = Stage::kHello;
+  std::uint64_t deadline_ns = 0;
+  ControlFrameReader reader{kMaxHandshakeBytes};
+  AcceptedTest test;
+};
+
+/// The control plane: one poll() loop over the listener, every client in
+/// its handshake and a waker (stop, test thread finished). Nothing in it
+/// blocks: replies are small and sent without waiting.
+class ControlLoop {
+ public:
+  ControlLoop(const ServeOptions& o, std::stop_token stop)
+      : o_(o), stop_(std::move(stop)), waker_(stop_) {}
+  int run();
+
+ private:
+  void fit_fd_budget();
+  void accept_new(std::uint64_t now);
+  bool make_room(const std::string& newcomer);
+  void on_readable(Client& c, std::uint64_t now);
+  void on_message(Client& c, const nlohmann::json& m, std::uint64_t now);
+  void accept_test(Client& c, const nlohmann::json& m, std::uint64_t now);
+  void refuse(Client& c, const std::string& reply, const std::string& why, std::uint64_t now);
+  void expire(std::uint64_t now);
+  void start_next_test(std::uint64_t now);
+  void reap_test();
+  [[nodiscard]] bool test_running() const noexcept { return worker_.joinable(); }
+
+  ServeOptions o_;
+  std::stop_token stop_;
+  StopWaker waker_;
+  Fd listener_;
+  std::list<Client> clients_;
+  std::atomic<bool> worker_done_{false};
+  std::atomic<SessionOutcome> outcome_{SessionOutcome::kFailed};
+  std::uint64_t tests_done_ = 0;
+  std::uint64_t fd_limit_ = 0;
+  std::uint64_t accept_paused_until_ = 0;
+  std::uint64_t last_emfile_log_ = 0;
+  /// The test thread; last, so that it is joined (on any exit) before the
+  /// members it uses are destroyed.
+  std::jthread worker_;
+};
+
+void ControlLoop::fit_fd_budget() {
+  fd_limit_ = net::raise_fd_limit();
+  for (const std::string& line : fit_fd_budget_to(fd_limit_, o_)) {
+    serve_log(o_, line);
   }
-  if ((*hello)["type"] != "hello" || !hello->contains("version") ||
-      !(*hello)["version"].is_number_integer() || (*hello)["version"] != kControlVersion) {
-    send_error(ch,
-               "expected hello with control protocol version " + std::to_string(kControlVersion));
-    return;
-  }
-  if (!o.auth_token.empty()) {
-    const auto it = hello->find("token");
-    const bool given = it != hello->end() && it->is_string();
-    if (!given || !token_matches(o.auth_token, it->get_ref<const std::string&>())) {
-      log(o, given ? "client refused: wrong auth token" : "client refused: no auth token");
-      send_error(ch, "authentication failed");
-      return;
+}
+
+/// The table is full: make room for a newcomer by dropping a client that is
+/// closing anyway, else the oldest one still in its handshake. False if every
+/// client is past its handshake (the newcomer is refused instead).
+bool ControlLoop::make_room(const std::string& newcomer) {
+  for (auto it = clients_.begin(); it != clients_.end(); ++it) {
+    if (it->stage == Stage::kClosing) {
+      clients_.erase(it);
+      return true;
     }
   }
-  if (!ch.send({{"type", "hello"},
-                {"version", kControlVersion},
-                {"server", std::string("netbench ") + kVersion}},
-               o.idle_timeout_ms, err)) {
-    return;
-  }
-  const auto test = ch.receive(o.idle_timeout_ms, err);
-  const std::uint64_t received_ns = now_ns();
-  if (!test) {
-    log(o, "client dropped before its test: " + err);
-    return;
-  }
-  TestSpec spec;
-  if ((*test)["type"] != "test" || !test->contains("config") ||
-      !spec_from_json((*test)["config"], spec, err)) {
-    send_error(ch, (*test)["type"] != "test" ? std::string("expected a test message")
-                                             : "bad test: " + err);
-    return;
-  }
-  if (spec.flows > o.max_flows) {
-    send_error(ch, "this server allows at most " + std::to_string(o.max_flows) + " flows");
-    return;
-  }
-  if (spec.count == 0 && spec.warmup_ns + spec.duration_ns > o.max_duration_ns) {
-    send_error(ch, "this server allows tests of at most " +
-                       std::to_string(o.max_duration_ns / 1'000'000'000) + " s");
-    return;
-  }
-  const bool shared = same_clock(*test, received_ns);
-  // Data sockets on the address the client reached us at, any free ports.
-  spec.bind_address = net::local_endpoint(ch.fd()).to_string();
-  spec.bind_address = spec.bind_address.substr(0, spec.bind_address.rfind(':'));
-  spec.port = 0;
-  std::optional<Receiver> rx;
-  try {
-    rx.emplace(spec, shared);
-  } catch (const std::exception& e) {
-    send_error(ch, std::string("cannot set up: ") + e.what());
-    return;
-  }
-  nlohmann::json ready = {{"type", "ready"},
-                          {"ports", rx->ports()},
-                          {"clock", shared ? "shared CLOCK_MONOTONIC (same host)"
-                                           : "separate clocks: one-way delay variation only"}};
-  const bool udp = spec.proto == Proto::kUdp;
-  const RegistrationToken token = random_token();
-  if (udp) {
-    ready["token"] = hex(token);
-  } else {
-    rx->start();
-  }
-  if (!ch.send(ready, o.idle_timeout_ms, err)) {
-    return;
-  }
-  if (udp) {
-    const std::uint32_t n = rx->register_udp_by_token(token, kRegisterTimeoutMs);
-    if (n < spec.flows) {
-      send_error(ch, "only " + std::to_string(n) + " of " + std::to_string(spec.flows) +
-                         " UDP flows registered within " + std::to_string(kRegisterTimeoutMs) +
-                         " ms");
-      return;
-    }
-    rx->start();
-    if (!ch.send({{"type", "registered"}}, o.idle_timeout_ms, err)) {
-      return;
+  for (auto it = clients_.begin(); it != clients_.end(); ++it) {
+    if (it->stage == Stage::kHello || it->stage == Stage::kTest) {
+      serve_log(o_, "client " + it->peer + ": dropped unfinished handshake to make room for " +
+                        newcomer + " (--max-clients " + std::to_string(o_.max_clients) + ")");
+      send_now(it->fd.get(), {{"type", "error"},
+                              {"error", "too many connections; handshake not finished in time"}});
+      clients_.erase(it);
+      return true;
     }
   }
-  log(o, "test: " + std::string(to_string(spec.proto)) + " " + std::string(to_string(spec.mode)) +
-             ", model " + std::string(to_string(spec.model)) + ", " + std::to_string(spec.flows) +
-             " flows");
-  // The test runs now; the client says "done" with its counts.
-  const std::uint64_t run_ms = spec.count == 0 ? (spec.warmup_ns + spec.duration_ns) / 1'000'000
-                                               : o.max_duration_ns / 1'000'000;
-  // Until "done", answer the client's interval polls with live figures.
-  const std::uint64_t until = now_ns() + (run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms)) *
-                                             std::uint64_t{1'000'000};
-  std::optional<nlohmann::json> done;
-  for (;;) {
-    const std::uint64_t now = now_ns();
-    const std::uint64_t left_ms = until > now ? (until - now) / 1'000'000 : 0;
-    // Wait in slices so that a stop (SIGINT/SIGTERM of the server) ends the
-    // session promptly; a message is only read once it has started to arrive.
-    if (left_ms > 0 && !ch.wait_readable(static_cast<int>(std::min<std::uint64_t>(left_ms, 250)))) {
-      if (stop.stop_requested()) {
-        err = "the server is stopping";
-        break;
+  return false;
+}
+
+void ControlLoop::accept_new(std::uint64_t now) {
+  for (int i = 0; i < kAcceptsPerRound; ++i) {
+    Endpoint from;
+    from.len = sizeof from.addr;
+    Fd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&from.addr),  // NOLINT
+                    &from.len, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: pause accepting (the listener would stay
+        // readable and spin the loop) and say so once a second at most.
+        accept_paused_until_ = now + ms_to_ns(kAcceptPauseMs);
+        if (now - last_emfile_log_ > 1'000'000'000) {
+          last_emfile_log_ = now;
+          serve_log(o_, std::string("accept: ") + std::strerror(errno) + "; not accepting for " +
+                            std::to_string(kAcceptPauseMs) + " ms");
+        }
       }
+      return;  // EAGAIN: the backlog is empty (ECONNABORTED etc.: next round)
+    }
+    const std::string peer = from.to_string();
+    if (clients_.size() >= o_.max_clients && !make_room(peer)) {
+      serve_log(o_, "client " + peer + ": refused, " + std::to_string(o_.max_clients) +
+                        " control connections open (--max-clients)");
+      send_now(fd.get(),
+               {{"type", "error"}, {"error", "busy: too many connections; try again later"}});
+      continue;  // closed here
+    }
+    Client& c = clients_.emplace_back();
+    c.fd = std::move(fd);
+    c.peer = peer;
+    c.deadline_ns = now + ms_to_ns(static_cast<std::uint64_t>(o_.handshake_timeout_ms));
+  }
+}
+
+void ControlLoop::refuse(Client& c, const std::string& reply, const std::string& why,
+                         std::uint64_t now) {
+  serve_log(o_, "client " + c.peer + ": " + why);
+  send_now(c.fd.get(), {{"type", "error"}, {"error", reply}});
+  ::shutdown(c.fd.get(), SHUT_WR);
+  c.stage = Stage::kClosing;
+  c.deadline_ns = now + ms_to_ns(kLingerMs);
+}
+
+void ControlLoop::on_readable(Client& c, std::uint64_t now) {
+  std::array<std::byte, 4096> buf{};
+  // A bounded number of reads: a peer streaming fast cannot hold the loop.
+  for (int round = 0; round < 32; ++round) {
+    const std::size_t want =
+        c.stage == Stage::kClosing ? buf.size() : std::min(buf.size(), c.reader.wanted());
+    const ssize_t n = ::recv(c.fd.get(), buf.data(), want, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      if (c.stage != Stage::kClosing) {
+        serve_log(o_, "client " + c.peer + ": closed the connection before its test" +
+                          (n < 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
+      }
+      c.fd.reset();  // erased by the loop
+      return;
+    }
+    if (n < 0) {
+      return;
+    }
+    if (c.stage == Stage::kClosing) {
+      continue;  // discarded
+    }
+    c.reader.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
+    if (c.reader.state() == ControlFrameReader::State::kFailed) {
+      refuse(c, c.reader.error(), c.reader.error(), now);
+      return;
+    }
+    if (c.reader.state() == ControlFrameReader::State::kComplete) {
+      const auto m = c.reader.take();
+      if (!m) {
+        refuse(c, c.reader.error(), c.reader.error(), now);
+        return;
+      }
+      on_message(c, *m, now);
+      if (c.stage != Stage::kHello && c.stage != Stage::kTest) {
+        return;  // whatever follows is the session's, or discarded
+      }
+    }
+  }
+}
+
+void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t now) {
+  if (c.stage == Stage::kTest) {
+    accept_test(c, m, now);
+    return;
+  }
+  if (const Refusal r = check_hello(m, o_); r.refused()) {
+    refuse(c, r.reply, r.log, now);
+    return;
+  }
+  if (!send_now(c.fd.get(), {{"type", "hello"},
+                             {"version", kControlVersion},
+                             {"server", std::string("netbench ") + kVersion}})) {
+    serve_log(o_, "client " + c.peer + ": could not take the hello reply");
+    c.fd.reset();
+    return;
+  }
+  c.stage = Stage::kTest;
+}
+
+void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t now) {
+  TestSpec spec;
+  if (const Refusal r = check_test(m, o_, spec); r.refused()) {
+    refuse(c, r.reply, r.log, now);
+    return;
+  }
+  c.test.peer = c.peer;
+  c.test.spec = spec;
+  c.test.shared_clock = same_clock(m, now);
+  c.stage = Stage::kWaiting;
+  c.deadline_ns = now + ms_to_ns(kSlotWaitMs);
+}
+
+void ControlLoop::expire(std::uint64_t now) {
+  for (Client& c : clients_) {
+    if (!c.fd || now < c.deadline_ns) {
       continue;
     }
-    // Once a message has started, the idle timeout bounds the rest of it
-    // (a peer that sends one byte and stalls is not waited for the whole test).
-    done = ch.receive(
-        static_cast<int>(std::min<std::uint64_t>(std::max<std::uint64_t>(left_ms, 1),
-                                                 static_cast<std::uint64_t>(o.idle_timeout_ms))),
-        err);
-    if (!done || (*done)["type"] != "poll") {
-      break;
-    }
-    const ReceiverLive live = rx->live();
-    const nlohmann::json reply = {{"type", "live"},
-                                  {"messages", live.messages},
-                                  {"bytes", live.bytes},
-                                  {"reordered", live.reordered},
-                                  {"duplicates", live.duplicates},
-                                  {"flows", live.flows},
-                                  {"finished_flows", live.finished_flows},
-                                  {"latency", base64(rx->take_interval_latency().serialize())}};
-    if (!ch.send(reply, o.idle_timeout_ms, err)) {
-      done.reset();
-      break;
-    }
-  }
-  std::vector<std::uint64_t> sent(spec.flows, 0);
-  bool complete = true;
-  std::string run_error;
-  if (!done || (*done)["type"] != "done" || !done->contains("sent_by_flow") ||
-      !(*done)["sent_by_flow"].is_array() || (*done)["sent_by_flow"].size() != spec.flows) {
-    complete = false;
-    run_error = done ? "bad done message" : "client gone mid-test: " + err;
-  } else {
-    for (std::size_t i = 0; i < spec.flows; ++i) {
-      const auto& v = (*done)["sent_by_flow"][i];
-      if (!v.is_number_unsigned()) {
-        complete = false;
-        run_error = "bad done message: sent_by_flow[" + std::to_string(i) + "]";
+    switch (c.stage) {
+      case Stage::kHello:
+      case Stage::kTest:
+        refuse(c, "handshake timeout",
+               "no " + std::string(c.stage == Stage::kHello ? "hello" : "test") + " within " +
+                   std::to_string(o_.handshake_timeout_ms) + " ms (" +
+                   std::to_string(c.reader.received()) + " bytes of it came)",
+               now);
         break;
-      }
-      sent[i] = v.get<std::uint64_t>();
+      case Stage::kWaiting:
+        refuse(c, "busy: another test is running; try again later",
+               "told busy: another test is running", now);
+        break;
+      case Stage::kClosing:
+        c.fd.reset();
+        break;
     }
   }
-  std::uint64_t total = 0;
-  for (const std::uint64_t n : sent) {
-    total += n;
-  }
-  if (complete && spec.mode == Mode::kStream) {
-    rx->wait_drained(total, kDrainIdleNs, stop);
-  }
-  rx->stop();
-  RunResult part;
-  part.spec = spec;
-  rx->collect(part, sent);
-  if (!complete) {
-    log(o, "test incomplete: " + run_error);
-    send_error(ch, run_error);
+}
+
+void ControlLoop::start_next_test(std::uint64_t now) {
+  if (test_running() || stop_.stop_requested()) {
     return;
   }
-  nlohmann::json result = {
-      {"type", "result"}, {"receiver", receiver_part_to_json(part)}, {"error", rx->error()}};
-  if (!ch.send(result, o.idle_timeout_ms, err)) {
-    log(o, "could not return the result: " + err);
+  auto it = clients_.begin();
+  while (it != clients_.end() && (it->stage != Stage::kWaiting || !it->fd)) {
+    ++it;
+  }
+  if (it == clients_.end()) {
     return;
   }
-  log(o, "test done");
+  const TestSpec& spec = it->test.spec;
+  const std::uint64_t open = open_fds();
+  if (fd_limit_ != 0 && open + test_fds(spec.flows, spec.threads) > fd_limit_) {
+    const std::string text = "the server is short of descriptors for " +
+                             std::to_string(spec.flows) + " flows now (" + std::to_string(open) +
+                             " open, limit " + std::to_string(fd_limit_) + ")";
+    refuse(*it, text, "test refused: " + text, now);
+    return;
+  }
+  it->test.control = std::move(it->fd);
+  worker_done_.store(false);
+  worker_ = std::jthread([this, test = std::move(it->test)](std::stop_token st) mutable {
+    SessionOutcome outcome = SessionOutcome::kFailed;
+    const std::string peer = test.peer;
+    try {
+      outcome = run_session(std::move(test), o_, st);
+    } catch (const std::exception& e) {
+      serve_log(o_, "client " + peer + ": session failed: " + e.what());
+    }
+    outcome_.store(outcome);
+    worker_done_.store(true);
+    waker_.notify();
+  });
+  clients_.erase(it);
+}
+
+void ControlLoop::reap_test() {
+  if (test_running() && worker_done_.load()) {
+    worker_.join();
+    worker_ = std::jthread();
+    if (outcome_.load() == SessionOutcome::kCompleted) {
+      ++tests_done_;
+    }
+  }
+}
+
+int ControlLoop::run() {
+  fit_fd_budget();
+  listener_ = net::listen_tcp(resolve(o_.bind, o_.port, o_.family, true), false, 128);
+  net::set_nonblocking(listener_.get(), true);
+  serve_log(o_, "listening on " + net::local_endpoint(listener_.get()).to_string() +
+                    " (one test at a time, up to " + std::to_string(o_.max_clients) +
+                    " control connections" +
+                    (o_.auth_token.empty() ? ")" : ", auth token required)"));
+  std::vector<pollfd> fds;
+  while (!stop_.stop_requested()) {
+    reap_test();
+    if (o_.max_tests != 0 && tests_done_ >= o_.max_tests && !test_running()) {
+      break;
+    }
+    std::uint64_t now = now_ns();
+    start_next_test(now);
+    // Who to poll: the waker, the listener (unless paused), every client.
+    fds.clear();
+    fds.push_back({waker_.fd(), POLLIN, 0});
+    const bool accepting = now >= accept_paused_until_;
+    fds.push_back({accepting ? listener_.get() : -1, POLLIN, 0});
+    std::uint64_t next = now + ms_to_ns(accepting ? 60'000 : kAcceptPauseMs);
+    for (const Client& c : clients_) {
+      // A waiting client is not read (its next bytes are the session's);
+      // only its hang-up is watched.
+      fds.push_back(
+          {c.fd.get(),
+           static_cast<short>(c.stage == Stage::kWaiting ? POLLRDHUP : POLLIN | POLLRDHUP), 0});
+      next = std::min(next, c.deadline_ns);
+    }
+    const int timeout = static_cast<int>((std::max(next, now) - now + 999'999) / 1'000'000);
+    const int n = ::poll(fds.data(), fds.size(), timeout);
+    if (n < 0 && errno != EINTR) {
+      throw SystemError("poll", "control loop", errno);
+    }
+    now = now_ns();
+    if (fds[0].revents != 0) {
+      waker_.drain();
+    }
+    std::size_t i = 2;
+    for (Client& c : clients_) {
+      const short ev = fds[i++].revents;
+      if (ev == 0 || !c.fd) {
+        continue;
+      }
+      if (c.stage == Stage::kWaiting) {
+        serve_log(o_, "client " + c.peer + ": hung up while waiting for its test to start");
+        c.fd.reset();
+      } else {
+        on_readable(c, now);
+      }
+    }
+    expire(now);
+    clients_.remove_if([](const Client& c) { return !c.fd; });
+    if (fds[1].revents != 0) {
+      accept_new(now);
+    }
+  }
+  if (test_running()) {
+    worker_.request_stop();
+    worker_.join();
+  }
+  return kExitOk;
 }
 
 }  // namespace
 
-bool token_matches(std::string_view expected, std::string_view given) noexcept {
-  // Constant-time compare: differences are OR-ed over all of `given` and the
-  // loop never stops early, so its time tells the length of
-  // `given` (the client's own) and nothing about where a byte differs.
-  // `volatile` keeps the compiler from turning it back into an early exit.
-  volatile unsigned diff = expected.size() == given.size() ? 0U : 1U;
-  const std::size_t n = expected.size();
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    // Past the end of `expected` compare against its last byte (the lengths
-    // already differ, so this only keeps the work the same, in bounds).
-    const unsigned want = n == 0 ? 0U : static_cast<unsigned char>(expected[i < n ? i : n - 1]);
-    diff = diff | (static_cast<unsigned char>(given[i]) ^ want);
-  }
-  return diff == 0U;
-}
-
-int run_serve(const ServeOptions& o, std::stop_token stop) {
-  Endpoint ep = resolve(o.bind, o.port, o.family, true);
-  const Fd listener = net::listen_tcp(ep, false, 64);
-  net::set_nonblocking(listener.get(), true);
-  log(o, "listening on " + net::local_endpoint(listener.get()).to_string() +
-             " (one test at a time" + (o.auth_token.empty() ? ")" : ", auth token required)"));
-  std::atomic<bool> busy{false};
-  std::jthread worker;
-  std::uint64_t served = 0;
-  while (!stop.stop_requested()) {
-    if (o.max_tests != 0 && served >= o.max_tests && !busy.load()) {
-      break;
-    }
-    pollfd p{listener.get(), POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) {
-      continue;
-    }
-    Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-    if (!fd) {
-      continue;  // EAGAIN, ECONNABORTED, EMFILE: try again on the next round
-    }
-    // A client that follows the previous one closely (a sweep, a retry) may
-    // arrive while that session is still winding down: give it a moment.
-    for (int i = 0; i < 50 && busy.load(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (busy.load()) {
-      ControlChannel ch(std::move(fd));
-      send_error(ch, "busy: another test is running; try again later");
-      continue;
-    }
-    if (worker.joinable()) {
-      worker.join();
-    }
-    busy.store(true);
-    ++served;
-    worker = std::jthread([&o, &busy, fd = std::move(fd)](std::stop_token st) mutable {
-      ControlChannel ch(std::move(fd));
-      try {
-        session(ch, o, st);
-      } catch (const std::exception& e) {
-        log(o, std::string("session failed: ") + e.what());
-        send_error(ch, e.what());
-      }
-      busy.store(false);
-    });
-  }
-  if (worker.joinable()) {
-    worker.request_stop();
-    worker.join();
-  }
-  return kExitOk;
+int run_serve(const ServeOptions& options, std::stop_token stop) {
+  ControlLoop loop(options, std::move(stop));
+  return loop.run();
 }
 
 }  // namespace netbench::app

@@ -3,36 +3,45 @@
 #include <cstdint>
 #include <stop_token>
 #include <string>
-#include <string_view>
 
 #include "netbench/test_spec.hpp"
 
 namespace netbench::app {
 
-/// What `netbench serve` was asked to do.
+/// What `netbench serve` was asked to do, and the limits it keeps.
 struct ServeOptions {
   std::string bind;           ///< control (and data) address; empty = dual-stack wildcard
   std::uint16_t port = 5201;  ///< control port (TCP)
   Family family = Family::kAny;
-  int idle_timeout_ms = 30'000;                     ///< longest wait for any client message
+  int idle_timeout_ms = 30'000;  ///< longest wait for any client message once its test is set up
+  /// From accept until the client's hello and test have both arrived whole;
+  /// a client slower than this (silent, one byte a second) is dropped.
+  int handshake_timeout_ms = 5'000;
+  /// Control connections open at once (handshaking, waiting or testing).
+  /// When the table is full a new connection evicts the oldest one still in
+  /// its handshake; if none is, the newcomer is refused.
+  std::uint32_t max_clients = 256;
   std::uint32_t max_flows = 4096;                   ///< flows one test may ask for
   std::uint64_t max_duration_ns = 600'000'000'000;  ///< warm-up + duration one test may ask for
-  std::uint64_t max_tests = 0;  ///< serve this many tests, then exit; 0 = forever
+  /// Total offered messages/s one test may ask for; 0 = no limit. When set,
+  /// a test without a rate (unlimited) is refused.
+  double max_rate_msgs_per_s = 0;
+  /// Total offered bits/s (rate x message size x 8) one test may ask for;
+  /// 0 = no limit. When set, a test without a rate is refused.
+  double max_bitrate_bps = 0;
+  std::uint64_t max_tests = 0;  ///< exit after this many tests ran to their result; 0 = forever
   bool quiet = false;           ///< no log lines on stderr
   /// Shared secret a client's hello must carry as "token" (--auth-token or
   /// NETBENCH_AUTH_TOKEN); empty = no authentication. Never logged.
   std::string auth_token;
 };
 
-/// True when `given` equals `expected`, compared in time that depends on the
-/// lengths alone: every byte of `given` is compared, with no early exit at
-/// the first difference, so a client cannot find the token byte by byte.
-/// Pure; thread-safe.
-[[nodiscard]] bool token_matches(std::string_view expected, std::string_view given) noexcept;
-
-/// Runs the receiver daemon: accepts control connections, one test at a
-/// time (a second client is answered "busy"), until `stop`. Throws
-/// SystemError if the control port cannot be opened. Returns the exit code.
+/// Runs the receiver daemon until `stop` (or --max-tests): one thread
+/// accepts and handshakes every control connection at once in a poll()
+/// loop, each within its handshake deadline; one test runs at a time on a
+/// worker thread, and a client whose test arrives meanwhile is answered
+/// "busy" at once. Throws SystemError if the control port cannot be
+/// opened. Returns the exit code.
 int run_serve(const ServeOptions& options, std::stop_token stop);
 
 }  // namespace netbench::app

@@ -67,7 +67,13 @@ Connection LoopModel::udp_connection(FlowSocket flow, ThreadState& thread) const
 
 std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState& thread) const {
   for (;;) {
-    Fd fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    sockaddr_storage from{};
+    socklen_t len = sizeof from;
+    Fd fd(::accept4(listener, reinterpret_cast<sockaddr*>(&from), &len,  // NOLINT: sockets API
+                    SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (fd && !state_->admit_tcp(from)) {
+      continue;  // a stranger's connection: closed here, never a flow
+    }
     if (fd) {
       if (state_->spec().mode == Mode::kEcho) {
         // Echo replies are small and latency-bound: do not let Nagle hold them.

@@ -1,10 +1,54 @@
 #include "server/receiver_state.hpp"
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "net/socket_ops.hpp"
 
 namespace netbench::server {
+
+namespace {
+
+/// The IP address of `a` as bytes (an IPv4-mapped IPv6 address as its IPv4
+/// address, so that a dual-stack socket compares equal to an IPv4 one).
+std::span<const std::uint8_t> ip_bytes(const sockaddr_storage& a) noexcept {
+  if (a.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&a);         // NOLINT: sockets API
+    return {reinterpret_cast<const std::uint8_t*>(&in->sin_addr), 4};  // NOLINT
+  }
+  if (a.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);             // NOLINT: sockets API
+    const auto* b = reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr);  // NOLINT
+    return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) ? std::span(b + 12, 4) : std::span(b, 16);
+  }
+  return {};
+}
+
+bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
+  const auto x = ip_bytes(a);
+  const auto y = ip_bytes(b);
+  return !x.empty() && x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
+}
+
+}  // namespace
+
+void ReceiverState::restrict_tcp(const Endpoint& host) noexcept { tcp_host_ = host; }
+
+bool ReceiverState::admit_tcp(const sockaddr_storage& peer) noexcept {
+  if (!tcp_host_) {
+    return true;
+  }
+  // A connection from another host, or one more than the test's flows,
+  // is a stranger's: it would add a flow (or a descriptor) to the test.
+  if (same_host(peer, tcp_host_->addr) &&
+      tcp_admitted_.fetch_add(1, std::memory_order_relaxed) < spec_.flows) {
+    return true;
+  }
+  tcp_refused_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
 
 FlowState& ReceiverState::add_flow() {
   const std::lock_guard lock(mutex_);

@@ -85,6 +85,17 @@ class ReceiverState {
   /// The first serving error, or empty. Thread-safe.
   [[nodiscard]] std::string error() const;
 
+  /// Remote runs: serve TCP data connections only from `host`'s address
+  /// (any port) and at most spec.flows of them. Call before serving.
+  void restrict_tcp(const Endpoint& host) noexcept;
+  /// Whether to serve a TCP connection accepted from `peer`; counts the
+  /// ones turned away. Thread-safe (the accepting threads call it).
+  [[nodiscard]] bool admit_tcp(const sockaddr_storage& peer) noexcept;
+  /// TCP connections admit_tcp() turned away. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_tcp() const noexcept {
+    return tcp_refused_.load(std::memory_order_relaxed);
+  }
+
   /// After every serving thread has been joined: the per-flow results sorted
   /// by flow id (loss finalized against `sent_by_flow[flow id]` in stream
   /// mode), the latency histograms and the costs.
@@ -98,6 +109,9 @@ class ReceiverState {
   std::deque<ThreadState> threads_;
   LatencyExchange exchange_;
   std::string error_;
+  std::optional<Endpoint> tcp_host_;  // set before serving, then only read
+  std::atomic<std::uint32_t> tcp_admitted_{0};
+  std::atomic<std::uint64_t> tcp_refused_{0};
 };
 
 /// Records the calling thread's CPU usage into `t` (call when it exits).

@@ -111,7 +111,13 @@ void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std
       break;
     }
     for (;;) {
-      Fd fd(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      sockaddr_storage from{};
+      socklen_t len = sizeof from;
+      Fd fd(::accept4(listener.get(), reinterpret_cast<sockaddr*>(&from),  // NOLINT: sockets API
+                      &len, SOCK_CLOEXEC));
+      if (fd && !state_->admit_tcp(from)) {
+        continue;  // a stranger's connection: closed here, never a flow
+      }
       if (!fd) {
         if (errno == EINTR || errno == ECONNABORTED) {
           continue;

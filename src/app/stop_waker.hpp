@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <stop_token>
+
+#include "netbench/fd.hpp"
+
+namespace netbench::app {
+
+/// An eventfd that becomes readable when `stop` is requested (or notify() is
+/// called), so that a poll() over sockets also wakes at once for a stop
+/// instead of waiting in short slices. Not copyable; notify() and the stop
+/// callback are thread-safe, the rest belongs to the owning thread.
+class StopWaker {
+ public:
+  /// Throws SystemError if no eventfd can be made.
+  explicit StopWaker(std::stop_token stop);
+  StopWaker(const StopWaker&) = delete;
+  StopWaker& operator=(const StopWaker&) = delete;
+  ~StopWaker() = default;
+
+  /// Borrowed descriptor to poll for POLLIN.
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// Makes fd() readable (another thread has news for the owner).
+  void notify() const noexcept;
+  /// Consumes the pending wake-ups (after poll() reported fd() readable).
+  void drain() const noexcept;
+
+ private:
+  Fd fd_;
+  struct Notify {
+    const StopWaker* waker;
+    void operator()() const noexcept { waker->notify(); }
+  };
+  std::optional<std::stop_callback<Notify>> on_stop_;
+};
+
+}  // namespace netbench::app
