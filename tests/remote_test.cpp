@@ -318,6 +318,36 @@ TEST(RemoteRunTest2, SecondClientDuringATestIsToldBusy) {
   EXPECT_TRUE(server.alive());
 }
 
+TEST(RemoteRunTest2, MaxConcurrentRunsSeveralClientsTestsAtOnceEachExact) {
+  const Server server(nullptr, {"--max-concurrent", "3"});
+  ASSERT_TRUE(server.listening());
+  const std::string target = "--connect 127.0.0.1:" + std::to_string(server.port());
+  // Three 2-second tests started together: with one slot two of them would
+  // be told busy (exit 3); with three every one runs and is exact.
+  const std::array<std::string, 3> args = {" --proto tcp --model thread",
+                                           " --proto udp --model poll --buffer 4MiB",
+                                           " --proto udp --model epoll --mode echo --buffer 4MiB"};
+  std::array<Outcome, 3> outcomes;
+  {
+    std::vector<std::jthread> clients;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      clients.emplace_back([&, i] {
+        outcomes[i] = run_client(target + args[i] + " --rate 2k --duration 2s --json");
+      });
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    ASSERT_EQ(outcomes[i].code, 0) << args[i] << ": " << outcomes[i].out;
+    const auto run = nlohmann::json::parse(outcomes[i].out)["run"];
+    EXPECT_TRUE(run["complete"].get<bool>()) << args[i];
+    EXPECT_GT(run["sender"]["messages"].get<std::uint64_t>(), 0U) << args[i];
+    if (i == 0) {  // TCP: every message arrives
+      EXPECT_EQ(run["receiver"]["messages"], run["sender"]["messages"]);
+    }
+  }
+  EXPECT_TRUE(server.alive());
+}
+
 TEST(RemoteRunTest2, ClientKilledMidTestLeavesTheServerServing) {
   const Server server;
   ASSERT_TRUE(server.listening());

@@ -189,7 +189,7 @@ int run_cli(int argc, char** argv) noexcept {
     CLI::App* serve = app.add_subcommand(
         "serve",
         "receiver daemon: serves test after test from 'netbench --connect' clients, one at a "
-        "time; other clients are handshaken meanwhile and told busy");
+        "time (or --max-concurrent); other clients are handshaken meanwhile and told busy");
     serve->add_option("--bind", serve_bind,
                       "address to listen on (default: every address, dual-stack)");
     serve
@@ -209,6 +209,13 @@ int run_cli(int argc, char** argv) noexcept {
                      "oldest unfinished handshake, or is refused")
         ->capture_default_str()
         ->check(CLI::Range(1U, 1U << 20));
+    serve
+        ->add_option("--max-concurrent", so.max_concurrent,
+                     "tests that may run at once (each with its own data sockets and thread; "
+                     "they share the CPUs, so each one's figures include the others' load); a "
+                     "test beyond them is told busy")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 64U));
     serve->add_option("--max-flows", so.max_flows, "most flows a test may ask for")
         ->capture_default_str();
     serve->add_option("--max-rate", max_rate,

@@ -95,24 +95,32 @@ class ControlLoop {
   void accept_test(Client& c, const nlohmann::json& m, std::uint64_t now);
   void refuse(Client& c, const std::string& reply, const std::string& why, std::uint64_t now);
   void expire(std::uint64_t now);
-  void start_next_test(std::uint64_t now);
-  void reap_test();
-  [[nodiscard]] bool test_running() const noexcept { return worker_.joinable(); }
+  bool start_next_test(std::uint64_t now);
+  void reap_tests();
+  [[nodiscard]] bool test_running() const noexcept { return !workers_.empty(); }
+  [[nodiscard]] bool slot_free() const noexcept {
+    return workers_.size() < std::max<std::uint32_t>(o_.max_concurrent, 1);
+  }
+
+  /// One running test: its thread, and what the thread reports back.
+  struct Worker {
+    std::atomic<bool> done{false};
+    std::atomic<SessionOutcome> outcome{SessionOutcome::kFailed};
+    std::jthread thread;  // last: joined before the flags above are destroyed
+  };
 
   ServeOptions o_;
   std::stop_token stop_;
   StopWaker waker_;
   Fd listener_;
   std::list<Client> clients_;
-  std::atomic<bool> worker_done_{false};
-  std::atomic<SessionOutcome> outcome_{SessionOutcome::kFailed};
   std::uint64_t tests_done_ = 0;
   std::uint64_t fd_limit_ = 0;
   std::uint64_t accept_paused_until_ = 0;
   std::uint64_t last_emfile_log_ = 0;
-  /// The test thread; last, so that it is joined (on any exit) before the
-  /// members it uses are destroyed.
-  std::jthread worker_;
+  /// The test threads (at most --max-concurrent); last, so that they are
+  /// joined (on any exit) before the members they use are destroyed.
+  std::list<Worker> workers_;
 };
 
 void ControlLoop::fit_fd_budget() {
@@ -285,16 +293,18 @@ void ControlLoop::expire(std::uint64_t now) {
   }
 }
 
-void ControlLoop::start_next_test(std::uint64_t now) {
-  if (test_running() || stop_.stop_requested()) {
-    return;
+/// Starts the first waiting client's test if a slot is free (or refuses it
+/// when descriptors are short). False if there was nothing to do.
+bool ControlLoop::start_next_test(std::uint64_t now) {
+  if (!slot_free() || stop_.stop_requested()) {
+    return false;
   }
   auto it = clients_.begin();
   while (it != clients_.end() && (it->stage != Stage::kWaiting || !it->fd)) {
     ++it;
   }
   if (it == clients_.end()) {
-    return;
+    return false;
   }
   const TestSpec& spec = it->test.spec;
   const std::uint64_t open = open_fds();
@@ -303,11 +313,11 @@ void ControlLoop::start_next_test(std::uint64_t now) {
                              std::to_string(spec.flows) + " flows now (" + std::to_string(open) +
                              " open, limit " + std::to_string(fd_limit_) + ")";
     refuse(*it, text, "test refused: " + text, now);
-    return;
+    return true;
   }
   it->test.control = std::move(it->fd);
-  worker_done_.store(false);
-  worker_ = std::jthread([this, test = std::move(it->test)](std::stop_token st) mutable {
+  Worker& w = workers_.emplace_back();
+  w.thread = std::jthread([this, &w, test = std::move(it->test)](std::stop_token st) mutable {
     SessionOutcome outcome = SessionOutcome::kFailed;
     const std::string peer = test.peer;
     try {
@@ -315,20 +325,25 @@ void ControlLoop::start_next_test(std::uint64_t now) {
     } catch (const std::exception& e) {
       serve_log(o_, "client " + peer + ": session failed: " + e.what());
     }
-    outcome_.store(outcome);
-    worker_done_.store(true);
+    w.outcome.store(outcome);
+    w.done.store(true);
     waker_.notify();
   });
   clients_.erase(it);
+  return true;
 }
 
-void ControlLoop::reap_test() {
-  if (test_running() && worker_done_.load()) {
-    worker_.join();
-    worker_ = std::jthread();
-    if (outcome_.load() == SessionOutcome::kCompleted) {
+void ControlLoop::reap_tests() {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (!it->done.load()) {
+      ++it;
+      continue;
+    }
+    it->thread.join();
+    if (it->outcome.load() == SessionOutcome::kCompleted) {
       ++tests_done_;
     }
+    it = workers_.erase(it);
   }
 }
 
@@ -336,18 +351,22 @@ int ControlLoop::run() {
   fit_fd_budget();
   listener_ = net::listen_tcp(resolve(o_.bind, o_.port, o_.family, true), false, 128);
   net::set_nonblocking(listener_.get(), true);
-  serve_log(o_, "listening on " + net::local_endpoint(listener_.get()).to_string() +
-                    " (one test at a time, up to " + std::to_string(o_.max_clients) +
-                    " control connections" +
+  serve_log(o_, "listening on " + net::local_endpoint(listener_.get()).to_string() + " (" +
+                    (o_.max_concurrent <= 1
+                         ? std::string("one test at a time")
+                         : "up to " + std::to_string(o_.max_concurrent) + " tests at once") +
+                    ", up to " + std::to_string(o_.max_clients) + " control connections" +
                     (o_.auth_token.empty() ? ")" : ", auth token required)"));
   std::vector<pollfd> fds;
   while (!stop_.stop_requested()) {
-    reap_test();
+    reap_tests();
     if (o_.max_tests != 0 && tests_done_ >= o_.max_tests && !test_running()) {
       break;
     }
     std::uint64_t now = now_ns();
-    start_next_test(now);
+    // Every waiting client whose test fits in a free slot starts now.
+    while (start_next_test(now)) {
+    }
     // Who to poll: the waker, the listener (unless paused), every client.
     fds.clear();
     fds.push_back({waker_.fd(), POLLIN, 0});
@@ -390,10 +409,10 @@ int ControlLoop::run() {
       accept_new(now);
     }
   }
-  if (test_running()) {
-    worker_.request_stop();
-    worker_.join();
+  for (Worker& w : workers_) {
+    w.thread.request_stop();
   }
+  workers_.clear();  // joins every test thread
   return kExitOk;
 }
 

@@ -21,6 +21,10 @@ struct ServeOptions {
   /// When the table is full a new connection evicts the oldest one still in
   /// its handshake; if none is, the newcomer is refused.
   std::uint32_t max_clients = 256;
+  /// Tests that may run at once, each on its own thread with its own data
+  /// sockets; a test beyond them is answered "busy". Concurrent tests share
+  /// the machine's CPUs, so each one's figures reflect the others' load.
+  std::uint32_t max_concurrent = 1;
   std::uint32_t max_flows = 4096;                   ///< flows one test may ask for
   std::uint64_t max_duration_ns = 600'000'000'000;  ///< warm-up + duration one test may ask for
   /// Total offered messages/s one test may ask for; 0 = no limit. When set,
@@ -38,9 +42,9 @@ struct ServeOptions {
 
 /// Runs the receiver daemon until `stop` (or --max-tests): one thread
 /// accepts and handshakes every control connection at once in a poll()
-/// loop, each within its handshake deadline; one test runs at a time on a
-/// worker thread, and a client whose test arrives meanwhile is answered
-/// "busy" at once. Throws SystemError if the control port cannot be
+/// loop, each within its handshake deadline; up to max_concurrent tests
+/// (default one) run at once, each on a worker thread, and a client whose
+/// test finds no free slot is answered "busy". Throws SystemError if the control port cannot be
 /// opened. Returns the exit code.
 int run_serve(const ServeOptions& options, std::stop_token stop);
 
