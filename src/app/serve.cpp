@@ -109,6 +109,12 @@ void session(ControlChannel& ch, const ServeOptions& o, std::stop_token stop) {
                        std::to_string(o.max_duration_ns / 1'000'000'000) + " s");
     return;
   }
+  try {
+    check_cpus_available(spec.receiver_cpus, "--cpu (receiver, on the server)");
+  } catch (const std::exception& e) {
+    send_error(ch, e.what());
+    return;
+  }
   const bool shared = same_clock(*test, received_ns);
   // Data sockets on the address the client reached us at, any free ports.
   spec.bind_address = net::local_endpoint(ch.fd()).to_string();

@@ -40,6 +40,7 @@ void LoopModel::start(ServeSet sockets) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back([this, part = std::move(parts[i]), wake = wake_fds_[i].get(),
                            &thread](std::stop_token stop) mutable {
+      net::pin_current_thread(state_->spec().receiver_cpus);
       // Wakes the loop from its wait as soon as a stop is requested.
       const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
       try {
@@ -69,7 +70,7 @@ std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState
   for (;;) {
     Fd fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (fd) {
-      if (state_->spec().mode == Mode::kEcho) {
+      if (state_->spec().tcp_nodelay()) {
         // Echo replies are small and latency-bound: do not let Nagle hold them.
         const int one = 1;
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
