@@ -67,9 +67,11 @@ ROWS = {
 # netbench variants per kind: (label, extra flags). The first is the default
 # mode; the others are the fast paths, each its own row of the table.
 NB_VARIANTS = {
-    "tcp_stream": [("netbench", []), ("netbench --busy-poll", ["--busy-poll"])],
+    "tcp_stream": [("netbench", []), ("netbench --stats counts", ["--stats", "counts"]),
+                   ("netbench --busy-poll", ["--busy-poll"])],
     "udp_stream": [
         ("netbench", []),
+        ("netbench --stats counts", ["--stats", "counts"]),
         ("netbench --batch 32 --buffer 4MiB", ["--batch", "32", "--buffer", "4MiB"]),
         ("netbench --batch 32 --buffer 4MiB --busy-poll",
          ["--batch", "32", "--buffer", "4MiB", "--busy-poll"]),
@@ -437,6 +439,19 @@ def check_targets(summary):
     return res
 
 
+def stats_cost(summary):
+    """What full per-message statistics cost: default netbench against --stats counts."""
+    out = []
+    for e in summary:
+        full = e["tools"].get("netbench", {}).get("median")
+        counts = e["tools"].get("netbench --stats counts", {}).get("median")
+        # UDP goodput is msgs/s times the size: one row per stream test is enough.
+        if full and counts and (e["metric"] == "msgs_per_s" or e["row"].startswith("tcp_stream")):
+            out.append({"row": e["row"], "metric": e["metric"], "full": full, "counts": counts,
+                        "cost": 1 - full / counts, "met": 1 - full / counts <= 0.05})
+    return out
+
+
 def markdown(doc):
     m, st = doc["machine"], doc["settings"]
     lines = [f"# netbench vs peers (loopback, medians of {st['repetitions']} x {st['duration_s']} s, "
@@ -481,6 +496,14 @@ def markdown(doc):
         lines.append(f"| {t['row']} | {METRICS[t['metric']][0]} | `{t['netbench']}` | {t['reference'] or '—'} "
                      f"({t['reference_rule']}) | {t['target']} | "
                      f"{'—' if t['ratio'] is None else '%.2f' % t['ratio']} | {met} |")
+    lines += ["", "## What full statistics cost (target: at most 5% of throughput)", "",
+              "`netbench` (sequence tracking, delay histograms, jitter per message) against "
+              "`netbench --stats counts` (messages and bytes only), same run otherwise. Cost = 1 - full / counts; "
+              "a negative cost is noise.", "",
+              "| row | metric | full | counts | cost | met |", "| --- | --- | ---: | ---: | ---: | --- |"]
+    for c in doc["stats_cost"]:
+        lines.append(f"| {c['row']} | {METRICS[c['metric']][0]} | {fmt(c['metric'], c['full'])} | "
+                     f"{fmt(c['metric'], c['counts'])} | {100 * c['cost']:.1f}% | {'yes' if c['met'] else '**no**'} |")
     fails = [s for s in doc["samples"] if "error" in s]
     if fails:
         lines += ["", "## Failed runs", ""]
@@ -566,6 +589,7 @@ def main():
            "samples": samples}
     doc["summary"] = summarize(samples, rows)
     doc["targets"] = check_targets(doc["summary"])
+    doc["stats_cost"] = stats_cost(doc["summary"])
     doc["failures"] = sum("error" in s for s in samples)
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
     with open(a.output, "w") as f:
