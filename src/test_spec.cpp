@@ -106,6 +106,12 @@ void validate(const TestSpec& spec) {
   if (spec.gso && spec.batch > 1) {
     fail("--gso already sends many datagrams per call; give --gso or --batch, not both");
   }
+  if (spec.coalesce_ns > 10'000'000) {
+    fail("--coalesce must be at most 10ms (the receive buffer must hold what arrives meanwhile)");
+  }
+  if (spec.coalesce_ns > 0 && spec.busy_poll) {
+    fail("--coalesce sleeps and --busy-poll spins: give one of them");
+  }
   if (spec.threads == 0 || spec.threads > 256) {
     fail("--threads must be between 1 and 256");
   }

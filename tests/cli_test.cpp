@@ -122,6 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadLine{"--cpu 1023", kExitUsage, "--cpu: CPU 1023 is not available"},
                       BadLine{"--cpu 0,a", kExitUsage, "--cpu '0,a' is not SENDER[,RECEIVER]"},
                       BadLine{"--stats some", kExitUsage, "--stats 'some' is not one of"},
+                      BadLine{"--coalesce 1s", kExitUsage, "--coalesce must be at most 10ms"},
+                      BadLine{"--coalesce 100us --busy-poll", kExitUsage, "give one of them"},
                       BadLine{"--nodelay --no-nodelay", kExitUsage, "not both"},
                       BadLine{"--size lots", kExitUsage, "--size 'lots'"},
                       BadLine{"--rate 0", kExitUsage, "--rate '0' is not a positive"},

@@ -500,5 +500,20 @@ TEST(PinnedRunTest, BothSidesOnTheFirstAvailableCpuMoveEveryMessage) {
   }
 }
 
+// --coalesce: the receiver pauses before each wait; every message still
+// arrives exactly once, whatever the model.
+
+class CoalesceTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(CoalesceTest, PausingReceiverStillTakesEveryMessage) {
+  const auto [proto, model, mode] = GetParam();
+  TestSpec spec = make_spec(proto, model, mode);
+  spec.count = 400;
+  spec.coalesce_ns = 200'000;
+  expect_exact(run(spec), spec);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, CoalesceTest, all_runs(), run_name);
+
 }  // namespace
 }  // namespace netbench

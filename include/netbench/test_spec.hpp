@@ -48,6 +48,10 @@ struct TestSpec {
   /// UDP: the sender coalesces up to kMaxGsoSegments due datagrams of a flow
   /// into one send with UDP_SEGMENT; the receiver takes them with UDP_GRO.
   bool gso = false;
+  /// Receiver: sleep this long (ns) before each wait for the sockets, so
+  /// that messages pile up and are read in batches, and the sender's softirq
+  /// rarely finds a sleeper to wake. 0 = off. Adds up to this much delay.
+  std::uint64_t coalesce_ns = 0;
   std::uint32_t socket_buffer_bytes =
       0;  ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default
   /// TCP_NODELAY on both ends' data sockets; kAuto = on for echo, off for stream.

@@ -13,8 +13,9 @@ namespace netbench::app {
 /// Version of the control protocol; both sides must speak the same.
 inline constexpr int kControlVersion = 1;
 /// Largest control message accepted (bytes of JSON). A length prefix above
-/// it is refused without reading the body.
-inline constexpr std::uint32_t kMaxControlBytes = 1U << 20;
+/// it is refused without reading the body. Sized for a receiver's result
+/// of 65,536 flows (about 600 bytes of JSON each): 1 MiB refused 10,000.
+inline constexpr std::uint32_t kMaxControlBytes = 64U << 20;
 
 /// One side of a control connection: length-prefixed JSON messages over TCP
 /// (4-byte big-endian length, then that many bytes of UTF-8 JSON, one object).

@@ -225,6 +225,7 @@ json config_json(const TestSpec& s) {
           {"busy_poll", s.busy_poll},
           {"gso", s.gso},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
+          {"coalesce_ns", s.coalesce_ns},
           {"tcp_nodelay", s.tcp_nodelay()},
           {"stats", std::string(to_string(s.stats))},
           {"sender_cpus", s.sender_cpus},

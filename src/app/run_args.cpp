@@ -162,6 +162,7 @@ TestSpec make_spec(const RunArgs& a) {
   }
   s.nodelay = a.nodelay ? Toggle::kOn : a.no_nodelay ? Toggle::kOff : Toggle::kAuto;
   s.stats = parse_enum<StatsLevel>("--stats", a.stats, "full, counts");
+  s.coalesce_ns = duration_of("--coalesce", a.coalesce, true);
   if (!a.cpu.empty()) {
     const std::size_t comma = a.cpu.find(',');
     s.sender_cpus = cpu_list_of(a.cpu, a.cpu.substr(0, comma));
@@ -279,6 +280,11 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                "TCP_NODELAY on every TCP data socket (default: on for echo, off for stream)");
   app.add_flag("--no-nodelay", a.no_nodelay,
                "no TCP_NODELAY, even for echo (Nagle and delayed ACKs apply)");
+  app.add_option("--coalesce", a.coalesce,
+                 "receiver: sleep this long before each wait, e.g. 100us, so that messages are "
+                 "read in batches and the sender rarely pays a wake-up (adds up to that much "
+                 "delay; 0 = off)")
+      ->capture_default_str();
   app.add_option("--stats", a.stats,
                  "per-message statistics: full (sequence tracking, delay/RTT histograms, jitter) "
                  "or counts (messages and bytes only; loss, order and latency not measured)")

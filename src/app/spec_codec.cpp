@@ -77,7 +77,14 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_optional_bool(j, "gso", s.gso, error)) {
     return false;
   }
-  // Optional (an older peer's config has none): nodelay, stats, CPU lists.
+  // Optional (an older peer's config has none): coalesce, nodelay, stats, CPU lists.
+  if (j.contains("coalesce_ns")) {
+    std::uint64_t coalesce = 0;
+    if (!get_u64(j, "coalesce_ns", 10'000'000, coalesce, error)) {
+      return false;
+    }
+    s.coalesce_ns = coalesce;
+  }
   if (j.contains("tcp_nodelay")) {
     if (!j["tcp_nodelay"].is_boolean()) {
       error = "config.tcp_nodelay must be true or false";

@@ -74,6 +74,9 @@ void print_config(std::FILE* out, const TestSpec& s) {
   if (s.gso) {
     std::fprintf(out, ", gso");
   }
+  if (s.coalesce_ns > 0) {
+    std::fprintf(out, ", coalesce %s", format_ns(static_cast<double>(s.coalesce_ns)).c_str());
+  }
   if (s.proto == Proto::kTcp) {
     std::fprintf(out, ", %s", s.tcp_nodelay() ? "TCP_NODELAY" : "Nagle");
   }

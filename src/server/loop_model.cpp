@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <ctime>
 #include <exception>
 
 #include "net/socket_ops.hpp"
@@ -95,6 +96,14 @@ std::vector<std::byte> LoopModel::make_rx_buffer() const {
 }
 
 void spin_pause() noexcept { ::sched_yield(); }
+
+void coalesce_pause(std::uint64_t ns) noexcept {
+  if (ns > 0) {
+    const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
+    ::nanosleep(&ts, nullptr);
+  }
+}
 
 void drain_eventfd(int fd) noexcept {
   std::uint64_t value = 0;

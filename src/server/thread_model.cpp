@@ -55,6 +55,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
       if (busy && conn.idle()) {
         spin_pause();
       }
+      coalesce_pause(state.spec().coalesce_ns);
       thread.interval.maybe_flush(now_ns());
     }
   }
