@@ -321,6 +321,26 @@ class Runner:
                 self.server.wait(timeout=5)
         self.server = None
 
+    def run_client(self, cmd):
+        """Runs one client under `timeout`, in its own process group: on a
+        stop (Ctrl-C, SIGTERM) or an overrun the whole group goes, not only
+        the `timeout` wrapper."""
+        p = subprocess.Popen(["timeout", str(self.client_timeout)] + cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, errors="replace",
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=self.client_timeout + 10)
+            return p.returncode, out, err
+        except subprocess.TimeoutExpired:
+            return 124, "", "client outlived its timeout"
+        finally:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait()
+
     def measure(self, row, e):
         kind, _, size = ROWS[row]
         rc, out, err, problems = 0, "", "", []
@@ -330,13 +350,7 @@ class Runner:
             if e.server and not self.start_server(e):
                 return {"error": "server did not start: " + " ".join(e.server) + ": " +
                         self.server_log().strip()[-200:], "exit_status": 125}
-            try:
-                p = subprocess.run(["timeout", str(self.client_timeout)] + e.client, capture_output=True,
-                                   text=True, errors="replace", stdin=subprocess.DEVNULL,
-                                   timeout=self.client_timeout + 10)
-                rc, out, err = p.returncode, p.stdout, p.stderr
-            except subprocess.TimeoutExpired:
-                rc, err = 124, "client outlived its timeout"
+            rc, out, err = self.run_client(e.client)
             if e.wait_report:
                 for _ in range(30):  # the receiver's report comes a moment after the client ends
                     if any(l.count(",") >= 8 for l in self.server_log().splitlines()):
