@@ -5,7 +5,7 @@
 # in the project needs them); bench/compare_peers.py runs the measurements,
 # writes results/peers.json and results/peers.md and draws plots/peers_ratio.
 #
-#   bench/compare_peers.sh                 # 5 repetitions x 3 s (about 15 min)
+#   bench/compare_peers.sh                 # 5 repetitions x 3 s (about 13 min)
 #   bench/compare_peers.sh --quick         # 1 x 1 s: does everything run? (about 1 min)
 #   bench/compare_peers.sh --help
 set -uo pipefail
