@@ -285,7 +285,7 @@ class Runner:
     def start_server(self, e):
         log = open(os.path.join(self.work, "server.log"), "w")
         # Its own process group: a server that forks (none should here) dies with it.
-        self.server = subprocess.Popen(["timeout", str(self.server_timeout)] + e.server, stdout=log,
+        self.server = subprocess.Popen(["timeout", "-k", "5", str(self.server_timeout)] + e.server, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        start_new_session=True)
         log.close()
@@ -307,7 +307,9 @@ class Runner:
             return ""
 
     def stop_server(self):
-        """Stops the server by the PID saved at its start; waits so that its port is free."""
+        """Stops the server by the PID saved at its start; waits so that its port is free.
+        SIGTERM, then SIGKILL after 3 s: iperf2's server ignores the first
+        SIGTERM ("Waiting for server threads to complete. Interrupt again")."""
         if self.server is None:
             return
         pid = self.server.pid
@@ -330,7 +332,7 @@ class Runner:
         """Runs one client under `timeout`, in its own process group: on a
         stop (Ctrl-C, SIGTERM) or an overrun the whole group goes, not only
         the `timeout` wrapper."""
-        p = subprocess.Popen(["timeout", str(self.client_timeout)] + cmd, stdout=subprocess.PIPE,
+        p = subprocess.Popen(["timeout", "-k", "5", str(self.client_timeout)] + cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, errors="replace",
                              start_new_session=True)
         try:

@@ -61,7 +61,7 @@ class Sampled:
         # block the child while we only sample it.
         self.out = tempfile.TemporaryFile("w+")
         self.err = tempfile.TemporaryFile("w+")
-        self.proc = subprocess.Popen(["timeout", str(timeout_s)] + cmd, stdout=self.out, stderr=self.err,
+        self.proc = subprocess.Popen(["timeout", "-k", "5", str(timeout_s)] + cmd, stdout=self.out, stderr=self.err,
                                      stdin=subprocess.DEVNULL, text=True, preexec_fn=raise_nofile,
                                      start_new_session=True)
         self.rss = []  # (seconds since start, KiB)
