@@ -104,7 +104,9 @@ def run_record(run, hostname):
     """One completed netbench run as a flat record."""
     c = run["config"]
     rx = run["receiver"]
-    lat = run["latency"]["from_actual_send"]
+    # --stats counts: latency and loss are null (not measured).
+    latency = run.get("latency") or {}
+    lat = latency.get("from_actual_send") or {"count": 0, "p50_ns": None, "p99_ns": None}
     return {
         "host": hostname,
         "proto": c["proto"],
@@ -123,9 +125,9 @@ def run_record(run, hostname):
         "family": c.get("family", "any"),
         "received_bps": rx["throughput_bps"],
         "received_msgs_per_s": rx["messages_per_s"],
-        "loss_ratio": rx["loss"]["ratio"],
+        "loss_ratio": (rx.get("loss") or {}).get("ratio"),
         "server_cpu_per_msg_ns": rx["cost"]["cpu_per_message_ns"],
-        "latency_kind": run["latency"]["kind"],
+        "latency_kind": latency.get("kind"),
         "latency_count": lat["count"],
         "p50_ns": lat["p50_ns"],
         "p99_ns": lat["p99_ns"],

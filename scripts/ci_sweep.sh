@@ -34,3 +34,9 @@ done
 /usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
   --require throughput_vs_flows --require latency_vs_flows --require server_cpu_vs_flows \
   --require loss_goodput_vs_rate
+# The peer-comparison chart, from the committed results (the peers
+# themselves are never needed in CI).
+/usr/bin/python3 plots/plot_peers.py results/peers.json -o "$out/plots" >/dev/null
+for ext in png svg; do
+  [[ -s $out/plots/peers_ratio.$ext ]] || { echo "ci_sweep: no peers_ratio.$ext" >&2; exit 1; }
+done

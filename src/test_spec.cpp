@@ -1,5 +1,7 @@
 #include "netbench/test_spec.hpp"
 
+#include <sched.h>
+
 #include <array>
 #include <cmath>
 #include <string>
@@ -22,6 +24,8 @@ constexpr std::array<std::pair<Mode, std::string_view>, 2> kModes{
     {{Mode::kStream, "stream"}, {Mode::kEcho, "echo"}}};
 constexpr std::array<std::pair<Pattern, std::string_view>, 2> kPatterns{
     {{Pattern::kConstant, "constant"}, {Pattern::kPoisson, "poisson"}}};
+constexpr std::array<std::pair<StatsLevel, std::string_view>, 2> kStatsLevels{
+    {{StatsLevel::kFull, "full"}, {StatsLevel::kCounts, "counts"}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) noexcept {
@@ -102,8 +106,22 @@ void validate(const TestSpec& spec) {
   if (spec.gso && spec.batch > 1) {
     fail("--gso already sends many datagrams per call; give --gso or --batch, not both");
   }
+  if (spec.coalesce_ns > 10'000'000) {
+    fail("--coalesce must be at most 10ms (the receive buffer must hold what arrives meanwhile)");
+  }
+  if (spec.coalesce_ns > 0 && spec.busy_poll) {
+    fail("--coalesce sleeps and --busy-poll spins: give one of them");
+  }
   if (spec.threads == 0 || spec.threads > 256) {
     fail("--threads must be between 1 and 256");
+  }
+  for (const auto* cpus : {&spec.sender_cpus, &spec.receiver_cpus}) {
+    for (const std::uint32_t cpu : *cpus) {
+      if (cpu >= CPU_SETSIZE) {
+        fail("--cpu " + std::to_string(cpu) + " is not a CPU number (0-" +
+             std::to_string(CPU_SETSIZE - 1) + ")");
+      }
+    }
   }
   if (spec.count > 0 && spec.count < spec.flows) {
     fail("--count " + std::to_string(spec.count) + " is less than --flows " +
@@ -111,10 +129,37 @@ void validate(const TestSpec& spec) {
   }
 }
 
+void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::string& what) {
+  if (cpus.empty()) {
+    return;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+    throw ConfigError(what + ": cannot read the CPUs this process may use");
+  }
+  std::string allowed;
+  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) {
+      allowed += (allowed.empty() ? "" : ",") + std::to_string(c);
+    }
+  }
+  for (const std::uint32_t cpu : cpus) {
+    if (cpu >= CPU_SETSIZE || !CPU_ISSET(std::size_t{cpu}, &set)) {
+      throw ConfigError(what + ": CPU " + std::to_string(cpu) + " is not available; use " +
+                        allowed);
+    }
+  }
+}
+
 std::string_view to_string(Proto p) noexcept { return name_of(kProtos, p); }
 std::string_view to_string(ModelKind m) noexcept { return name_of(kModels, m); }
 std::string_view to_string(Mode m) noexcept { return name_of(kModes, m); }
 std::string_view to_string(Pattern p) noexcept { return name_of(kPatterns, p); }
+std::string_view to_string(StatsLevel l) noexcept { return name_of(kStatsLevels, l); }
+bool parse(std::string_view text, StatsLevel& out) noexcept {
+  return value_of(kStatsLevels, text, out);
+}
 std::string_view to_string(Family f) noexcept {
   return f == Family::kV4 ? "ipv4" : f == Family::kV6 ? "ipv6" : "any";
 }

@@ -1,6 +1,7 @@
 #include "netbench/paired_run.hpp"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -451,6 +452,68 @@ TEST(PairedRunScenarioTest, PoissonPacedRunMovesExactlyKMessages) {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// --stats counts: messages and bytes are counted exactly; nothing per message
+// (sequence tracking, delay or RTT histograms) is recorded. --cpu pins both
+// sides without changing what is measured.
+
+class CountsOnlyTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(CountsOnlyTest, CountsEveryMessageAndMeasuresNothingElse) {
+  const auto [proto, model, mode] = GetParam();
+  TestSpec spec = make_spec(proto, model, mode);
+  spec.count = 400;
+  spec.stats = StatsLevel::kCounts;
+  const RunResult r = run(spec);
+  EXPECT_TRUE(r.complete) << r.error;
+  const Totals t = totals(r);
+  EXPECT_EQ(t.sent, spec.count);
+  EXPECT_EQ(t.received, spec.count);
+  EXPECT_EQ(r.latency.count(), 0U);
+  EXPECT_EQ(r.latency_from_actual.count(), 0U);
+  for (const FlowRecvStats& rx : r.receiver_flows) {
+    EXPECT_EQ(rx.unique, 0U) << "no sequence tracking";
+    EXPECT_EQ(rx.loss.sent, 0U) << "no loss accounting";
+  }
+  if (mode == Mode::kEcho) {
+    EXPECT_EQ(t.replies, spec.count);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, CountsOnlyTest, all_runs(), run_name);
+
+TEST(PinnedRunTest, BothSidesOnTheFirstAvailableCpuMoveEveryMessage) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  std::uint32_t first = 0;
+  while (!CPU_ISSET(std::size_t{first}, &set)) {
+    ++first;
+  }
+  for (const ModelKind model : {ModelKind::kThread, ModelKind::kEpoll}) {
+    TestSpec spec = make_spec(Proto::kUdp, model, Mode::kEcho);
+    spec.count = 200;
+    spec.sender_cpus = {first};
+    spec.receiver_cpus = {first};
+    expect_exact(run(spec), spec);
+  }
+}
+
+// --coalesce: the receiver pauses before each wait; every message still
+// arrives exactly once, whatever the model.
+
+class CoalesceTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(CoalesceTest, PausingReceiverStillTakesEveryMessage) {
+  const auto [proto, model, mode] = GetParam();
+  TestSpec spec = make_spec(proto, model, mode);
+  spec.count = 400;
+  spec.coalesce_ns = 200'000;
+  expect_exact(run(spec), spec);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, CoalesceTest, all_runs(), run_name);
 
 }  // namespace
 }  // namespace netbench

@@ -500,6 +500,29 @@ std::string remote(const Server& server) {
   return "--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 1000 --json";
 }
 
+TEST(ControlProtocolTest, ClientMidTestCannotMakeTheServerTakeAHugeMessage) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const int fd = raw_connect(server.port());
+  const std::string hello = R"({"type":"hello","version":1})";
+  send_frame(fd, hello, static_cast<std::uint32_t>(hello.size()));
+  ASSERT_NE(read_reply(fd).find("\"hello\""), std::string::npos);
+  nlohmann::json test = test_message(1000, 1, 1'000'000'000);
+  test["config"]["proto"] = "tcp";
+  const std::string body = test.dump();
+  send_frame(fd, body, static_cast<std::uint32_t>(body.size()));
+  ASSERT_NE(read_reply(fd).find("\"ready\""), std::string::npos);
+  // Past the handshake the client may send polls and a "done" of one count
+  // per flow: a 32 MiB message is refused before any of it is read.
+  send_frame(fd, "", 32U << 20);
+  const std::string reply = read_reply(fd);
+  ::close(fd);
+  EXPECT_NE(reply.find("33554432 is outside"), std::string::npos) << reply;
+  EXPECT_TRUE(server.alive());
+  EXPECT_EQ(
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 100").code, 0);
+}
+
 TEST(RemoteAuthTest, RightTokenRuns) {
   const Server server(kToken);
   ASSERT_TRUE(server.listening());

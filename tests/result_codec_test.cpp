@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/json_report.hpp"
+#include "app/spec_codec.hpp"
 #include "netbench/sequence_tracker.hpp"
 
 namespace netbench::app {
@@ -493,6 +494,63 @@ TEST(Base64Test, RejectsAnythingButCanonicalBase64) {
   // An embedded NUL is a foreign character too.
   EXPECT_FALSE(unbase64(std::string_view("TW\0u", 4)).has_value());
   EXPECT_TRUE(unbase64("").has_value());
+}
+
+}  // namespace
+}  // namespace netbench::app
+
+namespace netbench::app {
+namespace {
+
+// A remote server gets the fast-path settings through the config: every
+// one of them survives config_json -> spec_from_json.
+TEST(SpecCodecTest, FastPathSettingsRoundTripToTheServer) {
+  TestSpec s;
+  s.proto = Proto::kTcp;
+  s.mode = Mode::kStream;
+  s.nodelay = Toggle::kOn;
+  s.stats = StatsLevel::kCounts;
+  s.coalesce_ns = 100'000;
+  s.sender_cpus = {0};
+  s.receiver_cpus = {1, 3};
+  s.busy_poll = false;
+  TestSpec back;
+  std::string error;
+  ASSERT_TRUE(spec_from_json(config_json(s), back, error)) << error;
+  EXPECT_TRUE(back.tcp_nodelay());
+  EXPECT_EQ(back.stats, StatsLevel::kCounts);
+  EXPECT_EQ(back.coalesce_ns, 100'000U);
+  EXPECT_EQ(back.sender_cpus, s.sender_cpus);
+  EXPECT_EQ(back.receiver_cpus, s.receiver_cpus);
+}
+
+TEST(SpecCodecTest, AnOlderClientsConfigWithoutTheNewKeysKeepsTheDefaults) {
+  nlohmann::json j = config_json(TestSpec{});
+  for (const char* key : {"tcp_nodelay", "stats", "coalesce_ns", "sender_cpus", "receiver_cpus"}) {
+    j.erase(key);
+  }
+  TestSpec back;
+  std::string error;
+  ASSERT_TRUE(spec_from_json(j, back, error)) << error;
+  EXPECT_EQ(back.nodelay, Toggle::kAuto);
+  EXPECT_EQ(back.stats, StatsLevel::kFull);
+  EXPECT_EQ(back.coalesce_ns, 0U);
+  EXPECT_TRUE(back.receiver_cpus.empty());
+}
+
+TEST(SpecCodecTest, BadFastPathValuesAreRefusedNamingTheField) {
+  for (const auto& [key, value] : {std::pair<const char*, nlohmann::json>{"stats", "some"},
+                                   {"tcp_nodelay", 1},
+                                   {"coalesce_ns", 20'000'000},
+                                   {"receiver_cpus", nlohmann::json::array({-1})},
+                                   {"sender_cpus", "0"}}) {
+    nlohmann::json j = config_json(TestSpec{});
+    j[key] = value;
+    TestSpec back;
+    std::string error;
+    EXPECT_FALSE(spec_from_json(j, back, error)) << key;
+    EXPECT_NE(error.find(key), std::string::npos) << error;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "netbench/test_spec.hpp"
 
+#include <sched.h>
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -204,6 +206,47 @@ TEST(TestSpecTest, OpenLoopMeansARateIsSet) {
   EXPECT_FALSE(s.open_loop());
   s.rate_msgs_per_s = 10;
   EXPECT_TRUE(s.open_loop());
+}
+
+TEST(TestSpecTest, EveryStatsLevelRoundTripsThroughItsName) {
+  expect_round_trip({StatsLevel::kFull, StatsLevel::kCounts}, {"full", "counts"});
+}
+
+TEST(TestSpecTest, NodelayDefaultsToOnForEchoAndOffForStream) {
+  TestSpec s;
+  EXPECT_FALSE(s.tcp_nodelay());
+  s.mode = Mode::kEcho;
+  EXPECT_TRUE(s.tcp_nodelay());
+  s.nodelay = Toggle::kOff;
+  EXPECT_FALSE(s.tcp_nodelay());
+  s.mode = Mode::kStream;
+  s.nodelay = Toggle::kOn;
+  EXPECT_TRUE(s.tcp_nodelay());
+}
+
+TEST(TestSpecTest, CpusThisProcessMayUseAreAcceptedOthersNamed) {
+  EXPECT_NO_THROW(check_cpus_available({}, "--cpu"));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  std::uint32_t first = 0;
+  while (!CPU_ISSET(std::size_t{first}, &set)) {
+    ++first;
+  }
+  EXPECT_NO_THROW(check_cpus_available({first}, "--cpu"));
+  try {
+    check_cpus_available({first, 1023}, "--cpu");
+    FAIL() << "CPU 1023 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("CPU 1023 is not available"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TestSpecTest, ValidateRejectsCpuNumbersBeyondTheCpuSet) {
+  TestSpec s;
+  s.receiver_cpus = {CPU_SETSIZE};
+  EXPECT_THROW(validate(s), ConfigError);
 }
 
 }  // namespace

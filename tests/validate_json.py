@@ -52,7 +52,18 @@ RUNS = [
          "--warmup", "20ms", "--count", "300", "--flows", "2"],
         True,
     ),
+    (
+        "udp stream, --stats counts (loss and delay null), pinned",
+        ["--proto", "udp", "--stats", "counts", "--cpu", "0", "--count", "300"],
+        True,
+    ),
+    (
+        "tcp echo, --stats counts (latency null), no TCP_NODELAY",
+        ["--proto", "tcp", "--mode", "echo", "--stats", "counts", "--no-nodelay", "--count", "200"],
+        True,
+    ),
     ("bad protocol", ["--proto", "sctp"], False),
+    ("unavailable CPU", ["--cpu", "1023"], False),
 ]
 
 # Sweeps: (name, arguments after `netbench sweep`, expected exit status).

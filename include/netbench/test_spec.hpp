@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace netbench {
 
@@ -16,6 +17,12 @@ enum class Mode : std::uint8_t { kStream, kEcho };
 enum class Pattern : std::uint8_t { kConstant, kPoisson };
 /// Address family: kAny listens dual-stack and connects over IPv4 loopback.
 enum class Family : std::uint8_t { kAny, kV4, kV6 };
+/// An on/off setting whose default depends on the test (kAuto).
+enum class Toggle : std::uint8_t { kAuto, kOn, kOff };
+/// How much each message is measured. kFull: sequence tracking (loss,
+/// duplicates, reordering), one-way delay or RTT histograms, jitter.
+/// kCounts: messages and bytes only; the rest is not measured.
+enum class StatsLevel : std::uint8_t { kFull, kCounts };
 
 /// Everything that defines one test. Plain data; validate() checks it.
 /// Rates and counts are totals over all flows, split evenly.
@@ -41,8 +48,19 @@ struct TestSpec {
   /// UDP: the sender coalesces up to kMaxGsoSegments due datagrams of a flow
   /// into one send with UDP_SEGMENT; the receiver takes them with UDP_GRO.
   bool gso = false;
+  /// Receiver: sleep this long (ns) before each wait for the sockets, so
+  /// that messages pile up and are read in batches, and the sender's softirq
+  /// rarely finds a sleeper to wake. 0 = off. Adds up to this much delay.
+  std::uint64_t coalesce_ns = 0;
   std::uint32_t socket_buffer_bytes =
-      0;                     ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default
+      0;  ///< SO_RCVBUF/SO_SNDBUF of data sockets; 0 = kernel default
+  /// TCP_NODELAY on both ends' data sockets; kAuto = on for echo, off for stream.
+  Toggle nodelay = Toggle::kAuto;
+  StatsLevel stats = StatsLevel::kFull;  ///< per-message statistics
+  /// CPUs the sender's thread may run on (sched_setaffinity); empty = any.
+  std::vector<std::uint32_t> sender_cpus;
+  /// CPUs every receiver thread may run on (the server's, when remote); empty = any.
+  std::vector<std::uint32_t> receiver_cpus;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 
@@ -51,6 +69,12 @@ struct TestSpec {
   [[nodiscard]] std::uint32_t message_bytes() const noexcept;
   /// True for an open-loop echo test (a rate is set).
   [[nodiscard]] bool open_loop() const noexcept { return rate_msgs_per_s > 0; }
+  /// Whether TCP data sockets get TCP_NODELAY (nodelay resolved for the mode).
+  [[nodiscard]] bool tcp_nodelay() const noexcept {
+    return nodelay == Toggle::kAuto ? mode == Mode::kEcho : nodelay == Toggle::kOn;
+  }
+  /// False when per-message statistics are off (StatsLevel::kCounts).
+  [[nodiscard]] bool full_stats() const noexcept { return stats == StatsLevel::kFull; }
 };
 
 /// Most datagrams one UDP_SEGMENT send carries (the kernel's UDP_MAX_SEGMENTS).
@@ -63,16 +87,22 @@ inline constexpr std::uint32_t kMaxGsoBytes = 65'000;
 /// to do, if the spec cannot be run.
 void validate(const TestSpec& spec);
 
+/// Throws ConfigError unless every CPU in `cpus` is one this process may run
+/// on (sched_getaffinity); `what` names the setting in the message.
+void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::string& what);
+
 /// Names used on the command line and in JSON ("tcp", "epoll", ...).
 [[nodiscard]] std::string_view to_string(Proto p) noexcept;
 [[nodiscard]] std::string_view to_string(ModelKind m) noexcept;
 [[nodiscard]] std::string_view to_string(Mode m) noexcept;
 [[nodiscard]] std::string_view to_string(Pattern p) noexcept;
 [[nodiscard]] std::string_view to_string(Family f) noexcept;
+[[nodiscard]] std::string_view to_string(StatsLevel l) noexcept;
 /// Parsers of those names; false if `text` names none.
 bool parse(std::string_view text, Proto& out) noexcept;
 bool parse(std::string_view text, ModelKind& out) noexcept;
 bool parse(std::string_view text, Mode& out) noexcept;
 bool parse(std::string_view text, Pattern& out) noexcept;
+bool parse(std::string_view text, StatsLevel& out) noexcept;
 
 }  // namespace netbench

@@ -98,7 +98,7 @@ std::optional<nlohmann::json> ControlChannel::receive(int timeout_ms, std::strin
     return std::nullopt;
   }
   const std::uint32_t len = control_length(prefix);
-  error = check_control_length(len, kMaxControlBytes);
+  error = check_control_length(len, max_receive_);
   if (!error.empty()) {
     return std::nullopt;
   }

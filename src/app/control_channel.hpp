@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,8 +14,9 @@ namespace netbench::app {
 /// Version of the control protocol; both sides must speak the same.
 inline constexpr int kControlVersion = 1;
 /// Largest control message accepted (bytes of JSON). A length prefix above
-/// it is refused without reading the body.
-inline constexpr std::uint32_t kMaxControlBytes = 1U << 20;
+/// it is refused without reading the body. Sized for a receiver's result
+/// of 65,536 flows (about 600 bytes of JSON each): 1 MiB refused 10,000.
+inline constexpr std::uint32_t kMaxControlBytes = 64U << 20;
 
 /// One side of a control connection: length-prefixed JSON messages over TCP
 /// (4-byte big-endian length, then that many bytes of UTF-8 JSON, one object).
@@ -22,7 +24,11 @@ inline constexpr std::uint32_t kMaxControlBytes = 1U << 20;
 /// Not thread-safe.
 class ControlChannel {
  public:
-  explicit ControlChannel(Fd fd) : fd_(std::move(fd)) {}
+  /// `max_receive`: the largest message receive() takes (at most
+  /// kMaxControlBytes). A server passes what its client can need to send, so
+  /// that a client cannot make it allocate more.
+  explicit ControlChannel(Fd fd, std::uint32_t max_receive = kMaxControlBytes)
+      : fd_(std::move(fd)), max_receive_(std::min(max_receive, kMaxControlBytes)) {}
 
   /// Sends one message (blocking, at most `timeout_ms`). False if the peer
   /// is gone or too slow; `error` says why.
@@ -41,6 +47,7 @@ class ControlChannel {
  private:
   bool read_exact(std::byte* out, std::size_t n, int timeout_ms, std::string& error);
   Fd fd_;
+  std::uint32_t max_receive_;
 };
 
 /// Sends {"type":"error","error":text} (best effort) and returns false.

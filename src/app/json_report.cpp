@@ -101,6 +101,34 @@ json recv_flow_json(const FlowRecvStats& f) {
           {"stream_error", f.stream_error}};
 }
 
+/// --stats counts: what per-message statistics would have filled is null
+/// ("not measured"), never a zero that reads as "no loss".
+void mark_not_measured(json& run) {
+  for (const char* key : {"unique", "duplicates", "reordered", "max_reorder_extent", "loss"}) {
+    run["receiver"][key] = nullptr;
+  }
+  for (json& f : run["receiver"]["flows"]) {
+    for (const char* key :
+         {"unique", "duplicates", "reordered", "beyond_window", "reorder_extent", "lost",
+          "loss_ratio", "loss_bursts", "loss_burst_length", "jitter_ns"}) {
+      f[key] = nullptr;
+    }
+  }
+  for (json& f : run["sender"]["flows"]) {
+    for (const char* key : {"reply_reordered", "reply_duplicates", "reply_lost"}) {
+      if (f.contains(key)) {
+        f[key] = nullptr;
+      }
+    }
+  }
+  for (json& i : run["intervals"]) {
+    for (const char* key : {"reordered", "duplicates", "latency_p50_ns", "latency_p99_ns"}) {
+      i[key] = nullptr;
+    }
+  }
+  run["latency"] = nullptr;
+}
+
 }  // namespace
 
 std::string base64(const std::vector<std::byte>& bytes) {
@@ -197,6 +225,11 @@ json config_json(const TestSpec& s) {
           {"busy_poll", s.busy_poll},
           {"gso", s.gso},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
+          {"coalesce_ns", s.coalesce_ns},
+          {"tcp_nodelay", s.tcp_nodelay()},
+          {"stats", std::string(to_string(s.stats))},
+          {"sender_cpus", s.sender_cpus},
+          {"receiver_cpus", s.receiver_cpus},
           {"bind", s.bind_address},
           {"port", s.port}};
 }
@@ -244,7 +277,7 @@ json run_json(const RunResult& r) {
   if (!echo) {
     latency["delay_variation"] = latency_json(r.delay_variation);
   }
-  return {
+  json out = {
       {"config", config_json(r.spec)},
       {"complete", r.complete},
       {"error", r.error},
@@ -291,6 +324,10 @@ json run_json(const RunResult& r) {
         {"flows", receiver_flows}}},
       {"latency", latency},
   };
+  if (!r.spec.full_stats()) {
+    mark_not_measured(out);
+  }
+  return out;
 }
 
 json document(const json& run, const std::string& error) {

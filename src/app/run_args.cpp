@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,40 @@ std::uint32_t flows_of(const std::string& text) {
     usage_error("--flows '" + text + "' is not a number of flows; use e.g. 1, 16, 256");
   }
   return static_cast<std::uint32_t>(n);
+}
+
+/// One side of --cpu: "3", "0-3" or "0+2+4-5"; empty = unpinned.
+std::vector<std::uint32_t> cpu_list_of(const std::string& all, const std::string& text) {
+  std::vector<std::uint32_t> out;
+  const auto bad = [&all]() {
+    usage_error("--cpu '" + all +
+                "' is not SENDER[,RECEIVER] CPU lists; use e.g. 0,1 or 0-1 or 0+2,1+3");
+  };
+  const auto number = [&bad](const std::string& t) {
+    if (t.empty() || t.size() > 4 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      bad();
+    }
+    return static_cast<std::uint32_t>(std::strtoul(t.c_str(), nullptr, 10));
+  };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t plus = std::min(text.find('+', start), text.size());
+    const std::string item = text.substr(start, plus - start);
+    const std::size_t dash = item.find('-');
+    const std::uint32_t lo = number(item.substr(0, dash));
+    const std::uint32_t hi = dash == std::string::npos ? lo : number(item.substr(dash + 1));
+    if (hi < lo || hi - lo > 1024) {
+      bad();
+    }
+    for (std::uint32_t c = lo; c <= hi; ++c) {
+      if (std::find(out.begin(), out.end(), c) == out.end()) {
+        out.push_back(c);
+      }
+    }
+    start = plus + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -122,6 +157,27 @@ TestSpec make_spec(const RunArgs& a) {
   s.batch = a.batch;
   s.busy_poll = a.busy_poll;
   s.gso = a.gso;
+  if (a.nodelay && a.no_nodelay) {
+    usage_error("give --nodelay or --no-nodelay, not both");
+  }
+  s.nodelay = a.nodelay ? Toggle::kOn : a.no_nodelay ? Toggle::kOff : Toggle::kAuto;
+  s.stats = parse_enum<StatsLevel>("--stats", a.stats, "full, counts");
+  s.coalesce_ns = duration_of("--coalesce", a.coalesce, true);
+  if (!a.cpu.empty()) {
+    const std::size_t comma = a.cpu.find(',');
+    s.sender_cpus = cpu_list_of(a.cpu, a.cpu.substr(0, comma));
+    s.receiver_cpus =
+        comma == std::string::npos ? s.sender_cpus : cpu_list_of(a.cpu, a.cpu.substr(comma + 1));
+    try {
+      check_cpus_available(s.sender_cpus, "--cpu");
+      if (a.connect.empty()) {
+        // A remote receiver's CPUs are the server's to check.
+        check_cpus_available(s.receiver_cpus, "--cpu");
+      }
+    } catch (const ConfigError& e) {
+      usage_error(e.what());
+    }
+  }
   if (a.v4 && a.v6) {
     usage_error("give -4 or -6, not both");
   }
@@ -215,6 +271,24 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_flag("--gso", a.gso,
                "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
                "receiver takes them coalesced with UDP_GRO");
+  app.add_option("--cpu", a.cpu,
+                 "pin threads: SENDER[,RECEIVER] CPU lists, e.g. 0,1 (sender on CPU 0, receiver "
+                 "threads on 1), 0-1 (both sides on 0 and 1), 0+2,1+3; with --connect the "
+                 "receiver list applies on the server")
+      ->type_name("LIST");
+  app.add_flag("--nodelay", a.nodelay,
+               "TCP_NODELAY on every TCP data socket (default: on for echo, off for stream)");
+  app.add_flag("--no-nodelay", a.no_nodelay,
+               "no TCP_NODELAY, even for echo (Nagle and delayed ACKs apply)");
+  app.add_option("--coalesce", a.coalesce,
+                 "receiver: sleep this long before each wait, e.g. 100us, so that messages are "
+                 "read in batches and the sender rarely pays a wake-up (adds up to that much "
+                 "delay; 0 = off)")
+      ->capture_default_str();
+  app.add_option("--stats", a.stats,
+                 "per-message statistics: full (sequence tracking, delay/RTT histograms, jitter) "
+                 "or counts (messages and bytes only; loss, order and latency not measured)")
+      ->capture_default_str();
   app.add_flag("-4", a.v4, "IPv4 (127.0.0.1)");
   app.add_flag("-6", a.v6, "IPv6 (::1)");
   app.add_option("--bind", a.bind, "receiver address (default loopback)");

@@ -34,8 +34,13 @@ struct RunArgs {
   std::uint32_t outstanding = 1;
   std::uint32_t threads = 1;
   std::uint32_t batch = 1;
-  bool busy_poll = false;  ///< --busy-poll: spin instead of sleeping
-  bool gso = false;        ///< --gso: UDP_SEGMENT sends, UDP_GRO receives
+  bool busy_poll = false;      ///< --busy-poll: spin instead of sleeping
+  bool gso = false;            ///< --gso: UDP_SEGMENT sends, UDP_GRO receives
+  std::string cpu;             ///< --cpu SENDER[,RECEIVER] CPU lists; empty = not pinned
+  bool nodelay = false;        ///< --nodelay: TCP_NODELAY in every mode
+  bool no_nodelay = false;     ///< --no-nodelay: no TCP_NODELAY, even for echo
+  std::string stats = "full";  ///< --stats full|counts
+  std::string coalesce = "0";  ///< --coalesce: receiver pause before each wait
   bool v4 = false;
   bool v6 = false;
   std::string buffer;

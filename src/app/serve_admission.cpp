@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 
 #include "app/control_channel.hpp"
 #include "app/spec_codec.hpp"
@@ -55,6 +56,11 @@ Refusal check_test(const nlohmann::json& m, const ServeOptions& o, TestSpec& spe
   }
   if (!limit.empty()) {
     return {limit, "test refused: " + limit};
+  }
+  try {
+    check_cpus_available(spec.receiver_cpus, "--cpu (receiver, on the server)");
+  } catch (const std::exception& e) {
+    return {e.what(), std::string("test refused: ") + e.what()};
   }
   return {};
 }

@@ -94,8 +94,13 @@ void serve_log(const ServeOptions& o, const std::string& line) {
 
 SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_token stop) {
   const std::string who = "client " + test.peer + ": ";
-  ControlChannel ch(std::move(test.control));
   TestSpec& spec = test.spec;
+  // What this client may still send: polls and a "done" with one count per
+  // flow (at most 20 digits and a comma each), far less than the server's
+  // result it may receive.
+  ControlChannel ch(std::move(test.control),
+                    static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                        64 * 1024 + 32 * std::uint64_t{spec.flows}, kMaxControlBytes)));
   const StopWaker waker(stop);
   std::string err;
   // Data sockets on the address the client reached us at, any free ports.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <utility>
 
 #include "netbench/error.hpp"
 
@@ -75,6 +76,44 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
       !get_optional_bool(j, "gso", s.gso, error)) {
     return false;
+  }
+  // Optional (an older peer's config has none): coalesce, nodelay, stats, CPU lists.
+  if (j.contains("coalesce_ns")) {
+    std::uint64_t coalesce = 0;
+    if (!get_u64(j, "coalesce_ns", 10'000'000, coalesce, error)) {
+      return false;
+    }
+    s.coalesce_ns = coalesce;
+  }
+  if (j.contains("tcp_nodelay")) {
+    if (!j["tcp_nodelay"].is_boolean()) {
+      error = "config.tcp_nodelay must be true or false";
+      return false;
+    }
+    s.nodelay = j["tcp_nodelay"].get<bool>() ? Toggle::kOn : Toggle::kOff;
+  }
+  if (j.contains("stats") &&
+      (!j["stats"].is_string() || !parse(j["stats"].get<std::string>(), s.stats))) {
+    error = "config.stats must be \"full\" or \"counts\"";
+    return false;
+  }
+  for (const auto& [key, out] :
+       {std::pair{"sender_cpus", &s.sender_cpus}, std::pair{"receiver_cpus", &s.receiver_cpus}}) {
+    if (!j.contains(key)) {
+      continue;
+    }
+    if (!j[key].is_array() || j[key].size() > 1024) {
+      error = std::string("config.") + key + " must be an array of CPU numbers";
+      return false;
+    }
+    out->clear();
+    for (const auto& c : j[key]) {
+      if (!c.is_number_unsigned() || c.get<std::uint64_t>() >= 1024) {
+        error = std::string("config.") + key + " must be an array of CPU numbers";
+        return false;
+      }
+      out->push_back(static_cast<std::uint32_t>(c.get<std::uint64_t>()));
+    }
   }
   if (!j.contains("rate_msgs_per_s") || !j["rate_msgs_per_s"].is_number() ||
       !std::isfinite(j["rate_msgs_per_s"].get<double>()) ||

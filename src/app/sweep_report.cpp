@@ -117,8 +117,11 @@ std::string progress_line(const PointOutcome& o, std::size_t total,
   if (o.status == PointStatus::kFailed) {
     line += "failed: " + o.error;
   } else {
-    line += format_count(o.msgs_per_s) + " msg/s, p99 " + format_ns(static_cast<double>(o.p99_ns));
-    if (o.lost > 0) {
+    line += format_count(o.msgs_per_s) + " msg/s";
+    if (o.spec.full_stats()) {
+      line += ", p99 " + format_ns(static_cast<double>(o.p99_ns));
+    }
+    if (o.lost > 0 && o.spec.full_stats()) {
       line += ", " + percent(o.loss_ratio) + " lost";
     }
     if (o.status == PointStatus::kInterrupted) {
@@ -142,15 +145,19 @@ void print_sweep_table(std::FILE* out, const std::vector<PointOutcome>& rows) {
     const std::string rate = s.rate_msgs_per_s > 0 ? format_count(s.rate_msgs_per_s) : "-";
     const bool ran = o.status != PointStatus::kFailed;
     const auto or_dash = [ran](const std::string& text) { return ran ? text : std::string("-"); };
+    // --stats counts: latency and loss were not measured.
+    const auto measured = [ran, &s](const std::string& text) {
+      return ran && s.full_stats() ? text : std::string("-");
+    };
     std::fprintf(out, "%5zu  %-5s %-6s %-6s %6u %7u %8s %10s %13s %9s %9s %7s %9s  %s\n",
                  o.point + 1, std::string(to_string(s.proto)).c_str(),
                  std::string(to_string(s.model)).c_str(), std::string(to_string(s.mode)).c_str(),
                  s.flows, s.message_bytes(), rate.c_str(),
                  or_dash(format_count(o.msgs_per_s)).c_str(),
                  or_dash(format_bits_per_second(o.bits_per_s / 8)).c_str(),
-                 or_dash(format_ns(static_cast<double>(o.p50_ns))).c_str(),
-                 or_dash(format_ns(static_cast<double>(o.p99_ns))).c_str(),
-                 or_dash(percent(o.loss_ratio)).c_str(),
+                 measured(format_ns(static_cast<double>(o.p50_ns))).c_str(),
+                 measured(format_ns(static_cast<double>(o.p99_ns))).c_str(),
+                 measured(percent(o.loss_ratio)).c_str(),
                  or_dash(format_ns(o.receiver_cpu_per_msg_ns)).c_str(), status_name(o.status));
   }
   for (const PointOutcome& o : rows) {

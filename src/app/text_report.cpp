@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <string>
+#include <vector>
 
 #include "app/units.hpp"
 #include "netbench/interval_meter.hpp"
@@ -38,6 +39,17 @@ void print_latency(std::FILE* out, const char* name, const LatencyHistogram& h) 
       format_ns(static_cast<double>(h.max())).c_str(), h.count());
 }
 
+std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
+  std::string out;
+  for (const std::uint32_t c : cpus) {
+    out += (out.empty() ? "" : "+") + std::to_string(c);
+  }
+  return out.empty() ? "any" : out;
+}
+
+/// The CPU, wake-up, TCP_INFO and overhead lines of the summary.
+void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t);
+
 }  // namespace
 
 void print_config(std::FILE* out, const TestSpec& s) {
@@ -62,6 +74,19 @@ void print_config(std::FILE* out, const TestSpec& s) {
   if (s.gso) {
     std::fprintf(out, ", gso");
   }
+  if (s.coalesce_ns > 0) {
+    std::fprintf(out, ", coalesce %s", format_ns(static_cast<double>(s.coalesce_ns)).c_str());
+  }
+  if (s.proto == Proto::kTcp) {
+    std::fprintf(out, ", %s", s.tcp_nodelay() ? "TCP_NODELAY" : "Nagle");
+  }
+  if (!s.full_stats()) {
+    std::fprintf(out, ", stats counts only");
+  }
+  if (!s.sender_cpus.empty()) {
+    std::fprintf(out, ", CPUs sender %s receiver %s", cpu_text(s.sender_cpus).c_str(),
+                 cpu_text(s.receiver_cpus).c_str());
+  }
   std::fprintf(out, "\n");
 }
 
@@ -71,17 +96,18 @@ void print_interval_header(std::FILE* out, const TestSpec& s) {
                s.mode == Mode::kEcho ? "rtt p99" : "delay p99");
 }
 
-void print_interval(std::FILE* out, const TestSpec& /*spec*/, const IntervalRecord& r) {
+void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& r) {
   const IntervalSample recv{r.start_ns, r.end_ns, r.received_bytes, r.received_messages};
   const IntervalSample sent{r.start_ns, r.end_ns, r.sent_bytes, r.sent_messages};
   char when[32];
   std::snprintf(when, sizeof when, "%6.2f-%6.2f s", static_cast<double>(r.start_ns) / 1e9,
                 static_cast<double>(r.end_ns) / 1e9);
   const bool lat = r.latency_samples > 0;
-  std::fprintf(out, "%-15s %16s %12s %12s %8" PRIu64 " %10s %10s\n", when,
+  std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", when,
                format_bits_per_second(recv.bytes_per_second()).c_str(),
                format_count(recv.messages_per_second()).c_str(),
-               format_count(sent.messages_per_second()).c_str(), r.reordered,
+               format_count(sent.messages_per_second()).c_str(),
+               spec.full_stats() ? u64(r.reordered).c_str() : "-",
                lat ? format_ns(static_cast<double>(r.latency_p50_ns)).c_str() : "-",
                lat ? format_ns(static_cast<double>(r.latency_p99_ns)).c_str() : "-");
 }
@@ -106,6 +132,12 @@ void print_summary(std::FILE* out, const RunResult& r) {
   row(out, "throughput", format_bits_per_second(t.sent_bytes_per_s),
       format_bits_per_second(t.received_bytes_per_s));
   row(out, "messages/s", format_count(t.sent_msgs_per_s), format_count(t.received_msgs_per_s));
+  if (!r.spec.full_stats()) {
+    std::fprintf(out, "  %-22s not measured (--stats counts)\n",
+                 echo ? "loss, order, RTT" : "loss, order, delay, jitter");
+    print_cost(out, r, t);
+    return;
+  }
   char loss[160];
   std::snprintf(
       loss, sizeof loss,
@@ -145,6 +177,12 @@ void print_summary(std::FILE* out, const RunResult& r) {
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str());
   }
+  print_cost(out, r, t);
+}
+
+namespace {
+
+void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
   char cpu_tx[96];
   char cpu_rx[96];
   std::snprintf(cpu_tx, sizeof cpu_tx, "%.2f s (%s/msg)", t.sender_cpu_s,
@@ -171,5 +209,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
     std::fprintf(out, "  incomplete: %s\n", r.error.c_str());
   }
 }
+
+}  // namespace
 
 }  // namespace netbench::app

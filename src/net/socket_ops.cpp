@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -154,6 +156,20 @@ std::uint64_t raise_fd_limit() noexcept {
     ::getrlimit(RLIMIT_NOFILE, &lim);
   }
   return lim.rlim_cur;
+}
+
+bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept {
+  if (cpus.empty()) {
+    return true;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const std::uint32_t cpu : cpus) {
+    if (cpu < CPU_SETSIZE) {
+      CPU_SET(cpu, &set);
+    }
+  }
+  return ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
 }
 
 CpuUsage thread_cpu_usage() noexcept {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "netbench/endpoint.hpp"
 #include "netbench/fd.hpp"
@@ -44,6 +45,9 @@ void move_above(Fd& fd, int min_fd) noexcept;
 std::uint64_t raise_fd_limit() noexcept;
 /// CPU time and context switches of the calling thread.
 CpuUsage thread_cpu_usage() noexcept;
+/// Restricts the calling thread to `cpus` (pthread_setaffinity_np); nothing
+/// when empty. False if the kernel refused (the CPUs were checked at setup).
+bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept;
 
 }  // namespace netbench::net
 

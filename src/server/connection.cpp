@@ -49,6 +49,7 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       blocking_(blocking),
       stop_(std::move(stop)),
       shared_clock_(state.shared_clock()),
+      full_stats_(state.spec().full_stats()),
       udp_slot_bytes_(udp_slot_bytes(state.spec())) {
   if (proto_ == Proto::kUdp && state.spec().gso) {
     // Take the sender's UDP_SEGMENT sends whole. A kernel without UDP_GRO
@@ -106,6 +107,9 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept
     f.stats.first_arrival_ns = recv_ns;
   }
   f.stats.last_arrival_ns = recv_ns;
+  if (!full_stats_) {
+    return;  // --stats counts: no sequence tracking, delay or jitter
+  }
   switch (f.tracker.on_arrival(h.seq)) {
     case Arrival::kReordered:
       bump(f.live_reordered);

@@ -67,6 +67,7 @@ class Connection {
   bool idle_ = false;  // the last read found nothing
   std::stop_token stop_;
   bool shared_clock_;
+  bool full_stats_;             // false under --stats counts
   std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
   FrameDecoder decoder_;
   std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket

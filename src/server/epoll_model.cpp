@@ -55,7 +55,9 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
 
   // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
   const int timeout = wait_ms();
+  const std::uint64_t coalesce = coalesce_ns();
   while (!stop.stop_requested()) {
+    coalesce_pause(coalesce);
     const int n = ::epoll_wait(ep.get(), events.data(), static_cast<int>(events.size()), timeout);
     if (n < 0) {
       if (errno == EINTR) {

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <ctime>
 #include <exception>
 
 #include "net/socket_ops.hpp"
@@ -40,6 +41,7 @@ void LoopModel::start(ServeSet sockets) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back([this, part = std::move(parts[i]), wake = wake_fds_[i].get(),
                            &thread](std::stop_token stop) mutable {
+      net::pin_current_thread(state_->spec().receiver_cpus);
       // Wakes the loop from its wait as soon as a stop is requested.
       const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
       try {
@@ -75,7 +77,7 @@ std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState
       continue;  // a stranger's connection: closed here, never a flow
     }
     if (fd) {
-      if (state_->spec().mode == Mode::kEcho) {
+      if (state_->spec().tcp_nodelay()) {
         // Echo replies are small and latency-bound: do not let Nagle hold them.
         const int one = 1;
         ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -100,6 +102,14 @@ std::vector<std::byte> LoopModel::make_rx_buffer() const {
 }
 
 void spin_pause() noexcept { ::sched_yield(); }
+
+void coalesce_pause(std::uint64_t ns) noexcept {
+  if (ns > 0) {
+    const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
+    ::nanosleep(&ts, nullptr);
+  }
+}
 
 void drain_eventfd(int fd) noexcept {
   std::uint64_t value = 0;

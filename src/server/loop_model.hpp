@@ -32,6 +32,8 @@ class LoopModel : public ServerModel {
   /// The timeout of each wait (ms): kWaitMs, or 0 under --busy-poll, when the
   /// loop spins on its wait call rather than sleep in it.
   [[nodiscard]] int wait_ms() const noexcept { return state_->spec().busy_poll ? 0 : kWaitMs; }
+  /// --coalesce: the pause before each wait (ns), 0 = none.
+  [[nodiscard]] std::uint64_t coalesce_ns() const noexcept { return state_->spec().coalesce_ns; }
 
   /// Serves `part` until `stop` is requested. Runs on its own thread; may
   /// throw (the error is recorded and the loop ends). `wake_fd` is borrowed.
@@ -59,6 +61,12 @@ class LoopModel : public ServerModel {
 /// thread, if any (the peer engine, on a machine with fewer cores than
 /// spinners, would otherwise wait a whole time slice), else returns at once.
 void spin_pause() noexcept;
+
+/// --coalesce: sleeps `ns` (nothing when 0) before the next wait, so that
+/// the socket fills meanwhile and one wake-up reads many messages. A sender
+/// on loopback pays the receiver's wake-up in its own softirq; a receiver
+/// asleep in nanosleep is on no socket's wait queue and costs it nothing.
+void coalesce_pause(std::uint64_t ns) noexcept;
 
 /// Drains an eventfd (after it woke a loop).
 void drain_eventfd(int fd) noexcept;

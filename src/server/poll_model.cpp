@@ -35,7 +35,9 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
 
   // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
   const int timeout = wait_ms();
+  const std::uint64_t coalesce = coalesce_ns();
   while (!stop.stop_requested()) {
+    coalesce_pause(coalesce);
     const int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) {

@@ -96,7 +96,7 @@ void ReceiverState::collect(RunResult& out, std::span<const std::uint64_t> sent_
     s.beyond_window = f.tracker.beyond_window();
     s.reorder_extents = f.tracker.reorder_extents();
     s.jitter_ns = f.jitter.jitter_ns();
-    if (spec_.mode == Mode::kStream && s.flow_id < sent_by_flow.size()) {
+    if (spec_.mode == Mode::kStream && spec_.full_stats() && s.flow_id < sent_by_flow.size()) {
       s.loss = f.tracker.finalize(sent_by_flow[s.flow_id]);
     }
     if (!f.flow_id_known && s.messages == 0 && s.warmup_messages == 0 && s.malformed == 0) {

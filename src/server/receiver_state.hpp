@@ -70,7 +70,9 @@ class ReceiverState {
   /// Message size of the test, bytes.
   [[nodiscard]] std::uint32_t message_bytes() const noexcept { return spec_.message_bytes(); }
   /// True when one-way delay is measured (stream mode).
-  [[nodiscard]] bool measures_delay() const noexcept { return spec_.mode == Mode::kStream; }
+  [[nodiscard]] bool measures_delay() const noexcept {
+    return spec_.mode == Mode::kStream && spec_.full_stats();
+  }
 
   /// A new flow record. Thread-safe; the reference stays valid.
   FlowState& add_flow();

@@ -61,7 +61,9 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
 
   // 0 under --busy-poll: spin. Wake-ups still count only calls with ready descriptors.
   const int timeout = wait_ms();
+  const std::uint64_t coalesce = coalesce_ns();
   while (!stop.stop_requested()) {
+    coalesce_pause(coalesce);
     // select() overwrites the sets: rebuild them every time (part of its cost).
     FD_ZERO(&rset);
     FD_ZERO(&wset);

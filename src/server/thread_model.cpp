@@ -27,6 +27,7 @@ constexpr timeval kRecvTimeout{0, 100'000};
 
 /// Serves one socket on the calling thread until the peer goes or a stop.
 void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
+  net::pin_current_thread(state.spec().receiver_cpus);
   ThreadState& thread = state.add_thread();
   const int raw = fd.get();
   // --busy-poll: non-blocking reads in a spin loop that checks the stop
@@ -37,7 +38,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
   } else {
     ::setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &kRecvTimeout, sizeof kRecvTimeout);
   }
-  if (proto == Proto::kTcp && state.spec().mode == Mode::kEcho) {
+  if (proto == Proto::kTcp && state.spec().tcp_nodelay()) {
     const int one = 1;
     ::setsockopt(raw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
@@ -54,6 +55,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
       if (busy && conn.idle()) {
         spin_pause();
       }
+      coalesce_pause(state.spec().coalesce_ns);
       thread.interval.maybe_flush(now_ns());
     }
   }
@@ -82,6 +84,7 @@ void ThreadModel::start(ServeSet sockets) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back(
         [this, l = std::move(l), wake = wake_.get(), &thread](std::stop_token stop) mutable {
+          net::pin_current_thread(state_->spec().receiver_cpus);
           const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
           try {
             accept_loop(std::move(l), wake, thread, stop);
