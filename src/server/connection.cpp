@@ -147,6 +147,7 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept
 Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget) {
   for (unsigned i = 0; i < budget; ++i) {
     const ssize_t n = ::recv(fd_.get(), rx.data(), rx.size(), 0);
+    full_ = n > 0 && static_cast<std::size_t>(n) == rx.size();
     if (n > 0) {
       const auto got = rx.first(static_cast<std::size_t>(n));
       const std::uint64_t now = now_ns();
@@ -266,6 +267,7 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     // Blocking (thread model): wait for the first datagram only.
     const int n = ::recvmmsg(fd_.get(), msgs.data(), vlen,
                              blocking_ ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+    full_ = n > 0 && static_cast<unsigned>(n) == vlen;
     if (n < 0) {
       if (errno == EINTR) {
         continue;

@@ -40,6 +40,9 @@ class Connection {
   [[nodiscard]] bool wants_write() const noexcept { return pending_off_ < pending_.size(); }
   /// True if the last on_readable() found the socket empty (non-blocking).
   [[nodiscard]] bool idle() const noexcept { return idle_; }
+  /// True if the last read filled its whole buffer (or batch): more is
+  /// probably queued, so a --coalesce pause now would only slow the reader.
+  [[nodiscard]] bool last_read_full() const noexcept { return full_; }
   /// Marks the flow finished (called once when the model drops it).
   void retire() noexcept;
 
@@ -65,6 +68,7 @@ class Connection {
   bool blocking_;
   bool retired_ = false;
   bool idle_ = false;  // the last read found nothing
+  bool full_ = false;  // the last read filled its buffer or batch
   std::stop_token stop_;
   bool shared_clock_;
   bool full_stats_;             // false under --stats counts

@@ -55,7 +55,12 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
       if (busy && conn.idle()) {
         spin_pause();
       }
-      coalesce_pause(state.spec().coalesce_ns);
+      // --coalesce: pause only before what will be a wait (the socket was
+      // drained), as the multiplexing models pause before poll/epoll_wait;
+      // pausing after every full batch capped a flow at one batch per pause.
+      if (!conn.last_read_full()) {
+        coalesce_pause(state.spec().coalesce_ns);
+      }
       thread.interval.maybe_flush(now_ns());
     }
   }
