@@ -515,5 +515,28 @@ TEST_P(CoalesceTest, PausingReceiverStillTakesEveryMessage) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, CoalesceTest, all_runs(), run_name);
 
+// --batch: unpaced, so every sendmmsg carries a full batch (echo: as many as
+// may be outstanding); the socket buffers hold the whole run, so the counts
+// are exact whatever the scheduler does.
+
+class BatchTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(BatchTest, UnpacedBatchesArriveExactly) {
+  const auto [proto, model, mode] = GetParam();
+  TestSpec spec = make_spec(proto, model, mode);
+  spec.rate_msgs_per_s = 0;
+  spec.batch = 16;
+  spec.outstanding = 16;
+  expect_exact(run(spec), spec);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, BatchTest,
+                         ::testing::Combine(::testing::Values(Proto::kUdp),
+                                            ::testing::Values(ModelKind::kThread,
+                                                              ModelKind::kSelect, ModelKind::kPoll,
+                                                              ModelKind::kEpoll),
+                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
+                         run_name);
+
 }  // namespace
 }  // namespace netbench

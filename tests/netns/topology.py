@@ -186,19 +186,22 @@ class Topology:
 
     # -- impairments ----------------------------------------------------
     def set_bottleneck(self, rate_bps: int, burst_bytes: int = 64 * 1024,
-                       queue_bytes: int = 256 * 1024) -> None:
-        """tbf at `rate_bps` (L2 bytes, as tbf counts) on the router's port
-        toward the server."""
-        self.clear_bottleneck()
-        sh(["tc", "-n", self.router, "qdisc", "add", "dev", "rt-srv", "root", "tbf", "rate",
-            f"{rate_bps}bit", "burst", str(burst_bytes), "limit", str(queue_bytes)])
+                       queue_bytes: int = 256 * 1024, where: tuple[str, str] | None = None) -> None:
+        """tbf at `rate_bps` (L2 bytes, as tbf counts) on `where` = (namespace,
+        device): by default the router's port toward the server."""
+        ns, dev = where or (self.router, "rt-srv")
+        self.clear_bottleneck(where)
+        sh(["tc", "-n", ns, "qdisc", "add", "dev", dev, "root", "tbf", "rate", f"{rate_bps}bit",
+            "burst", str(burst_bytes), "limit", str(queue_bytes)])
 
-    def clear_bottleneck(self) -> None:
-        sh(["tc", "-n", self.router, "qdisc", "del", "dev", "rt-srv", "root"], check=False)
+    def clear_bottleneck(self, where: tuple[str, str] | None = None) -> None:
+        ns, dev = where or (self.router, "rt-srv")
+        sh(["tc", "-n", ns, "qdisc", "del", "dev", dev, "root"], check=False)
 
-    def bottleneck_stats(self) -> dict[str, int]:
-        """Packets sent and dropped by the tbf on rt-srv."""
-        out = sh(["tc", "-n", self.router, "-s", "qdisc", "show", "dev", "rt-srv"])
+    def bottleneck_stats(self, where: tuple[str, str] | None = None) -> dict[str, int]:
+        """Packets sent and dropped by the tbf on `where` (default rt-srv)."""
+        ns, dev = where or (self.router, "rt-srv")
+        out = sh(["tc", "-n", ns, "-s", "qdisc", "show", "dev", dev])
         m = re.search(r"Sent (\d+) bytes (\d+) pkt \(dropped (\d+)", out)
         if not m:
             raise SetupError(f"no tbf statistics in: {out}")

@@ -8,7 +8,8 @@ truth (a kernel counter or the impairment schedule).
 
 Scenarios (topology in topology.py; all traffic inside 10.77.0.0/16 on veths
 this script creates):
-  1 bottleneck   tbf at R on the router's port toward the server; TCP, then UDP at 4 R
+  1 bottleneck   tbf at R on the router's port toward the server; TCP, then UDP at 4 R;
+                 then unpaced UDP into a tbf on the client's own port (the sender must block)
   2 random loss  iptables statistic drop with probability p on the server's INPUT
   3 overload     a tiny receive buffer on a server whose CPU is shared with a busy loop
   4 reordering   a seeded drop/duplicate/delay schedule applied by impair_relay.py
@@ -191,10 +192,44 @@ class Harness:
         self.checks.equal(s, "UDP lost at receiver socket", 0, loss["at_receiver_socket"])
         self.checks.equal(s, "UDP lost at sender", 0, loss["at_sender"])
         self.intervals_add_up(s, "UDP", r)
+        held = self.held_back(rate)
         return {"tcp_goodput_bps": goodput, "tcp_retransmits": retx,
                 "tcp_tbf_dropped": tbf_tcp["dropped"], "udp_received_bps":
                 r["receiver"]["throughput_bps"], "udp_loss_ratio": loss["ratio"],
-                "udp_loss_truth": truth, "udp_tbf_dropped": tbf["dropped"], "udp_loss": loss}
+                "udp_loss_truth": truth, "udp_tbf_dropped": tbf["dropped"], "udp_loss": loss,
+                "udp_held_back": held}
+
+    def held_back(self, rate: int) -> dict:
+        """Unpaced UDP through a tbf on the client's own egress, whose queue
+        is longer than the socket's send buffer: the qdisc holds the
+        datagrams' memory, so the sender's sends block (EAGAIN) and it waits
+        for room (EPOLLOUT) instead of losing datagrams."""
+        s = "1 bottleneck"
+        where = (self.t.clients[0], "eth0")
+        srv = self.serve(CONTROL_PORT)
+        self.t.set_bottleneck(rate, queue_bytes=8 << 20, where=where)
+        size = 8972
+        try:
+            doc = self.client(self.t.clients[0], ["--proto", "udp", "--size", str(size),
+                                                  "--duration", "3s", "--buffer", "256KiB"])
+            tbf = self.t.bottleneck_stats(where)
+        finally:
+            self.t.clear_bottleneck(where)
+            self.stop(srv)
+        r = doc["run"]
+        tx, rx = r["sender"], r["receiver"]
+        name = "UDP unpaced into the sender's own tbf"
+        self.checks.equal(s, f"{name}: run completes", True, doc["_exit"] == 0 and r["complete"])
+        self.checks.add(s, f"{name}: sends that found the buffer full", "> 0", tx["would_block"],
+                        "> 0", tx["would_block"] > 0)
+        self.checks.equal(s, f"{name}: tbf drops", 0, tbf["dropped"])
+        self.checks.equal(s, f"{name}: lost", 0, rx["loss"]["lost"])
+        self.checks.equal(s, f"{name}: received = sent", tx["messages"], rx["messages"])
+        self.checks.within(s, f"{name}: received, Mbit/s (vs R x 8972/9014)",
+                           rate * size / (size + 42) / 1e6, rx["throughput_bps"] / 1e6, 0.05)
+        return {"would_block": tx["would_block"], "sent": tx["messages"],
+                "received": rx["messages"], "received_bps": rx["throughput_bps"],
+                "tbf": tbf}
 
     # -- scenario 2 -------------------------------------------------------
     def iptables_drop(self, match: list[str], p: float) -> None:
