@@ -24,11 +24,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/control_channel.hpp"
-#include "app/control_frame_reader.hpp"
-#include "app/json_report.hpp"
-#include "app/result_codec.hpp"
-#include "app/spec_codec.hpp"
+#include "app/control/control_channel.hpp"
+#include "app/control/control_frame_reader.hpp"
+#include "app/report/json_report.hpp"
+#include "app/control/result_codec.hpp"
+#include "app/control/spec_codec.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/latency_histogram.hpp"
 #include "netbench/results.hpp"

@@ -15,8 +15,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/exit_codes.hpp"
-#include "app/units.hpp"
+#include "app/cli/exit_codes.hpp"
+#include "app/cli/units.hpp"
 
 namespace netbench::app {
 namespace {

@@ -1,4 +1,4 @@
-#include "client/pacer.hpp"
+#include "sender/pacer.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "netbench/test_spec.hpp"
 
-namespace netbench::client {
+namespace netbench::sender {
 namespace {
 
 constexpr std::uint64_t kStartNs = 5'000'000'000;
@@ -123,4 +123,4 @@ TEST(PacerTest, FirstPoissonSendIsOneGapAfterTheStartOnAverage) {
 }
 
 }  // namespace
-}  // namespace netbench::client
+}  // namespace netbench::sender

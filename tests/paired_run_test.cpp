@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/socket_ops.hpp"
+#include "sys/socket_ops.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
@@ -342,7 +342,7 @@ TEST(PairedRunScenarioTest, RepeatedRunsLeakNoDescriptors) {
   TestSpec first = make_spec(Proto::kTcp, ModelKind::kEpoll, Mode::kStream);
   first.count = 4;
   static_cast<void>(run(first));
-  const std::size_t before = net::open_fd_count();
+  const std::size_t before = sys::open_fd_count();
   ASSERT_GT(before, 0U) << "/proc/self/fd is unreadable";
   constexpr std::array kModels{ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
                                ModelKind::kEpoll};
@@ -357,7 +357,7 @@ TEST(PairedRunScenarioTest, RepeatedRunsLeakNoDescriptors) {
     const RunResult r = run(spec);
     ASSERT_TRUE(r.complete) << "run " << i << ": " << r.error;
   }
-  EXPECT_EQ(net::open_fd_count(), before);
+  EXPECT_EQ(sys::open_fd_count(), before);
 }
 
 TEST(PairedRunScenarioTest, OpenLoopEchoMeasuresFromIntendedAndActualSendTime) {

@@ -25,8 +25,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/serve.hpp"
-#include "app/serve_admission.hpp"
+#include "app/serve/serve.hpp"
+#include "app/serve/serve_admission.hpp"
 
 namespace {
 

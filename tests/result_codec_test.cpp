@@ -1,7 +1,7 @@
 // Receiver results over the wire: receiver_part_to_json() and back must give
 // identical structs, and any malformed part must be refused with an error
 // naming the field, never a crash or an exception.
-#include "app/result_codec.hpp"
+#include "app/control/result_codec.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/json_report.hpp"
-#include "app/spec_codec.hpp"
+#include "app/report/json_report.hpp"
+#include "app/control/spec_codec.hpp"
 #include "netbench/sequence_tracker.hpp"
 
 namespace netbench::app {

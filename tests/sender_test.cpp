@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/socket_ops.hpp"
+#include "sys/socket_ops.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/results.hpp"
@@ -26,8 +26,8 @@ namespace {
 /// A plain UDP socket as the receiver; it reads what the sender sends and
 /// checks every datagram's header.
 struct Sink {
-  Fd fd = net::bind_udp(loopback(Family::kV4, 0));
-  Endpoint at = net::local_endpoint(fd.get());
+  Fd fd = sys::bind_udp(loopback(Family::kV4, 0));
+  Endpoint at = sys::local_endpoint(fd.get());
   std::uint64_t good = 0;
   std::uint64_t bad = 0;
 
@@ -102,7 +102,7 @@ TEST(SenderTest, BatchedDatagramsAreWholeInBothLayouts) {
     Sink sink;
     // Unpaced: the sink's buffer holds the whole run (as root; skipped
     // where the kernel caps the buffer below that).
-    net::set_buffer(sink.fd.get(), true, 16U << 20);
+    sys::set_buffer(sink.fd.get(), true, 16U << 20);
     int rcvbuf = 0;
     socklen_t len = sizeof rcvbuf;
     ::getsockopt(sink.fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);

@@ -22,7 +22,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/socket_ops.hpp"
+#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
@@ -90,7 +90,7 @@ Fd udp_client(Receiver& rx, std::uint32_t flow) {
   Endpoint to = rx.local();
   to.set_port(rx.ports().at(flow));
   EXPECT_EQ(::connect(fd.get(), to.sa(), to.len), 0) << std::strerror(errno);
-  rx.register_udp_peer(flow, net::local_endpoint(fd.get()));
+  rx.register_udp_peer(flow, sys::local_endpoint(fd.get()));
   return fd;
 }
 
@@ -441,15 +441,15 @@ void expect_select_refusal(const ConfigError& e) {
 }
 
 TEST(SelectModelTest, RefusesUdpFlowsBeyondFdSetsizeWhenConstructed) {
-  net::raise_fd_limit();
-  const std::size_t before = net::open_fd_count();
+  sys::raise_fd_limit();
+  const std::size_t before = sys::open_fd_count();
   try {
     const Receiver rx(make_spec(Proto::kUdp, ModelKind::kSelect, 2000));
     FAIL() << "a select receiver for 2000 UDP flows was built";
   } catch (const ConfigError& e) {
     expect_select_refusal(e);
   }
-  EXPECT_EQ(net::open_fd_count(), before) << "refused before opening sockets";
+  EXPECT_EQ(sys::open_fd_count(), before) << "refused before opening sockets";
 }
 
 TEST(SelectModelTest, RefusesTcpFlowsBeyondFdSetsizeWhenStarted) {

@@ -1,6 +1,6 @@
 // netbench sweep: the matrix expansion as a pure function, the ETA, and the
 // binary run as a user runs it — complete sweeps, a failing point, SIGINT.
-#include "app/sweep.hpp"
+#include "app/sweep/sweep.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/exit_codes.hpp"
-#include "app/run_args.hpp"
-#include "app/sweep_report.hpp"
+#include "app/cli/exit_codes.hpp"
+#include "app/cli/run_args.hpp"
+#include "app/sweep/sweep_report.hpp"
 
 namespace netbench::app {
 namespace {

@@ -1,0 +1,325 @@
+#include "app/cli/cli.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "app/cli/exit_codes.hpp"
+#include "app/report/json_report.hpp"
+#include "app/report/live_output.hpp"
+#include "app/remote/remote_client.hpp"
+#include "app/cli/run_args.hpp"
+#include "app/serve/serve.hpp"
+#include "app/cli/signal_stop.hpp"
+#include "app/sweep/sweep.hpp"
+#include "app/report/text_report.hpp"
+#include "app/cli/units.hpp"
+#include "app/report/write_document.hpp"
+#include "netbench/error.hpp"
+#include "netbench/paired_run.hpp"
+#include "netbench/plain_echo.hpp"
+#include "netbench/plain_echo_server.hpp"
+#include "netbench/version.hpp"
+
+namespace netbench::app {
+namespace {
+
+/// --json and -o/--output as given on a command line that failed to parse.
+RunArgs output_flags(int argc, char** argv) {
+  RunArgs a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--json") {
+      a.json = true;
+    } else if ((arg == "-o" || arg == "--output") && i + 1 < argc) {
+      a.output = argv[++i];
+    } else if (arg.starts_with("--output=")) {
+      a.output = arg.substr(9);
+    }
+  }
+  return a;
+}
+
+/// `netbench serve --plain-echo`: echo only, until a signal.
+int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
+  PlainEchoServer server(resolve(so.bind, so.port, so.family, true));
+  server.start();
+  if (!so.quiet) {
+    std::fprintf(stderr, "netbench serve: plain echo (TCP and UDP) on %s\n",
+                 server.local().to_string().c_str());
+  }
+  while (!stop.stop_requested()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  server.stop();
+  const PlainEchoCounters c = server.counters();
+  if (!so.quiet) {
+    std::fprintf(stderr, "netbench serve: echoed %llu TCP bytes, %llu datagrams\n",
+                 static_cast<unsigned long long>(c.bytes_echoed),
+                 static_cast<unsigned long long>(c.datagrams_echoed));
+  }
+  return kExitOk;
+}
+
+int run_test(const RunArgs& a) {
+  std::optional<TestSpec> spec;
+  try {
+    spec = make_spec(a);
+  } catch (const UsageError& e) {
+    if (a.json || !a.output.empty()) {
+      write_document(document(nullptr, e.what()), a.json, a.output);
+    }
+    throw;
+  }
+  if (a.json && a.json_lines) {
+    throw UsageError("give --json or --json-lines, not both");
+  }
+  const bool human = !a.json && !a.json_lines && !a.quiet;
+  std::FILE* text = stdout;
+  std::stop_source stop;
+  const SignalStop signals(stop);
+  RunHooks hooks;
+  JsonLines lines(stdout);
+  // Live progress on a terminal's stderr when stdout is not showing the
+  // interval lines (JSON on stdout, or stdout redirected).
+  Progress progress(stderr, *spec);
+  const bool show_progress = !a.quiet && (!human || ::isatty(::fileno(stdout)) == 0);
+  if (a.json_lines) {
+    hooks.on_start = [&] { lines.start(*spec); };
+    hooks.on_interval = [&](const IntervalRecord& r) {
+      lines.interval(r);
+      if (show_progress) {
+        progress.interval(r);
+      }
+    };
+  } else if (!human && show_progress) {
+    hooks.on_interval = [&](const IntervalRecord& r) { progress.interval(r); };
+  }
+  if (human) {
+    hooks.on_start = [&] {
+      print_config(text, *spec);
+      print_interval_header(text, *spec);
+      std::fflush(text);
+    };
+    hooks.on_interval = [&](const IntervalRecord& r) {
+      print_interval(text, *spec, r);
+      std::fflush(text);
+      if (show_progress) {
+        progress.interval(r);
+      }
+    };
+  }
+  RunResult result;
+  try {
+    if (a.plain_echo) {
+      if (a.connect.empty() || spec->mode != Mode::kEcho) {
+        throw UsageError(
+            "--plain-echo measures a foreign echo server: give --connect HOST:PORT --mode echo");
+      }
+      const auto [host, port] = split_host_port(a.connect, 7);
+      result =
+          run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, stop.get_token());
+    } else if (a.connect.empty()) {
+      result = run_paired(*spec, hooks, stop.get_token());
+    } else {
+      const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
+      result = run_remote(*spec, host, port, hooks, stop.get_token(), a.auth_token);
+    }
+  } catch (const std::exception& e) {
+    if (a.json || !a.output.empty()) {
+      write_document(document(nullptr, e.what()), a.json, a.output);
+    }
+    throw;
+  }
+  progress.clear();
+  if (signals.signal() != 0) {
+    result.complete = false;
+    result.error =
+        std::string("interrupted by ") + (signals.signal() == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  if (human) {
+    print_summary(text, result);
+  }
+  const nlohmann::json doc = document(run_json(result), result.complete ? "" : result.error);
+  write_document(doc, a.json, a.output);
+  if (a.json_lines) {
+    lines.end(doc);
+  }
+  if (!result.complete) {
+    std::fprintf(stderr, "netbench: run incomplete: %s\n", result.error.c_str());
+    return signals.signal() != 0 ? kExitInterrupted : kExitIncomplete;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) noexcept {
+  try {
+    CLI::App app{
+        "netbench: TCP vs UDP network benchmark. Runs a paired test over loopback: both "
+        "engines in one process, the receiver served by the chosen I/O model."};
+    app.set_version_flag("--version", std::string("netbench ") + kVersion);
+    RunArgs a;
+    add_run_options(app, a, RunOptionStyle::kSingle);
+    app.add_flag("--plain-echo", a.plain_echo,
+                 "with --connect and --mode echo: measure any RFC 862 echo server (client-side "
+                 "figures only; port 7 by default)");
+
+    ServeOptions so;
+    std::string serve_bind;
+    int serve_port = kDefaultServePort;
+    std::string idle = "30s";
+    std::string max_duration = "600s";
+    std::string handshake = "5s";
+    std::string max_rate;
+    std::string max_bitrate;
+    bool serve_v4 = false;
+    bool serve_v6 = false;
+    CLI::App* serve = app.add_subcommand(
+        "serve",
+        "receiver daemon: serves test after test from 'netbench --connect' clients, one at a "
+        "time (or --max-concurrent); other clients are handshaken meanwhile and told busy");
+    serve->add_option("--bind", serve_bind,
+                      "address to listen on (default: every address, dual-stack)");
+    serve
+        ->add_option("--port", serve_port, "control port (TCP); 0 = any free port, logged at start")
+        ->capture_default_str();
+    serve->add_flag("-4", serve_v4, "IPv4 only");
+    serve->add_flag("-6", serve_v6, "IPv6 only");
+    serve->add_option("--idle-timeout", idle, "longest wait for a client message")
+        ->capture_default_str();
+    serve
+        ->add_option("--handshake-timeout", handshake,
+                     "longest time from connect until a client's hello and test have arrived")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-clients", so.max_clients,
+                     "most control connections open at once; when full, a newcomer evicts the "
+                     "oldest unfinished handshake, or is refused")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 1U << 20));
+    serve
+        ->add_option("--max-concurrent", so.max_concurrent,
+                     "tests that may run at once (each with its own data sockets and thread; "
+                     "they share the CPUs, so each one's figures include the others' load); a "
+                     "test beyond them is told busy")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 64U));
+    serve->add_option("--max-flows", so.max_flows, "most flows a test may ask for")
+        ->capture_default_str();
+    serve->add_option("--max-rate", max_rate,
+                      "most messages/s a test may offer in total (k/M/G suffixes); with a "
+                      "limit, tests without --rate/--bitrate are refused (default: no limit)");
+    serve->add_option("--max-bitrate", max_bitrate,
+                      "most bits/s a test may offer in total (rate x size x 8; e.g. 1G); with a "
+                      "limit, tests without --rate/--bitrate are refused (default: no limit)");
+    serve
+        ->add_option("--max-duration", max_duration,
+                     "longest test (warm-up + duration) a client may ask for")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-tests", so.max_tests,
+                     "exit after this many tests ran to their result (0 = never)")
+        ->capture_default_str();
+    serve->add_flag("-q,--quiet", so.quiet, "no log lines");
+    serve
+        ->add_option("--auth-token", so.auth_token,
+                     "shared secret every client must send (--auth-token on the client); "
+                     "compared in constant time, sent in clear: not a substitute for a trusted "
+                     "network")
+        ->envname("NETBENCH_AUTH_TOKEN");
+    bool serve_plain_echo = false;
+    serve->add_flag("--plain-echo", serve_plain_echo,
+                    "serve only as a plain RFC 862 echo server (TCP and UDP) on --bind/--port, for "
+                    "foreign clients; off by default since an open UDP echo can reflect traffic");
+    RunArgs sweep_args;
+    CLI::App* sweep = app.add_subcommand(
+        "sweep",
+        "runs every combination of the comma lists (proto, model, mode, flows, size, rate or "
+        "bitrate) one after another, each as a single run would; one JSON document holds them "
+        "all");
+    add_run_options(*sweep, sweep_args, RunOptionStyle::kSweep);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      // The parse failed, so a and its --json / -o are not set: look for
+      // them by hand, since the document must be written on every path.
+      const std::string text = std::string(e.what()) + " (see netbench --help)";
+      std::fprintf(stderr, "netbench: %s\n", text.c_str());
+      const RunArgs given = output_flags(argc, argv);
+      write_document(document(nullptr, text), given.json, given.output);
+      return kExitUsage;
+    }
+    if (serve->parsed()) {
+      if (serve_port < 0 || serve_port > 65535) {
+        throw UsageError("serve --port " + std::to_string(serve_port) + " is out of range 0-65535");
+      }
+      if (serve_v4 && serve_v6) {
+        throw UsageError("give -4 or -6, not both");
+      }
+      so.bind = serve_bind;
+      so.port = static_cast<std::uint16_t>(serve_port);
+      so.family = serve_v4 ? Family::kV4 : serve_v6 ? Family::kV6 : Family::kAny;
+      const std::uint64_t idle_ns = duration_of("--idle-timeout", idle, false);
+      so.idle_timeout_ms =
+          static_cast<int>(std::min<std::uint64_t>(idle_ns / 1'000'000, INT32_MAX));
+      so.max_duration_ns = duration_of("--max-duration", max_duration, false);
+      const std::uint64_t handshake_ns = duration_of("--handshake-timeout", handshake, false);
+      so.handshake_timeout_ms =
+          static_cast<int>(std::clamp<std::uint64_t>(handshake_ns / 1'000'000, 1, INT32_MAX));
+      const auto limit_of = [](const char* flag, const std::string& text) {
+        if (text.empty()) {
+          return 0.0;
+        }
+        const auto v = parse_rate(text);
+        if (!v || *v <= 0) {
+          throw UsageError(std::string("serve ") + flag + " '" + text +
+                           "' is not a positive rate; use e.g. 100k, 1G");
+        }
+        return *v;
+      };
+      so.max_rate_msgs_per_s = limit_of("--max-rate", max_rate);
+      so.max_bitrate_bps = limit_of("--max-bitrate", max_bitrate);
+      std::stop_source stop;
+      const SignalStop signals(stop);
+      if (serve_plain_echo) {
+        return run_plain_echo_server(so, stop.get_token());
+      }
+      return run_serve(so, stop.get_token());
+    }
+    if (sweep->parsed()) {
+      return run_sweep(sweep_args);
+    }
+    return run_test(a);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "netbench: %s\n", e.what());
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "netbench: %s\n", e.what());
+    return kExitUsage;
+  } catch (const RemoteError& e) {
+    std::fprintf(stderr, "netbench: %s\n", e.what());
+    return kExitSetup;
+  } catch (const SystemError& e) {
+    std::fprintf(stderr, "netbench: %s\n", e.what());
+    return kExitSetup;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "netbench: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+}
+
+}  // namespace netbench::app

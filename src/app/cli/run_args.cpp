@@ -1,0 +1,320 @@
+#include "app/cli/run_args.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "app/cli/exit_codes.hpp"
+#include "app/cli/units.hpp"
+#include "netbench/error.hpp"
+
+namespace netbench::app {
+namespace {
+
+[[noreturn]] void usage_error(const std::string& text) { throw UsageError(text); }
+
+template <typename E>
+E parse_enum(const std::string& flag, const std::string& text, const char* choices) {
+  E out{};
+  if (!parse(text, out)) {
+    usage_error(flag + " '" + text + "' is not one of " + choices);
+  }
+  return out;
+}
+
+std::uint32_t flows_of(const std::string& text) {
+  // Digits only: strtoul would take "-1", " 4" or "4x".
+  const bool digits =
+      !text.empty() && text.size() <= 10 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const unsigned long long n = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
+  if (!digits || n > UINT32_MAX) {
+    usage_error("--flows '" + text + "' is not a number of flows; use e.g. 1, 16, 256");
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+/// One side of --cpu: "3", "0-3" or "0+2+4-5"; empty = unpinned.
+std::vector<std::uint32_t> cpu_list_of(const std::string& all, const std::string& text) {
+  std::vector<std::uint32_t> out;
+  const auto bad = [&all]() {
+    usage_error("--cpu '" + all +
+                "' is not SENDER[,RECEIVER] CPU lists; use e.g. 0,1 or 0-1 or 0+2,1+3");
+  };
+  const auto number = [&bad](const std::string& t) {
+    if (t.empty() || t.size() > 4 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      bad();
+    }
+    return static_cast<std::uint32_t>(std::strtoul(t.c_str(), nullptr, 10));
+  };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t plus = std::min(text.find('+', start), text.size());
+    const std::string item = text.substr(start, plus - start);
+    const std::size_t dash = item.find('-');
+    const std::uint32_t lo = number(item.substr(0, dash));
+    const std::uint32_t hi = dash == std::string::npos ? lo : number(item.substr(dash + 1));
+    if (hi < lo || hi - lo > 1024) {
+      bad();
+    }
+    for (std::uint32_t c = lo; c <= hi; ++c) {
+      if (std::find(out.begin(), out.end(), c) == out.end()) {
+        out.push_back(c);
+      }
+    }
+    start = plus + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::uint64_t duration_of(const std::string& flag, const std::string& text, bool allow_zero) {
+  const auto ns = parse_duration_ns(text);
+  if (!ns || (!allow_zero && *ns == 0)) {
+    usage_error(flag + " '" + text + "' is not a " + (allow_zero ? "" : "positive ") +
+                "duration; use e.g. 5s, 250ms");
+  }
+  return *ns;
+}
+
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
+                                                      std::uint16_t fallback) {
+  std::string host = text;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) {
+      usage_error("--connect '" + text + "': missing ']'");
+    }
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') {
+        usage_error("--connect '" + text + "': expected [ADDRESS]:PORT");
+      }
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port = text.substr(text.find(':') + 1);
+  }
+  if (host.empty()) {
+    usage_error("--connect '" + text + "': no host");
+  }
+  if (port.empty()) {
+    return {host, fallback};
+  }
+  char* end = nullptr;
+  const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (end == port.c_str() || *end != '\0' || p == 0 || p > 65535) {
+    usage_error("--connect '" + text + "': port must be 1-65535");
+  }
+  return {host, static_cast<std::uint16_t>(p)};
+}
+
+TestSpec make_spec(const RunArgs& a) {
+  TestSpec s;
+  s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
+  s.model = parse_enum<ModelKind>("--model", a.model, "thread, select, poll, epoll");
+  s.mode = parse_enum<Mode>("--mode", a.mode, "stream, echo");
+  s.pattern = parse_enum<Pattern>("--pattern", a.pattern, "constant, poisson");
+  s.flows = flows_of(a.flows);
+  if (!a.size.empty()) {
+    const auto size = parse_size(a.size);
+    if (!size || *size == 0 || *size > UINT32_MAX) {
+      usage_error("--size '" + a.size + "' is not a message size; use e.g. 64, 1400, 128KiB");
+    }
+    s.size_bytes = static_cast<std::uint32_t>(*size);
+  }
+  if (!a.rate.empty() && !a.bitrate.empty()) {
+    usage_error("give --rate or --bitrate, not both");
+  }
+  if (!a.rate.empty()) {
+    const auto rate = parse_rate(a.rate);
+    if (!rate || *rate <= 0) {
+      usage_error("--rate '" + a.rate + "' is not a positive message rate; use e.g. 100k");
+    }
+    s.rate_msgs_per_s = *rate;
+  }
+  if (!a.bitrate.empty()) {
+    const auto bits = parse_rate(a.bitrate);
+    if (!bits || *bits <= 0) {
+      usage_error("--bitrate '" + a.bitrate + "' is not a positive bit rate; use e.g. 500M, 10G");
+    }
+    s.rate_msgs_per_s = *bits / (8.0 * s.message_bytes());
+  }
+  s.duration_ns = duration_of("--duration", a.duration, false);
+  s.count = a.count;
+  s.warmup_ns = duration_of("--warmup", a.warmup, true);
+  s.interval_ns = duration_of("--interval", a.interval, false);
+  s.outstanding = a.outstanding;
+  s.threads = a.threads;
+  s.batch = a.batch;
+  s.busy_poll = a.busy_poll;
+  s.gso = a.gso;
+  if (a.nodelay && a.no_nodelay) {
+    usage_error("give --nodelay or --no-nodelay, not both");
+  }
+  s.nodelay = a.nodelay ? Toggle::kOn : a.no_nodelay ? Toggle::kOff : Toggle::kAuto;
+  s.stats = parse_enum<StatsLevel>("--stats", a.stats, "full, counts");
+  s.coalesce_ns = duration_of("--coalesce", a.coalesce, true);
+  if (!a.cpu.empty()) {
+    const std::size_t comma = a.cpu.find(',');
+    s.sender_cpus = cpu_list_of(a.cpu, a.cpu.substr(0, comma));
+    s.receiver_cpus =
+        comma == std::string::npos ? s.sender_cpus : cpu_list_of(a.cpu, a.cpu.substr(comma + 1));
+    try {
+      check_cpus_available(s.sender_cpus, "--cpu");
+      if (a.connect.empty()) {
+        // A remote receiver's CPUs are the server's to check.
+        check_cpus_available(s.receiver_cpus, "--cpu");
+      }
+    } catch (const ConfigError& e) {
+      usage_error(e.what());
+    }
+  }
+  if (a.v4 && a.v6) {
+    usage_error("give -4 or -6, not both");
+  }
+  s.family = a.v4 ? Family::kV4 : a.v6 ? Family::kV6 : Family::kAny;
+  if (!a.buffer.empty()) {
+    const auto bytes = parse_size(a.buffer);
+    if (!bytes || *bytes == 0 || *bytes > (1U << 30)) {
+      usage_error("--buffer '" + a.buffer +
+                  "' is not a socket buffer size up to 1GiB; use e.g. 4MiB");
+    }
+    s.socket_buffer_bytes = static_cast<std::uint32_t>(*bytes);
+  }
+  s.bind_address = a.bind;
+  if (a.port < 0 || a.port > 65535) {
+    usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");
+  }
+  s.port = static_cast<std::uint16_t>(a.port);
+  try {
+    validate(s);
+  } catch (const ConfigError& e) {
+    usage_error(e.what());
+  }
+  return s;
+}
+
+void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
+  const bool sweep = style == RunOptionStyle::kSweep;
+  // A sweep takes a comma list where a run takes one value.
+  const auto each = [sweep](const std::string& one, const std::string& list) {
+    return sweep ? list : one;
+  };
+  // Shown in --help in place of a value: "LIST" for a sweep's comma lists.
+  const auto type = [sweep](const char* one) { return std::string(sweep ? "LIST" : one); };
+  app.add_option("--proto", a.proto, each("tcp or udp", "comma list of tcp, udp"))
+      ->capture_default_str()
+      ->type_name(type("TEXT"));
+  app.add_option("--model", a.model,
+                 each("receiver I/O model: thread, select, poll, epoll",
+                      "comma list of receiver I/O models: thread, select, poll, epoll"))
+      ->capture_default_str()
+      ->type_name(type("TEXT"));
+  app.add_option("--mode", a.mode,
+                 each("stream (one way) or echo (request/response)",
+                      "comma list of stream (one way), echo (request/response)"))
+      ->capture_default_str()
+      ->type_name(type("TEXT"));
+  app.add_option("--pattern", a.pattern, "send schedule when rate-limited: constant or poisson")
+      ->capture_default_str();
+  app.add_option("--flows", a.flows,
+                 each("TCP connections or UDP flows", "comma list of flow counts, e.g. 1,16,256"))
+      ->capture_default_str()
+      ->type_name(type("UINT"));
+  app.add_option("--size", a.size,
+                 each("message size incl. 40-byte header, e.g. 64, 1400, 128KiB (default: TCP "
+                      "stream 128KiB, UDP stream 1400, echo 64)",
+                      "comma list of message sizes incl. 40-byte header, e.g. 64,1400 (default: "
+                      "TCP stream 128KiB, UDP stream 1400, echo 64)"))
+      ->type_name(type("TEXT"));
+  app.add_option("--rate", a.rate,
+                 each("total offered messages/s over all flows, e.g. 100k (default unlimited)",
+                      "comma list of total offered messages/s, e.g. 0,100k (0 = unlimited, the "
+                      "default)"))
+      ->type_name(type("TEXT"));
+  app.add_option("--bitrate", a.bitrate,
+                 each("total offered bits/s, e.g. 500M, 10G (instead of --rate)",
+                      "comma list of total offered bits/s, e.g. 100M,1G (instead of --rate; each "
+                      "becomes a message rate for each --size)"))
+      ->type_name(type("TEXT"));
+  app.add_option("--duration", a.duration,
+                 each("measured period, e.g. 5s, 500ms", "measured period of each run"))
+      ->capture_default_str();
+  app.add_option("--count", a.count,
+                 "send this many measured messages in total instead of --duration");
+  app.add_option("--warmup", a.warmup, "warm-up period kept out of the statistics")
+      ->capture_default_str();
+  app.add_option("--interval", a.interval, "reporting interval")->capture_default_str();
+  app.add_option("--outstanding", a.outstanding, "echo: requests in flight per flow (closed loop)")
+      ->capture_default_str();
+  app.add_option("--threads", a.threads, "event loops of select/poll/epoll (SO_REUSEPORT)")
+      ->capture_default_str();
+  app.add_option("--buffer", a.buffer,
+                 "socket send and receive buffer of every data socket, e.g. 4MiB (default: "
+                 "kernel's; as root beyond net.core.rmem_max)");
+  app.add_option("--batch", a.batch,
+                 "UDP: send up to this many due datagrams per sendmmsg() call (receivers always "
+                 "take up to 32 per recvmmsg())")
+      ->capture_default_str();
+  app.add_flag("--busy-poll", a.busy_poll,
+               "spin instead of sleeping: receiver waits with a zero timeout (thread model: "
+               "non-blocking reads), sender never sleeps; costs a core per loop");
+  app.add_flag("--gso", a.gso,
+               "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
+               "receiver takes them coalesced with UDP_GRO");
+  app.add_option("--cpu", a.cpu,
+                 "pin threads: SENDER[,RECEIVER] CPU lists, e.g. 0,1 (sender on CPU 0, receiver "
+                 "threads on 1), 0-1 (both sides on 0 and 1), 0+2,1+3; with --connect the "
+                 "receiver list applies on the server")
+      ->type_name("LIST");
+  app.add_flag("--nodelay", a.nodelay,
+               "TCP_NODELAY on every TCP data socket (default: on for echo, off for stream)");
+  app.add_flag("--no-nodelay", a.no_nodelay,
+               "no TCP_NODELAY, even for echo (Nagle and delayed ACKs apply)");
+  app.add_option("--coalesce", a.coalesce,
+                 "receiver: sleep this long before each wait, e.g. 100us, so that messages are "
+                 "read in batches and the sender rarely pays a wake-up (adds up to that much "
+                 "delay; 0 = off)")
+      ->capture_default_str();
+  app.add_option("--stats", a.stats,
+                 "per-message statistics: full (sequence tracking, delay/RTT histograms, jitter) "
+                 "or counts (messages and bytes only; loss, order and latency not measured)")
+      ->capture_default_str();
+  app.add_flag("-4", a.v4, "IPv4 (127.0.0.1)");
+  app.add_flag("-6", a.v6, "IPv6 (::1)");
+  app.add_option("--bind", a.bind, "receiver address (default loopback)");
+  app.add_option("--port", a.port, "receiver port (default: any free port)");
+  app.add_flag("--json", a.json,
+               each("write the result as JSON (schema netbench/1) to stdout",
+                    "write the sweep document (schema netbench/1) to stdout at the end"));
+  app.add_option("-o,--output", a.output,
+                 each("write the JSON result to this file",
+                      "write the sweep document to this file, again after every point"));
+  if (style == RunOptionStyle::kSingle) {
+    app.add_flag("--json-lines", a.json_lines,
+                 "one JSON event per line on stdout while running: start, each interval, end");
+  }
+  app.add_flag("-q,--quiet", a.quiet,
+               each("no interval lines or summary", "no progress lines or summary table"));
+  app.add_option("--connect", a.connect,
+                 each("run as the sender against 'netbench serve' at HOST[:PORT] (default port "
+                      "5201)",
+                      "run every point as the sender against 'netbench serve' at HOST[:PORT] "
+                      "(default port 5201)"));
+  // --auth-token (remote runs): kept in its own block.
+  app.add_option("--auth-token", a.auth_token,
+                 "with --connect: the shared secret of a 'netbench serve --auth-token' (sent in "
+                 "clear on the control connection)")
+      ->envname("NETBENCH_AUTH_TOKEN");
+}
+
+}  // namespace netbench::app

@@ -1,0 +1,145 @@
+#include "app/control/spec_codec.hpp"
+
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include "netbench/error.hpp"
+
+namespace netbench::app {
+namespace {
+
+bool get_u64(const nlohmann::json& j, const char* key, std::uint64_t max, std::uint64_t& out,
+             std::string& error) {
+  if (!j.contains(key) || !j[key].is_number_unsigned()) {
+    error = std::string("config.") + key + " must be a non-negative integer";
+    return false;
+  }
+  out = j[key].get<std::uint64_t>();
+  if (out > max) {
+    error = std::string("config.") + key + " is above " + std::to_string(max);
+    return false;
+  }
+  return true;
+}
+
+template <typename E>
+bool get_enum(const nlohmann::json& j, const char* key, E& out, std::string& error) {
+  if (!j.contains(key) || !j[key].is_string() || !parse(j[key].get<std::string>(), out)) {
+    error = std::string("config.") + key + " is missing or not a known name";
+    return false;
+  }
+  return true;
+}
+
+/// An optional boolean: absent (an older peer's config) leaves `out` false.
+bool get_optional_bool(const nlohmann::json& j, const char* key, bool& out, std::string& error) {
+  out = false;
+  if (!j.contains(key)) {
+    return true;
+  }
+  if (!j[key].is_boolean()) {
+    error = std::string("config.") + key + " must be true or false";
+    return false;
+  }
+  out = j[key].get<bool>();
+  return true;
+}
+
+}  // namespace
+
+bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
+  if (!j.is_object()) {
+    error = "config must be an object";
+    return false;
+  }
+  constexpr std::uint64_t kU32 = std::numeric_limits<std::uint32_t>::max();
+  std::uint64_t flows = 0;
+  std::uint64_t size = 0;
+  std::uint64_t outstanding = 0;
+  std::uint64_t threads = 0;
+  std::uint64_t batch = 0;
+  std::uint64_t buffer = 0;
+  std::uint64_t port = 0;
+  if (!get_enum(j, "proto", s.proto, error) || !get_enum(j, "model", s.model, error) ||
+      !get_enum(j, "mode", s.mode, error) || !get_enum(j, "pattern", s.pattern, error) ||
+      !get_u64(j, "flows", kU32, flows, error) || !get_u64(j, "size_bytes", kU32, size, error) ||
+      !get_u64(j, "duration_ns", UINT64_MAX, s.duration_ns, error) ||
+      !get_u64(j, "count_messages", UINT64_MAX, s.count, error) ||
+      !get_u64(j, "warmup_ns", UINT64_MAX, s.warmup_ns, error) ||
+      !get_u64(j, "interval_ns", UINT64_MAX, s.interval_ns, error) ||
+      !get_u64(j, "outstanding", kU32, outstanding, error) ||
+      !get_u64(j, "threads", kU32, threads, error) || !get_u64(j, "batch", kU32, batch, error) ||
+      !get_u64(j, "socket_buffer_bytes", kU32, buffer, error) ||
+      !get_u64(j, "port", 65535, port, error) ||
+      !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
+      !get_optional_bool(j, "gso", s.gso, error)) {
+    return false;
+  }
+  // Optional (an older peer's config has none): coalesce, nodelay, stats, CPU lists.
+  if (j.contains("coalesce_ns")) {
+    std::uint64_t coalesce = 0;
+    if (!get_u64(j, "coalesce_ns", 10'000'000, coalesce, error)) {
+      return false;
+    }
+    s.coalesce_ns = coalesce;
+  }
+  if (j.contains("tcp_nodelay")) {
+    if (!j["tcp_nodelay"].is_boolean()) {
+      error = "config.tcp_nodelay must be true or false";
+      return false;
+    }
+    s.nodelay = j["tcp_nodelay"].get<bool>() ? Toggle::kOn : Toggle::kOff;
+  }
+  if (j.contains("stats") &&
+      (!j["stats"].is_string() || !parse(j["stats"].get<std::string>(), s.stats))) {
+    error = "config.stats must be \"full\" or \"counts\"";
+    return false;
+  }
+  for (const auto& [key, out] :
+       {std::pair{"sender_cpus", &s.sender_cpus}, std::pair{"receiver_cpus", &s.receiver_cpus}}) {
+    if (!j.contains(key)) {
+      continue;
+    }
+    if (!j[key].is_array() || j[key].size() > 1024) {
+      error = std::string("config.") + key + " must be an array of CPU numbers";
+      return false;
+    }
+    out->clear();
+    for (const auto& c : j[key]) {
+      if (!c.is_number_unsigned() || c.get<std::uint64_t>() >= 1024) {
+        error = std::string("config.") + key + " must be an array of CPU numbers";
+        return false;
+      }
+      out->push_back(static_cast<std::uint32_t>(c.get<std::uint64_t>()));
+    }
+  }
+  if (!j.contains("rate_msgs_per_s") || !j["rate_msgs_per_s"].is_number() ||
+      !std::isfinite(j["rate_msgs_per_s"].get<double>()) ||
+      j["rate_msgs_per_s"].get<double>() < 0) {
+    error = "config.rate_msgs_per_s must be a non-negative number";
+    return false;
+  }
+  s.rate_msgs_per_s = j["rate_msgs_per_s"].get<double>();
+  s.flows = static_cast<std::uint32_t>(flows);
+  s.size_bytes = static_cast<std::uint32_t>(size);
+  s.outstanding = static_cast<std::uint32_t>(outstanding);
+  s.threads = static_cast<std::uint32_t>(threads);
+  s.batch = static_cast<std::uint32_t>(batch);
+  s.socket_buffer_bytes = static_cast<std::uint32_t>(buffer);
+  s.port = static_cast<std::uint16_t>(port);
+  if (s.count == 0 && s.duration_ns == 0) {
+    error = "config: duration_ns and count_messages are both 0";
+    return false;
+  }
+  try {
+    validate(s);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace netbench::app

@@ -1,3 +1,0 @@
-#include "app/cli.hpp"
-
-int main(int argc, char** argv) { return netbench::app::run_cli(argc, argv); }

@@ -1,0 +1,352 @@
+#include "app/report/json_report.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "netbench/summary.hpp"
+#include "netbench/version.hpp"
+
+namespace netbench::app {
+namespace {
+
+using nlohmann::json;
+
+/// JSON has no NaN or infinity: such a value is written as 0.
+double finite(double v) { return std::isfinite(v) ? v : 0.0; }
+
+json latency_json(const LatencyHistogram& h) {
+  json j = {{"count", h.count()},
+            {"min_ns", h.min()},
+            {"mean_ns", finite(h.mean())},
+            {"p50_ns", h.percentile(50)},
+            {"p90_ns", h.percentile(90)},
+            {"p99_ns", h.percentile(99)},
+            {"p99_9_ns", h.percentile(99.9)},
+            {"p99_99_ns", h.percentile(99.99)},
+            {"max_ns", h.max()},
+            {"saturated", h.saturated()}};
+  j["histogram_base64"] = base64(h.serialize());
+  return j;
+}
+
+json distribution_json(const CountDistribution& d) {
+  json buckets = json::array();
+  for (std::size_t k = 0; k < CountDistribution::kBuckets; ++k) {
+    if (d.buckets()[k] != 0) {
+      buckets.push_back({{"from", CountDistribution::bucket_low(k)}, {"count", d.buckets()[k]}});
+    }
+  }
+  return {{"count", d.count()}, {"max", d.max()}, {"sum", d.sum()}, {"log2_buckets", buckets}};
+}
+
+json cpu_json(const SideStats& s, double per_msg_ns) {
+  return {{"user_s", finite(s.cpu.user_s)},
+          {"sys_s", finite(s.cpu.sys_s)},
+          {"cpu_per_message_ns", finite(per_msg_ns)},
+          {"voluntary_context_switches", s.cpu.voluntary_switches},
+          {"involuntary_context_switches", s.cpu.involuntary_switches},
+          {"threads", s.cpu.threads},
+          {"wakeups", s.loop.wakeups},
+          {"ready_events", s.loop.ready_events}};
+}
+
+json send_flow_json(const FlowSendStats& f, bool echo) {
+  json j = {{"flow", f.flow_id},
+            {"messages", f.messages},
+            {"bytes", f.bytes},
+            {"warmup_messages", f.warmup_messages},
+            {"send_failures", f.send_failures},
+            {"would_block", f.would_block},
+            {"closed_by_peer", f.closed_by_peer}};
+  if (echo) {
+    j["replies"] = f.replies;
+    j["reply_bytes"] = f.reply_bytes;
+    j["replies_malformed"] = f.replies_malformed;
+    j["reply_reordered"] = f.reply_reordered;
+    j["reply_duplicates"] = f.reply_duplicates;
+    j["reply_lost"] = f.reply_loss.lost;
+  }
+  if (f.tcp.valid) {
+    j["tcp"] = {{"retransmits", f.tcp.retransmits}, {"srtt_us", f.tcp.srtt_us},
+                {"rttvar_us", f.tcp.rttvar_us},     {"cwnd_segments", f.tcp.cwnd_segments},
+                {"mss_bytes", f.tcp.mss_bytes},     {"segments_out", f.tcp.segments_out},
+                {"segments_in", f.tcp.segments_in}};
+  }
+  return j;
+}
+
+json recv_flow_json(const FlowRecvStats& f) {
+  return {{"flow", f.flow_id},
+          {"messages", f.messages},
+          {"bytes", f.bytes},
+          {"warmup_messages", f.warmup_messages},
+          {"unique", f.unique},
+          {"duplicates", f.duplicates},
+          {"reordered", f.reordered},
+          {"beyond_window", f.beyond_window},
+          {"reorder_extent", distribution_json(f.reorder_extents)},
+          {"lost", f.loss.lost},
+          {"loss_ratio", finite(f.loss.loss_ratio())},
+          {"loss_bursts", f.loss.bursts},
+          {"loss_burst_length", distribution_json(f.loss.burst_lengths)},
+          {"jitter_ns", finite(f.jitter_ns)},
+          {"socket_drops", f.socket_drops},
+          {"malformed", f.malformed},
+          {"echoed_messages", f.echoed_messages},
+          {"echoed_bytes", f.echoed_bytes},
+          {"echo_failures", f.echo_failures},
+          {"peer_closed", f.peer_closed},
+          {"stream_error", f.stream_error}};
+}
+
+/// --stats counts: what per-message statistics would have filled is null
+/// ("not measured"), never a zero that reads as "no loss".
+void mark_not_measured(json& run) {
+  for (const char* key : {"unique", "duplicates", "reordered", "max_reorder_extent", "loss"}) {
+    run["receiver"][key] = nullptr;
+  }
+  for (json& f : run["receiver"]["flows"]) {
+    for (const char* key :
+         {"unique", "duplicates", "reordered", "beyond_window", "reorder_extent", "lost",
+          "loss_ratio", "loss_bursts", "loss_burst_length", "jitter_ns"}) {
+      f[key] = nullptr;
+    }
+  }
+  for (json& f : run["sender"]["flows"]) {
+    for (const char* key : {"reply_reordered", "reply_duplicates", "reply_lost"}) {
+      if (f.contains(key)) {
+        f[key] = nullptr;
+      }
+    }
+  }
+  for (json& i : run["intervals"]) {
+    for (const char* key : {"reordered", "duplicates", "latency_p50_ns", "latency_p99_ns"}) {
+      i[key] = nullptr;
+    }
+  }
+  run["latency"] = nullptr;
+}
+
+}  // namespace
+
+std::string base64(const std::vector<std::byte>& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto v = (std::to_integer<std::uint32_t>(bytes[i]) << 16) |
+                   (std::to_integer<std::uint32_t>(bytes[i + 1]) << 8) |
+                   std::to_integer<std::uint32_t>(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (const std::size_t rest = bytes.size() - i; rest > 0) {
+    std::uint32_t v = std::to_integer<std::uint32_t>(bytes[i]) << 16;
+    if (rest == 2) {
+      v |= std::to_integer<std::uint32_t>(bytes[i + 1]) << 8;
+    }
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::vector<std::byte>> unbase64(std::string_view text) {
+  // Value of a base64 character, -1 for any other.
+  const auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  };
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  std::vector<std::byte> out;
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    // Padding only in the last quantum: "xx==" (1 byte) or "xxx=" (2 bytes).
+    const std::size_t pad = !last ? 0 : text[i + 3] != '=' ? 0 : text[i + 2] != '=' ? 1 : 2;
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (k >= 4 - pad) {
+        v <<= 6;
+        continue;
+      }
+      const int d = value(text[i + k]);
+      if (d < 0) {
+        return std::nullopt;  // a foreign character, or '=' out of place
+      }
+      v = (v << 6) | static_cast<std::uint32_t>(d);
+    }
+    const std::size_t n = 3 - pad;
+    // The bits below the last byte must be zero: no second spelling.
+    if ((pad == 1 && (v & 0xFF) != 0) || (pad == 2 && (v & 0xFFFF) != 0)) {
+      return std::nullopt;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      out.push_back(static_cast<std::byte>((v >> (16 - 8 * k)) & 0xFF));
+    }
+  }
+  return out;
+}
+
+json config_json(const TestSpec& s) {
+  return {{"proto", std::string(to_string(s.proto))},
+          {"model", std::string(to_string(s.model))},
+          {"mode", std::string(to_string(s.mode))},
+          {"pattern", std::string(to_string(s.pattern))},
+          {"family", std::string(to_string(s.family))},
+          {"flows", s.flows},
+          {"size_bytes", s.message_bytes()},
+          {"rate_msgs_per_s", finite(s.rate_msgs_per_s)},
+          {"duration_ns", s.count == 0 ? s.duration_ns : 0},
+          {"count_messages", s.count},
+          {"warmup_ns", s.warmup_ns},
+          {"interval_ns", s.interval_ns},
+          {"outstanding", s.outstanding},
+          {"threads", s.threads},
+          {"batch", s.batch},
+          {"busy_poll", s.busy_poll},
+          {"gso", s.gso},
+          {"socket_buffer_bytes", s.socket_buffer_bytes},
+          {"coalesce_ns", s.coalesce_ns},
+          {"tcp_nodelay", s.tcp_nodelay()},
+          {"stats", std::string(to_string(s.stats))},
+          {"sender_cpus", s.sender_cpus},
+          {"receiver_cpus", s.receiver_cpus},
+          {"bind", s.bind_address},
+          {"port", s.port}};
+}
+
+json interval_json(const IntervalRecord& i) {
+  const std::uint64_t d = i.end_ns - i.start_ns;
+  const double secs = d > 0 ? static_cast<double>(d) / 1e9 : 0;
+  return {{"start_ns", i.start_ns},
+          {"end_ns", i.end_ns},
+          {"sent_messages", i.sent_messages},
+          {"sent_bytes", i.sent_bytes},
+          {"received_messages", i.received_messages},
+          {"received_bytes", i.received_bytes},
+          {"received_bps", finite(secs > 0 ? static_cast<double>(i.received_bytes) * 8 / secs : 0)},
+          {"received_msgs_per_s",
+           finite(secs > 0 ? static_cast<double>(i.received_messages) / secs : 0)},
+          {"reordered", i.reordered},
+          {"duplicates", i.duplicates},
+          {"latency_samples", i.latency_samples},
+          {"latency_p50_ns", i.latency_p50_ns},
+          {"latency_p99_ns", i.latency_p99_ns}};
+}
+
+json run_json(const RunResult& r) {
+  const RunTotals t = summarize(r);
+  const bool echo = r.spec.mode == Mode::kEcho;
+  json intervals = json::array();
+  for (const IntervalRecord& i : r.intervals) {
+    intervals.push_back(interval_json(i));
+  }
+  json sender_flows = json::array();
+  for (const FlowSendStats& f : r.sender_flows) {
+    sender_flows.push_back(send_flow_json(f, echo));
+  }
+  json receiver_flows = json::array();
+  for (const FlowRecvStats& f : r.receiver_flows) {
+    receiver_flows.push_back(recv_flow_json(f));
+  }
+  json latency = {
+      {"kind", echo ? "rtt" : "one_way_delay"},
+      {"clock", r.clock},
+      {"from_intended_send", latency_json(r.latency)},
+      {"from_actual_send", latency_json(r.latency_from_actual)},
+  };
+  if (!echo) {
+    latency["delay_variation"] = latency_json(r.delay_variation);
+  }
+  json out = {
+      {"config", config_json(r.spec)},
+      {"complete", r.complete},
+      {"error", r.error},
+      {"measured_ns", r.measured_ns},
+      {"intervals", intervals},
+      {"sender",
+       {{"messages", t.sent_messages},
+        {"bytes", t.sent_bytes},
+        {"warmup_messages", t.warmup_sent},
+        {"send_failures", t.send_failures},
+        {"would_block", t.would_block},
+        {"throughput_bps", finite(t.sent_bytes_per_s * 8)},
+        {"messages_per_s", finite(t.sent_msgs_per_s)},
+        {"wire_overhead_bytes", t.wire_overhead_bytes},
+        {"tcp_retransmits", t.tcp_retransmits},
+        {"tcp_mean_srtt_us", finite(t.tcp_mean_srtt_us)},
+        {"pacing",
+         {{"target_msgs_per_s", finite(r.pacing.target_msgs_per_s)},
+          {"achieved_msgs_per_s", finite(r.pacing.achieved_msgs_per_s())},
+          {"lateness", latency_json(r.pacing.lateness)}}},
+        {"cost", cpu_json(r.sender, t.sender_cpu_per_msg_ns)},
+        {"flows", sender_flows}}},
+      {"receiver",
+       {{"messages", t.received_messages},
+        {"bytes", t.received_bytes},
+        {"unique", t.unique},
+        {"duplicates", t.duplicates},
+        {"reordered", t.reordered},
+        {"max_reorder_extent", t.max_reorder_extent},
+        {"malformed", t.malformed},
+        {"active_ns", t.receiver_active_ns},
+        {"throughput_bps", finite(t.received_bytes_per_s * 8)},
+        {"messages_per_s", finite(t.received_msgs_per_s)},
+        {"loss",
+         {{"lost", t.lost},
+          {"ratio", finite(t.loss_ratio)},
+          {"bursts", t.loss_bursts},
+          {"max_burst", t.max_loss_burst},
+          {"at_sender", t.lost_at_sender},
+          {"at_receiver_socket", t.lost_at_receiver_socket},
+          {"in_network", t.lost_in_network}}},
+        {"cost", cpu_json(r.receiver, t.receiver_cpu_per_msg_ns)},
+        {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
+        {"flows", receiver_flows}}},
+      {"latency", latency},
+  };
+  if (!r.spec.full_stats()) {
+    mark_not_measured(out);
+  }
+  return out;
+}
+
+json document(const json& run, const std::string& error) {
+  utsname u{};
+  ::uname(&u);
+  json doc = {{"schema", kSchema},
+              {"tool", {{"name", "netbench"}, {"version", kVersion}}},
+              {"host",
+               {{"hostname", u.nodename},
+                {"kernel", std::string(u.sysname) + " " + u.release},
+                {"machine", u.machine},
+                {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)}}}};
+  if (!run.is_null()) {
+    doc["run"] = run;
+  }
+  if (!error.empty()) {
+    doc["error"] = error;
+  }
+  return doc;
+}
+
+}  // namespace netbench::app

@@ -1,0 +1,215 @@
+#include "app/report/text_report.hpp"
+
+#include <cinttypes>
+#include <string>
+#include <vector>
+
+#include "app/cli/units.hpp"
+#include "netbench/interval_meter.hpp"
+#include "netbench/summary.hpp"
+#include "netbench/version.hpp"
+
+namespace netbench::app {
+namespace {
+
+std::string rate_text(const TestSpec& s) {
+  return s.rate_msgs_per_s > 0
+             ? format_count(s.rate_msgs_per_s) + " msg/s " + std::string(to_string(s.pattern))
+             : std::string("unlimited rate");
+}
+
+void row(std::FILE* out, const char* name, const std::string& sender, const std::string& receiver) {
+  std::fprintf(out, "  %-22s %-22s %s\n", name, sender.c_str(), receiver.c_str());
+}
+
+std::string u64(std::uint64_t v) { return std::to_string(v); }
+
+void print_latency(std::FILE* out, const char* name, const LatencyHistogram& h) {
+  if (h.count() == 0) {
+    return;
+  }
+  std::fprintf(
+      out, "  %-22s min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (n=%" PRIu64 ")\n",
+      name, format_ns(static_cast<double>(h.min())).c_str(),
+      format_ns(static_cast<double>(h.percentile(50))).c_str(),
+      format_ns(static_cast<double>(h.percentile(90))).c_str(),
+      format_ns(static_cast<double>(h.percentile(99))).c_str(),
+      format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
+      format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
+      format_ns(static_cast<double>(h.max())).c_str(), h.count());
+}
+
+std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
+  std::string out;
+  for (const std::uint32_t c : cpus) {
+    out += (out.empty() ? "" : "+") + std::to_string(c);
+  }
+  return out.empty() ? "any" : out;
+}
+
+/// The CPU, wake-up, TCP_INFO and overhead lines of the summary.
+void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t);
+
+}  // namespace
+
+void print_config(std::FILE* out, const TestSpec& s) {
+  std::string length = s.count > 0 ? std::to_string(s.count) + " messages"
+                                   : format_ns(static_cast<double>(s.duration_ns));
+  std::fprintf(out, "netbench %s: %s %s, model %s, %u flow%s, %u B messages, %s, %s", kVersion,
+               std::string(to_string(s.proto)).c_str(), std::string(to_string(s.mode)).c_str(),
+               std::string(to_string(s.model)).c_str(), s.flows, s.flows == 1 ? "" : "s",
+               s.message_bytes(), rate_text(s).c_str(), length.c_str());
+  if (s.warmup_ns > 0) {
+    std::fprintf(out, " + %s warm-up", format_ns(static_cast<double>(s.warmup_ns)).c_str());
+  }
+  if (s.mode == Mode::kEcho && !s.open_loop()) {
+    std::fprintf(out, ", %u outstanding/flow", s.outstanding);
+  }
+  if (s.model != ModelKind::kThread && s.threads > 1) {
+    std::fprintf(out, ", %u loops", s.threads);
+  }
+  if (s.busy_poll) {
+    std::fprintf(out, ", busy-poll");
+  }
+  if (s.gso) {
+    std::fprintf(out, ", gso");
+  }
+  if (s.coalesce_ns > 0) {
+    std::fprintf(out, ", coalesce %s", format_ns(static_cast<double>(s.coalesce_ns)).c_str());
+  }
+  if (s.proto == Proto::kTcp) {
+    std::fprintf(out, ", %s", s.tcp_nodelay() ? "TCP_NODELAY" : "Nagle");
+  }
+  if (!s.full_stats()) {
+    std::fprintf(out, ", stats counts only");
+  }
+  if (!s.sender_cpus.empty()) {
+    std::fprintf(out, ", CPUs sender %s receiver %s", cpu_text(s.sender_cpus).c_str(),
+                 cpu_text(s.receiver_cpus).c_str());
+  }
+  std::fprintf(out, "\n");
+}
+
+void print_interval_header(std::FILE* out, const TestSpec& s) {
+  std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", "interval", "received", "recv msg/s",
+               "sent msg/s", "reord", s.mode == Mode::kEcho ? "rtt p50" : "delay p50",
+               s.mode == Mode::kEcho ? "rtt p99" : "delay p99");
+}
+
+void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& r) {
+  const IntervalSample recv{r.start_ns, r.end_ns, r.received_bytes, r.received_messages};
+  const IntervalSample sent{r.start_ns, r.end_ns, r.sent_bytes, r.sent_messages};
+  char when[32];
+  std::snprintf(when, sizeof when, "%6.2f-%6.2f s", static_cast<double>(r.start_ns) / 1e9,
+                static_cast<double>(r.end_ns) / 1e9);
+  const bool lat = r.latency_samples > 0;
+  std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", when,
+               format_bits_per_second(recv.bytes_per_second()).c_str(),
+               format_count(recv.messages_per_second()).c_str(),
+               format_count(sent.messages_per_second()).c_str(),
+               spec.full_stats() ? u64(r.reordered).c_str() : "-",
+               lat ? format_ns(static_cast<double>(r.latency_p50_ns)).c_str() : "-",
+               lat ? format_ns(static_cast<double>(r.latency_p99_ns)).c_str() : "-");
+}
+
+void print_summary(std::FILE* out, const RunResult& r) {
+  const RunTotals t = summarize(r);
+  const bool echo = r.spec.mode == Mode::kEcho;
+  std::fprintf(out, "\nSummary over %s measured%s\n",
+               format_ns(static_cast<double>(r.measured_ns)).c_str(),
+               r.complete ? "" : " (INCOMPLETE)");
+  if (r.receiver_flows.empty() && echo) {
+    std::fprintf(
+        out, "  (plain echo: client-side figures only; the server knows nothing of netbench)\n");
+  } else if (r.clock.find("separate") != std::string::npos) {
+    std::fprintf(out,
+                 "  (separate clocks: one-way figures are delay variation above the minimum)\n");
+  }
+  row(out, "", "sender", echo ? "replies (at client)" : "receiver");
+  row(out, "messages", u64(t.sent_messages), u64(t.received_messages));
+  row(out, "bytes", format_bytes(static_cast<double>(t.sent_bytes)),
+      format_bytes(static_cast<double>(t.received_bytes)));
+  row(out, "throughput", format_bits_per_second(t.sent_bytes_per_s),
+      format_bits_per_second(t.received_bytes_per_s));
+  row(out, "messages/s", format_count(t.sent_msgs_per_s), format_count(t.received_msgs_per_s));
+  if (!r.spec.full_stats()) {
+    std::fprintf(out, "  %-22s not measured (--stats counts)\n",
+                 echo ? "loss, order, RTT" : "loss, order, delay, jitter");
+    print_cost(out, r, t);
+    return;
+  }
+  char loss[160];
+  std::snprintf(
+      loss, sizeof loss,
+      "%" PRIu64 " (%.4f%%): sender %" PRIu64 ", receiver socket %" PRIu64 ", network %" PRIu64,
+      t.lost, t.loss_ratio * 100.0, t.lost_at_sender, t.lost_at_receiver_socket, t.lost_in_network);
+  std::fprintf(out, "  %-22s %s\n", echo ? "lost (no reply)" : "lost", loss);
+  std::fprintf(out, "  %-22s %" PRIu64 " bursts, longest %" PRIu64 "\n", "loss bursts",
+               t.loss_bursts, t.max_loss_burst);
+  std::fprintf(out,
+               "  %-22s %" PRIu64 " reordered (max extent %" PRIu64 "), %" PRIu64
+               " duplicates, %" PRIu64 " malformed\n",
+               "ordering", t.reordered, t.max_reorder_extent, t.duplicates, t.malformed);
+  if (echo) {
+    print_latency(out, r.spec.open_loop() ? "RTT (from intended)" : "RTT", r.latency);
+    if (r.spec.open_loop()) {
+      print_latency(out, "RTT (from actual)", r.latency_from_actual);
+    }
+  } else {
+    print_latency(out, "one-way delay", r.latency_from_actual);
+    if (r.spec.rate_msgs_per_s > 0) {
+      print_latency(out, "delay from intended", r.latency);
+    }
+    print_latency(out, "delay variation |D|", r.delay_variation);
+    for (const FlowRecvStats& f : r.receiver_flows) {
+      if (f.flow_id >= 4) {
+        std::fprintf(out, "  %-22s ... (%zu flows; all in --json)\n", "", r.receiver_flows.size());
+        break;
+      }
+      std::fprintf(out, "  jitter flow %-10u %s (RFC 3550)\n", f.flow_id,
+                   format_ns(f.jitter_ns).c_str());
+    }
+  }
+  if (r.spec.rate_msgs_per_s > 0) {
+    std::fprintf(out, "  %-22s target %s msg/s, achieved %s msg/s, lateness p50 %s p99 %s\n",
+                 "pacing", format_count(r.pacing.target_msgs_per_s).c_str(),
+                 format_count(r.pacing.achieved_msgs_per_s()).c_str(),
+                 format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
+                 format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str());
+  }
+  print_cost(out, r, t);
+}
+
+namespace {
+
+void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
+  char cpu_tx[96];
+  char cpu_rx[96];
+  std::snprintf(cpu_tx, sizeof cpu_tx, "%.2f s (%s/msg)", t.sender_cpu_s,
+                format_ns(t.sender_cpu_per_msg_ns).c_str());
+  std::snprintf(cpu_rx, sizeof cpu_rx, "%.2f s (%s/msg)", t.receiver_cpu_s,
+                format_ns(t.receiver_cpu_per_msg_ns).c_str());
+  row(out, "CPU user+sys", cpu_tx, cpu_rx);
+  row(out, "context switches",
+      u64(r.sender.cpu.voluntary_switches + r.sender.cpu.involuntary_switches),
+      u64(r.receiver.cpu.voluntary_switches + r.receiver.cpu.involuntary_switches));
+  char wake[96];
+  std::snprintf(wake, sizeof wake, "%" PRIu64 " (%.2f ready/wakeup)", r.receiver.loop.wakeups,
+                t.receiver_ready_per_wakeup);
+  row(out, "receiver wake-ups", "", wake);
+  if (r.spec.proto == Proto::kTcp) {
+    char tcp[96];
+    std::snprintf(tcp, sizeof tcp, "%" PRIu64 " retransmits, mean srtt %.0f us", t.tcp_retransmits,
+                  t.tcp_mean_srtt_us);
+    row(out, "TCP_INFO", tcp, "");
+  }
+  std::fprintf(out, "  %-22s %s (L3/L4 headers)\n", "wire overhead",
+               format_bytes(static_cast<double>(t.wire_overhead_bytes)).c_str());
+  if (!r.complete) {
+    std::fprintf(out, "  incomplete: %s\n", r.error.c_str());
+  }
+}
+
+}  // namespace
+
+}  // namespace netbench::app

@@ -1,0 +1,127 @@
+#include "app/serve/serve_admission.hpp"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+
+#include "app/control/control_channel.hpp"
+#include "app/control/spec_codec.hpp"
+
+namespace netbench::app {
+
+Refusal check_hello(const nlohmann::json& m, const ServeOptions& o) {
+  if (m["type"] != "hello" || !m.contains("version") || !m["version"].is_number_integer() ||
+      m["version"] != kControlVersion) {
+    const std::string text =
+        "expected hello with control protocol version " + std::to_string(kControlVersion);
+    return {text, text};
+  }
+  if (!o.auth_token.empty()) {
+    const auto it = m.find("token");
+    const bool given = it != m.end() && it->is_string();
+    if (!given || !token_matches(o.auth_token, it->get_ref<const std::string&>())) {
+      return {"authentication failed",
+              given ? "refused: wrong auth token" : "refused: no auth token"};
+    }
+  }
+  return {};
+}
+
+Refusal check_test(const nlohmann::json& m, const ServeOptions& o, TestSpec& spec) {
+  std::string err;
+  if (m["type"] != "test" || !m.contains("config")) {
+    return {"expected a test message", "sent no test message"};
+  }
+  if (!spec_from_json(m["config"], spec, err)) {
+    return {"bad test: " + err, "bad test: " + err};
+  }
+  std::string limit;
+  const double bitrate = spec.rate_msgs_per_s * spec.message_bytes() * 8.0;
+  if (spec.flows > o.max_flows) {
+    limit = "this server allows at most " + std::to_string(o.max_flows) + " flows";
+  } else if (spec.count == 0 && spec.warmup_ns + spec.duration_ns > o.max_duration_ns) {
+    limit = "this server allows tests of at most " +
+            std::to_string(o.max_duration_ns / 1'000'000'000) + " s";
+  } else if ((o.max_rate_msgs_per_s > 0 || o.max_bitrate_bps > 0) && spec.rate_msgs_per_s <= 0) {
+    // Refused, not capped: a capped test is not the test the client asked for.
+    limit = "this server limits the rate: give --rate or --bitrate";
+  } else if (o.max_rate_msgs_per_s > 0 && spec.rate_msgs_per_s > o.max_rate_msgs_per_s) {
+    limit = "this server allows at most " +
+            std::to_string(static_cast<std::uint64_t>(o.max_rate_msgs_per_s)) + " messages/s";
+  } else if (o.max_bitrate_bps > 0 && bitrate > o.max_bitrate_bps) {
+    limit = "this server allows at most " +
+            std::to_string(static_cast<std::uint64_t>(o.max_bitrate_bps)) + " bit/s";
+  }
+  if (!limit.empty()) {
+    return {limit, "test refused: " + limit};
+  }
+  try {
+    check_cpus_available(spec.receiver_cpus, "--cpu (receiver, on the server)");
+  } catch (const std::exception& e) {
+    return {e.what(), std::string("test refused: ") + e.what()};
+  }
+  return {};
+}
+
+std::uint64_t test_fds(std::uint32_t flows, std::uint32_t threads) noexcept {
+  return std::uint64_t{flows} + 4 * std::uint64_t{threads} + 16;
+}
+
+std::vector<std::string> fit_fd_budget_to(std::uint64_t fd_limit, ServeOptions& o) {
+  std::vector<std::string> lines;
+  if (fd_limit == 0) {
+    return lines;  // unknown: no budget to keep
+  }
+  const std::uint64_t budget = fd_limit > kFdReserve + 2 ? fd_limit - kFdReserve : 2;
+  if (o.max_clients + test_fds(o.max_flows, 1) <= budget) {
+    return lines;
+  }
+  const std::uint64_t clients =
+      std::clamp<std::uint64_t>(budget / 4, 1, std::max<std::uint32_t>(o.max_clients, 1));
+  const std::uint64_t overhead = test_fds(0, 1);
+  const std::uint64_t flows = budget > clients + overhead ? budget - clients - overhead : 1;
+  if (flows < o.max_flows) {
+    o.max_flows = static_cast<std::uint32_t>(flows);
+    lines.push_back("descriptor limit " + std::to_string(fd_limit) + ": --max-flows lowered to " +
+                    std::to_string(flows));
+  }
+  if (o.max_clients + test_fds(o.max_flows, 1) > budget) {
+    o.max_clients = static_cast<std::uint32_t>(clients);
+    lines.push_back("descriptor limit " + std::to_string(fd_limit) + ": --max-clients lowered to " +
+                    std::to_string(clients));
+  }
+  return lines;
+}
+
+std::uint64_t open_fds() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) {
+    return 0;
+  }
+  std::uint64_t n = 0;
+  while (::readdir(d) != nullptr) {
+    ++n;
+  }
+  ::closedir(d);
+  return n > 3 ? n - 3 : 0;  // ".", "..", and the directory's own descriptor
+}
+
+bool token_matches(std::string_view expected, std::string_view given) noexcept {
+  // Constant-time compare: differences are OR-ed over all of `given` and the
+  // loop never stops early, so its time tells the length of
+  // `given` (the client's own) and nothing about where a byte differs.
+  // `volatile` keeps the compiler from turning it back into an early exit.
+  volatile unsigned diff = expected.size() == given.size() ? 0U : 1U;
+  const std::size_t n = expected.size();
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    // Past the end of `expected` compare against its last byte (the lengths
+    // already differ, so this only keeps the work the same, in bounds).
+    const unsigned want = n == 0 ? 0U : static_cast<unsigned char>(expected[i < n ? i : n - 1]);
+    diff = diff | (static_cast<unsigned char>(given[i]) ^ want);
+  }
+  return diff == 0U;
+}
+
+}  // namespace netbench::app

@@ -1,0 +1,253 @@
+#include "app/serve/serve_session.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "app/control/control_channel.hpp"
+#include "app/report/json_report.hpp"
+#include "app/control/result_codec.hpp"
+#include "app/serve/stop_waker.hpp"
+#include "sys/socket_ops.hpp"
+#include "netbench/clock.hpp"
+#include "netbench/receiver.hpp"
+#include "netbench/registration.hpp"
+
+namespace netbench::app {
+namespace {
+
+/// How long UDP flows have to register after "ready", ms.
+constexpr int kRegisterTimeoutMs = 5'000;
+/// The receiver's drain: this long without progress ends it.
+constexpr std::uint64_t kDrainIdleNs = 300'000'000;
+/// How often a running test checks that its client is still there, ms.
+constexpr std::uint64_t kLivenessCheckMs = 1'000;
+
+std::string hex(const RegistrationToken& t) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const std::byte b : t) {
+    out += kDigits[std::to_integer<unsigned>(b) >> 4];
+    out += kDigits[std::to_integer<unsigned>(b) & 15];
+  }
+  return out;
+}
+
+/// Waits up to `timeout_ms` for the control connection to become readable
+/// (a message starts, or the peer closes). False on timeout or a stop.
+bool wait_control(int fd, const StopWaker& waker, int timeout_ms) {
+  std::array<pollfd, 2> p{{{fd, POLLIN, 0}, {waker.fd(), POLLIN, 0}}};
+  for (;;) {
+    const int n = ::poll(p.data(), p.size(), timeout_ms);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    return n > 0 && p[1].revents == 0 && p[0].revents != 0;
+  }
+}
+
+nlohmann::json live_reply(Receiver& rx) {
+  const ReceiverLive live = rx.live();
+  return {{"type", "live"},
+          {"messages", live.messages},
+          {"bytes", live.bytes},
+          {"reordered", live.reordered},
+          {"duplicates", live.duplicates},
+          {"flows", live.flows},
+          {"finished_flows", live.finished_flows},
+          {"latency", base64(rx.take_interval_latency().serialize())}};
+}
+
+/// The client's per-flow sent counts from its "done" message; false (and
+/// `error` says why) if there is no valid one.
+bool sent_counts(const std::optional<nlohmann::json>& done, std::uint32_t flows,
+                 std::vector<std::uint64_t>& sent, std::string& error) {
+  if (!done || (*done)["type"] != "done" || !done->contains("sent_by_flow") ||
+      !(*done)["sent_by_flow"].is_array() || (*done)["sent_by_flow"].size() != flows) {
+    error = done ? "bad done message" : "client gone mid-test: " + error;
+    return false;
+  }
+  for (std::size_t i = 0; i < flows; ++i) {
+    const auto& v = (*done)["sent_by_flow"][i];
+    if (!v.is_number_unsigned()) {
+      error = "bad done message: sent_by_flow[" + std::to_string(i) + "]";
+      return false;
+    }
+    sent[i] = v.get<std::uint64_t>();
+  }
+  return true;
+}
+
+}  // namespace
+
+void serve_log(const ServeOptions& o, const std::string& line) {
+  if (!o.quiet) {
+    std::fprintf(stderr, "netbench serve: %s\n", line.c_str());
+  }
+}
+
+SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_token stop) {
+  const std::string who = "client " + test.peer + ": ";
+  TestSpec& spec = test.spec;
+  // What this client may still send: polls and a "done" with one count per
+  // flow (at most 20 digits and a comma each), far less than the server's
+  // result it may receive.
+  ControlChannel ch(std::move(test.control),
+                    static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                        64 * 1024 + 32 * std::uint64_t{spec.flows}, kMaxControlBytes)));
+  const StopWaker waker(stop);
+  std::string err;
+  // Data sockets on the address the client reached us at, any free ports.
+  spec.bind_address = sys::local_endpoint(ch.fd()).to_string();
+  spec.bind_address = spec.bind_address.substr(0, spec.bind_address.rfind(':'));
+  spec.port = 0;
+  std::optional<Receiver> rx;
+  try {
+    rx.emplace(spec, test.shared_clock);
+  } catch (const std::exception& e) {
+    serve_log(o, who + "cannot set up its test: " + e.what());
+    send_error(ch, std::string("cannot set up: ") + e.what());
+    return SessionOutcome::kFailed;
+  }
+  if (spec.proto == Proto::kTcp) {
+    // Data connections only from the control client's host, one per flow.
+    Endpoint peer;
+    peer.len = sizeof peer.addr;
+    if (::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&peer.addr), &peer.len) ==
+        0) {  // NOLINT
+      rx->restrict_tcp_peers(peer);
+    }
+  }
+  nlohmann::json ready = {
+      {"type", "ready"},
+      {"ports", rx->ports()},
+      {"clock", test.shared_clock ? "shared CLOCK_MONOTONIC (same host)"
+                                  : "separate clocks: one-way delay variation only"}};
+  const bool udp = spec.proto == Proto::kUdp;
+  const RegistrationToken token = random_token();
+  if (udp) {
+    ready["token"] = hex(token);
+  } else {
+    rx->start();
+  }
+  if (!ch.send(ready, o.idle_timeout_ms, err)) {
+    serve_log(o, who + "gone before its test started: " + err);
+    return SessionOutcome::kFailed;
+  }
+  std::string foreign;
+  if (udp) {
+    const std::uint32_t n = rx->register_udp_by_token(token, kRegisterTimeoutMs);
+    if (n < spec.flows) {
+      const std::string why = "only " + std::to_string(n) + " of " + std::to_string(spec.flows) +
+                              " UDP flows registered within " + std::to_string(kRegisterTimeoutMs) +
+                              " ms";
+      serve_log(o, who + why);
+      send_error(ch, why);
+      return SessionOutcome::kFailed;
+    }
+    rx->start();
+    if (!ch.send({{"type", "registered"}}, o.idle_timeout_ms, err)) {
+      serve_log(o, who + "gone before its test started: " + err);
+      return SessionOutcome::kFailed;
+    }
+    if (const std::uint64_t dropped = rx->unregistered_datagrams(); dropped > 0) {
+      foreign = ", " + std::to_string(dropped) + " datagrams from unregistered peers dropped";
+    }
+  }
+  serve_log(o, who + "test: " + std::string(to_string(spec.proto)) + " " +
+                   std::string(to_string(spec.mode)) + ", model " +
+                   std::string(to_string(spec.model)) + ", " + std::to_string(spec.flows) +
+                   " flows" + foreign);
+  // The test runs now; the client says "done" with its counts.
+  const std::uint64_t run_ms = spec.count == 0 ? (spec.warmup_ns + spec.duration_ns) / 1'000'000
+                                               : o.max_duration_ns / 1'000'000;
+  // Until "done", answer the client's interval polls with live figures.
+  const std::uint64_t until = now_ns() + (run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms)) *
+                                             std::uint64_t{1'000'000};
+  std::optional<nlohmann::json> done;
+  // A client whose host vanished (no FIN, no RST) is noticed when neither
+  // data nor a control message arrived for the idle timeout.
+  std::uint64_t last_activity = now_ns();
+  std::uint64_t last_bytes = 0;
+  for (;;) {
+    const std::uint64_t now = now_ns();
+    const std::uint64_t left_ms = until > now ? (until - now) / 1'000'000 : 0;
+    if (left_ms == 0) {
+      err = "no \"done\" within the test's time plus the idle timeout";
+      break;
+    }
+    // The waker ends a wait at once for a stop (SIGINT/SIGTERM of the
+    // server); the slices are for the liveness check. A message is only
+    // read once it has started to arrive.
+    if (!wait_control(ch.fd(), waker,
+                      static_cast<int>(std::min<std::uint64_t>(left_ms, kLivenessCheckMs)))) {
+      if (stop.stop_requested()) {
+        err = "the server is stopping";
+        break;
+      }
+      const std::uint64_t bytes = rx->live().bytes;
+      if (bytes != last_bytes) {
+        last_bytes = bytes;
+        last_activity = now_ns();
+      } else if (now_ns() - last_activity >
+                 static_cast<std::uint64_t>(o.idle_timeout_ms) * 1'000'000) {
+        err = "client silent for " + std::to_string(o.idle_timeout_ms) +
+              " ms (no data, no control message)";
+        break;
+      }
+      continue;
+    }
+    last_activity = now_ns();
+    // Once a message has started, the idle timeout bounds the rest of it
+    // (a peer that sends one byte and stalls is not waited for the whole test).
+    done = ch.receive(
+        static_cast<int>(std::min<std::uint64_t>(std::max<std::uint64_t>(left_ms, 1),
+                                                 static_cast<std::uint64_t>(o.idle_timeout_ms))),
+        err);
+    if (!done || (*done)["type"] != "poll") {
+      break;
+    }
+    if (!ch.send(live_reply(*rx), o.idle_timeout_ms, err)) {
+      done.reset();
+      break;
+    }
+  }
+  std::vector<std::uint64_t> sent(spec.flows, 0);
+  const bool complete = sent_counts(done, spec.flows, sent, err);
+  std::uint64_t total = 0;
+  for (const std::uint64_t n : sent) {
+    total += n;
+  }
+  if (complete && spec.mode == Mode::kStream) {
+    rx->wait_drained(total, kDrainIdleNs, stop);
+  }
+  rx->stop();
+  RunResult part;
+  part.spec = spec;
+  rx->collect(part, sent);
+  std::string strangers;
+  if (const std::uint64_t n = rx->refused_tcp_connections(); n > 0) {
+    strangers = "; " + std::to_string(n) + " stray TCP data connections refused";
+  }
+  if (!complete) {
+    serve_log(o, who + "test incomplete: " + err + strangers);
+    send_error(ch, err);
+    return SessionOutcome::kIncomplete;
+  }
+  nlohmann::json result = {
+      {"type", "result"}, {"receiver", receiver_part_to_json(part)}, {"error", rx->error()}};
+  if (!ch.send(result, o.idle_timeout_ms, err)) {
+    serve_log(o, who + "could not return the result: " + err);
+    return SessionOutcome::kIncomplete;
+  }
+  serve_log(o, who + "test done" + strangers);
+  return SessionOutcome::kCompleted;
+}
+
+}  // namespace netbench::app

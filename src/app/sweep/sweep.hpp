@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/run_args.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench::app {
+
+/// The comma lists of `netbench sweep`, each element as typed on the
+/// command line. `size`, `rate` and `bitrate` may be empty lists (the
+/// default size for proto and mode; unlimited rate).
+struct SweepMatrix {
+  std::vector<std::string> proto;
+  std::vector<std::string> model;
+  std::vector<std::string> mode;
+  std::vector<std::string> flows;
+  std::vector<std::string> size;
+  std::vector<std::string> rate;     ///< messages/s; "0" = unlimited
+  std::vector<std::string> bitrate;  ///< bits/s; "0" = unlimited
+};
+
+/// One point of a sweep: the spec it runs and its name in progress lines
+/// ("udp epoll echo flows=16 size=64 rate=100k").
+struct SweepPoint {
+  TestSpec spec;
+  std::string label;
+};
+
+/// Splits the list flags of `a` at commas. Throws UsageError for an empty
+/// element ("1,,4") or if both --rate and --bitrate are given.
+[[nodiscard]] SweepMatrix split_matrix(const RunArgs& a);
+
+/// Every combination of the lists, nested proto > model > mode > flows >
+/// size > rate (the last varies fastest), each turned into a spec by
+/// make_spec() with the other flags of `base`, so each point is checked
+/// exactly as a single run would be. A --bitrate element becomes a message
+/// rate for each point's message size. Pure; throws UsageError naming the
+/// first point that cannot run, before anything has run.
+[[nodiscard]] std::vector<SweepPoint> expand_matrix(const SweepMatrix& m, const RunArgs& base);
+
+/// The "sweep.matrix" object: the lists with units resolved (flows and
+/// sizes as integers, rates as numbers, 0 = unlimited). Call only on a
+/// matrix that expand_matrix() accepted.
+[[nodiscard]] nlohmann::json matrix_json(const SweepMatrix& m);
+
+/// Estimated ns until the sweep ends, when the first `done` points took
+/// `elapsed_ns` in all: each remaining point's nominal time (warm-up +
+/// duration; warm-up only for --count) plus the mean time the points done
+/// took beyond their own nominal time (setup, drain, --count transfers).
+[[nodiscard]] std::uint64_t estimate_remaining_ns(const std::vector<SweepPoint>& points,
+                                                  std::size_t done, std::uint64_t elapsed_ns);
+
+/// Runs `netbench sweep` (list flags in `a`): every point in turn with
+/// run_paired, or run_remote with --connect, writing the document after
+/// each point (-o). Returns the exit code: kExitOk, kExitIncomplete if a
+/// point failed, kExitInterrupted on SIGINT/SIGTERM. Throws UsageError for
+/// bad flags, after writing an error document if --json or -o was given.
+[[nodiscard]] int run_sweep(const RunArgs& a);
+
+}  // namespace netbench::app

@@ -1,0 +1,345 @@
+#include "receiver/connection.hpp"
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "sys/socket_ops.hpp"
+#include "netbench/clock.hpp"
+#include "netbench/registration.hpp"
+#include "netbench/wire_header.hpp"
+
+namespace netbench::receiver {
+
+std::size_t udp_slot_bytes(const TestSpec& spec) noexcept {
+  if (spec.proto == Proto::kUdp && spec.gso) {
+    return kGroSlotBytes;  // a coalesced GRO buffer, not one datagram
+  }
+  // Rounded up to 16 bytes so that every slot starts aligned.
+  return (std::size_t{spec.message_bytes()} + 15U) & ~std::size_t{15};
+}
+
+std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept {
+  if (spec.proto == Proto::kUdp) {
+    // A batch of datagrams, at most 64 KiB, at least one datagram.
+    const std::size_t slot = udp_slot_bytes(spec);
+    if (spec.gso) {
+      return kGroSlots * slot;
+    }
+    return std::max(slot, std::min(kUdpBatch * slot, std::size_t{64} * 1024));
+  }
+  // TCP: 64 KiB reads. Larger ones were slower on loopback (26-33 Gbit/s
+  // at 256 KiB against 39-40 at 64 KiB in one session): the buffer stays in
+  // L2, and the sender gets its window back sooner.
+  return std::size_t{64} * 1024;
+}
+
+Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
+                       const ReceiverState& state, bool blocking, std::stop_token stop)
+    : fd_(std::move(fd)),
+      proto_(proto),
+      flow_(&flow),
+      thread_(&thread),
+      echo_(state.spec().mode == Mode::kEcho),
+      blocking_(blocking),
+      stop_(std::move(stop)),
+      shared_clock_(state.shared_clock()),
+      full_stats_(state.spec().full_stats()),
+      udp_slot_bytes_(udp_slot_bytes(state.spec())) {
+  if (proto_ == Proto::kUdp && state.spec().gso) {
+    // Take the sender's UDP_SEGMENT sends whole. A kernel without UDP_GRO
+    // splits them into single datagrams instead, which reads just as well:
+    // the refusal is not an error.
+    const int one = 1;
+    ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one);
+  }
+}
+
+void Connection::retire() noexcept {
+  if (!retired_) {
+    retired_ = true;
+    if (proto_ == Proto::kUdp) {
+      // Drops after the last datagram read are only visible here.
+      flow_->stats.socket_drops =
+          std::max(flow_->stats.socket_drops, sys::udp_socket_drops(fd_.get()));
+    }
+    flow_->finished.store(true, std::memory_order_relaxed);
+  }
+}
+
+Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned budget) {
+  idle_ = false;
+  if (wants_write()) {
+    return on_writable();
+  }
+  return proto_ == Proto::kTcp ? read_tcp(rx, budget) : read_udp(rx, budget);
+}
+
+void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept {
+  FlowState& f = *flow_;
+  if (!f.flow_id_known) {
+    f.stats.flow_id = h.flow_id;
+    f.flow_id_known = true;
+  }
+  if (h.has(MessageFlag::kWarmup)) {
+    ++f.stats.warmup_messages;
+    return;
+  }
+  bump(f.live_messages);
+  bump(f.live_bytes, h.length);
+  if (echo_) {
+    if (proto_ == Proto::kTcp) {
+      // Every decoded byte is echoed or the connection dies. Counted here,
+      // per measured message, so that warm-up stays out as for UDP.
+      ++f.stats.echoed_messages;
+      f.stats.echoed_bytes += h.length;
+    }
+    return;  // the client measures echo; the server only counts
+  }
+  // The receiver's own period: what arrives after the sender's last send
+  // (a backlog draining from a bottleneck) arrived in this time, not before.
+  if (f.stats.first_arrival_ns == 0) {
+    f.stats.first_arrival_ns = recv_ns;
+  }
+  f.stats.last_arrival_ns = recv_ns;
+  if (!full_stats_) {
+    return;  // --stats counts: no sequence tracking, delay or jitter
+  }
+  switch (f.tracker.on_arrival(h.seq)) {
+    case Arrival::kReordered:
+      bump(f.live_reordered);
+      break;
+    case Arrival::kDuplicate:
+      bump(f.live_duplicates);
+      return;  // a duplicate's delay says nothing new
+    default:
+      break;
+  }
+  ThreadState& t = *thread_;
+  std::uint64_t delay_actual = 0;
+  if (shared_clock_) {
+    // Paired runs share CLOCK_MONOTONIC, so receive − send is one-way delay.
+    delay_actual = recv_ns > h.send_ns ? recv_ns - h.send_ns : 0;
+  } else {
+    // Separate clocks: only the variation above the lowest transit seen so
+    // far on this flow is meaningful (RFC 5481 PDV, against a running minimum).
+    const auto transit = static_cast<std::int64_t>(recv_ns - h.send_ns);
+    f.min_transit_ns = std::min(f.min_transit_ns, transit);
+    delay_actual = static_cast<std::uint64_t>(transit - f.min_transit_ns);
+  }
+  // From the intended send time: add how late the sender was.
+  const std::uint64_t delay =
+      delay_actual + (h.send_ns > h.intended_ns ? h.send_ns - h.intended_ns : 0);
+  t.delay->record(delay);
+  t.delay_actual->record(delay_actual);
+  t.interval.record(delay_actual);
+  const std::int64_t d = f.jitter.on_arrival(h.send_ns, recv_ns);
+  if (d >= 0) {
+    t.ipdv->record(static_cast<std::uint64_t>(d));
+  }
+}
+
+Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget) {
+  for (unsigned i = 0; i < budget; ++i) {
+    const ssize_t n = ::recv(fd_.get(), rx.data(), rx.size(), 0);
+    full_ = n > 0 && static_cast<std::size_t>(n) == rx.size();
+    if (n > 0) {
+      const auto got = rx.first(static_cast<std::size_t>(n));
+      const std::uint64_t now = now_ns();
+      const bool ok = decoder_.feed(got, [&](const WireHeader& h) { on_message(h, now); });
+      if (!ok) {
+        ++flow_->stats.malformed;
+        flow_->stats.stream_error = true;
+        return Status::kClosed;
+      }
+      if (echo_) {
+        if (!echo_tcp(got)) {
+          return Status::kClosed;
+        }
+        if (wants_write()) {
+          return Status::kOpen;  // stop reading until the echo drains
+        }
+      }
+      continue;
+    }
+    if (n == 0) {
+      if (stop_.stop_requested()) {
+        return Status::kClosed;  // our own shutdown() woke the recv, not the peer
+      }
+      return on_peer_gone();
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      idle_ = i == 0;
+      return Status::kOpen;
+    }
+    return on_peer_gone();  // ECONNRESET and the like
+  }
+  return Status::kOpen;
+}
+
+Connection::Status Connection::on_peer_gone() noexcept {
+  flow_->stats.peer_closed = true;
+  if (!decoder_.at_boundary()) {
+    // The stream ended inside a message: it can never complete. Count it, so
+    // that a peer that quit mid-message is recorded even before its first
+    // whole message (the sender counts only whole messages as sent).
+    ++flow_->stats.malformed;
+  }
+  return Status::kClosed;
+}
+
+bool Connection::echo_tcp(std::span<const std::byte> bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::send(fd_.get(), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !blocking_) {
+      // Keep the rest; the model polls for writing until it drains.
+      pending_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(off), bytes.end());
+      pending_off_ = 0;
+      return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+Connection::Status Connection::on_writable() {
+  while (pending_off_ < pending_.size()) {
+    const ssize_t n = ::send(fd_.get(), pending_.data() + pending_off_,
+                             pending_.size() - pending_off_, MSG_NOSIGNAL);
+    if (n > 0) {
+      pending_off_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return Status::kOpen;
+    }
+    return Status::kClosed;
+  }
+  pending_.clear();
+  pending_off_ = 0;
+  return Status::kOpen;
+}
+
+Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget) {
+  // recvmmsg takes up to kUdpBatch datagrams per call into slots of rx, each
+  // as large as the test's message (a larger datagram arrives truncated and
+  // fails to decode) or, under --gso, as a whole GRO buffer. One clock read
+  // per batch: that is when the application got them.
+  const std::size_t slot = udp_slot_bytes_;
+  const unsigned vlen =
+      static_cast<unsigned>(std::clamp<std::size_t>(rx.size() / slot, 1, kUdpBatch));
+  std::array<mmsghdr, kUdpBatch> msgs{};
+  std::array<iovec, kUdpBatch> iovs{};
+  // Room for SO_RXQ_OVFL (u32) and UDP_GRO (int).
+  alignas(cmsghdr)
+      std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int))>,
+                 kUdpBatch>
+          control{};
+  for (unsigned call = 0; call < budget; ++call) {
+    for (unsigned i = 0; i < vlen; ++i) {
+      iovs[i] = {rx.data() + i * slot, slot};
+      msgs[i].msg_hdr = {};
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = control[i].data();
+      msgs[i].msg_hdr.msg_controllen = control[i].size();
+      msgs[i].msg_len = 0;
+    }
+    // Blocking (thread model): wait for the first datagram only.
+    const int n = ::recvmmsg(fd_.get(), msgs.data(), vlen,
+                             blocking_ ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+    full_ = n > 0 && static_cast<unsigned>(n) == vlen;
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNREFUSED) {
+        // ECONNREFUSED: an ICMP error from an earlier echo; the socket goes on.
+        idle_ = call == 0;
+        return Status::kOpen;
+      }
+      return Status::kClosed;
+    }
+    if (blocking_ && stop_.stop_requested()) {
+      // The thread model wakes a blocked recv with shutdown(), which then
+      // reads 0: stop. Any other 0 is a peer's empty datagram: malformed.
+      return Status::kClosed;
+    }
+    const std::uint64_t now = now_ns();
+    for (int k = 0; k < n; ++k) {
+      msghdr& msg = msgs[static_cast<std::size_t>(k)].msg_hdr;
+      std::size_t segment = 0;  // GRO: the size of each coalesced datagram
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          std::uint32_t drops = 0;
+          std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+          flow_->stats.socket_drops = drops;  // cumulative count of the socket
+        } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int gso_size = 0;
+          std::memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
+          segment = gso_size > 0 ? static_cast<std::size_t>(gso_size) : 0;
+        }
+      }
+      const std::size_t len = msgs[static_cast<std::size_t>(k)].msg_len;
+      const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot, len);
+      const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      if (segment == 0 || segment >= len) {
+        on_datagram(got, truncated, now);
+        continue;
+      }
+      // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
+      for (std::size_t off = 0; off < len; off += segment) {
+        on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now);
+      }
+    }
+    if (static_cast<unsigned>(n) < vlen && !blocking_) {
+      return Status::kOpen;  // the socket is empty
+    }
+  }
+  return Status::kOpen;
+}
+
+void Connection::on_datagram(std::span<const std::byte> got, bool truncated,
+                             std::uint64_t now) noexcept {
+  const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
+  if (r.ok()) {
+    on_message(r.header, now);
+  } else {
+    ++flow_->stats.malformed;
+  }
+  if (echo_) {
+    // The socket is connected to the registered peer: it can echo to no one else.
+    const ssize_t sent = ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // Warm-up and malformed datagrams are echoed too, but counted apart
+    // from the measured figures (as over TCP).
+    if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
+      if (sent == static_cast<ssize_t>(got.size())) {
+        ++flow_->stats.echoed_messages;
+        flow_->stats.echoed_bytes += got.size();
+      } else {
+        ++flow_->stats.echo_failures;
+      }
+    }
+  }
+}
+
+}  // namespace netbench::receiver

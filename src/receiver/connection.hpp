@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stop_token>
+#include <vector>
+
+#include "netbench/fd.hpp"
+#include "netbench/frame_decoder.hpp"
+#include "netbench/test_spec.hpp"
+#include "receiver/receiver_state.hpp"
+
+namespace netbench::receiver {
+
+/// The receiver's work on one data socket — a TCP connection or a UDP flow
+/// socket — whatever model multiplexes it: read, decode, measure, echo.
+/// The models only decide *when* to call it. Owned and called by one thread.
+class Connection {
+ public:
+  enum class Status : std::uint8_t { kOpen, kClosed };
+
+  /// `fd` must be non-blocking unless `blocking` (thread model). `stop` is
+  /// the serving thread's stop token when a stop request wakes a blocked
+  /// recv by shutting the socket down: the end of stream read after it is
+  /// then not taken for the peer's close.
+  Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread, const ReceiverState& state,
+             bool blocking, std::stop_token stop = {});
+
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// Reads up to `budget` times (or until the socket has nothing more),
+  /// measuring each message and echoing in echo mode. kClosed when the peer
+  /// closed, reset, or sent a malformed stream: the caller drops the
+  /// connection (its figures stay in the flow record).
+  Status on_readable(std::span<std::byte> rx, unsigned budget);
+  /// Sends echo bytes that a full socket buffer held back (TCP).
+  Status on_writable();
+  /// True while echo bytes wait for the socket to drain: poll for writing,
+  /// not reading, until it clears (backpressure on the sender).
+  [[nodiscard]] bool wants_write() const noexcept { return pending_off_ < pending_.size(); }
+  /// True if the last on_readable() found the socket empty (non-blocking).
+  [[nodiscard]] bool idle() const noexcept { return idle_; }
+  /// True if the last read filled its whole buffer (or batch): more is
+  /// probably queued, so a --coalesce pause now would only slow the reader.
+  [[nodiscard]] bool last_read_full() const noexcept { return full_; }
+  /// Marks the flow finished (called once when the model drops it).
+  void retire() noexcept;
+
+ private:
+  Status read_tcp(std::span<std::byte> rx, unsigned budget);
+  Status read_udp(std::span<std::byte> rx, unsigned budget);
+  /// The peer closed or reset the connection: records it (and a message it
+  /// left half-sent) and returns kClosed.
+  Status on_peer_gone() noexcept;
+  void on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept;
+  /// One UDP datagram read at `now`: decoded (or counted malformed), measured
+  /// and, in echo mode, sent back.
+  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now) noexcept;
+  /// Sends `bytes` back; keeps what the socket refused in pending_. False if
+  /// the connection broke.
+  bool echo_tcp(std::span<const std::byte> bytes);
+
+  Fd fd_;
+  Proto proto_;
+  FlowState* flow_;
+  ThreadState* thread_;
+  bool echo_;
+  bool blocking_;
+  bool retired_ = false;
+  bool idle_ = false;  // the last read found nothing
+  bool full_ = false;  // the last read filled its buffer or batch
+  std::stop_token stop_;
+  bool shared_clock_;
+  bool full_stats_;             // false under --stats counts
+  std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
+  FrameDecoder decoder_;
+  std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket
+  std::size_t pending_off_ = 0;
+};
+
+/// Datagrams one recvmmsg call may take.
+inline constexpr std::size_t kUdpBatch = 32;
+/// --gso: a receive slot holds one whole GRO buffer (bytes) ...
+inline constexpr std::size_t kGroSlotBytes = std::size_t{64} * 1024;
+/// ... and a recvmmsg call takes this many of them.
+inline constexpr std::size_t kGroSlots = 8;
+/// Room for one datagram of `spec` (one GRO buffer under --gso) in a receive buffer (bytes).
+[[nodiscard]] std::size_t udp_slot_bytes(const TestSpec& spec) noexcept;
+/// Size of a serving thread's receive buffer for `spec` (bytes).
+[[nodiscard]] std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept;
+
+}  // namespace netbench::receiver

@@ -1,0 +1,119 @@
+#include "receiver/loop_model.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+
+#include "sys/socket_ops.hpp"
+#include "netbench/error.hpp"
+#include "sys/thread_control.hpp"
+
+namespace netbench::receiver {
+
+LoopModel::~LoopModel() { stop(); }
+
+void LoopModel::start(ServeSet sockets) {
+  check(sockets);
+  const unsigned loops = loop_count(state_->spec());
+  std::vector<ServeSet> parts(loops);
+  for (std::size_t i = 0; i < sockets.tcp_listeners.size(); ++i) {
+    parts[i % loops].tcp_listeners.push_back(std::move(sockets.tcp_listeners[i]));
+  }
+  for (std::size_t i = 0; i < sockets.udp_flows.size(); ++i) {
+    parts[i % loops].udp_flows.push_back(std::move(sockets.udp_flows[i]));
+  }
+  for (unsigned i = 0; i < loops; ++i) {
+    Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake) {
+      throw SystemError("eventfd", "", errno);
+    }
+    wake_fds_.push_back(std::move(wake));
+  }
+  for (unsigned i = 0; i < loops; ++i) {
+    ThreadState& thread = state_->add_thread();
+    threads_.emplace_back([this, part = std::move(parts[i]), wake = wake_fds_[i].get(),
+                           &thread](std::stop_token stop) mutable {
+      sys::pin_current_thread(state_->spec().receiver_cpus);
+      // Wakes the loop from its wait as soon as a stop is requested.
+      const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
+      try {
+        run_loop(std::move(part), wake, thread, stop);
+      } catch (const std::exception& e) {
+        state_->set_error(e.what());
+      }
+      record_thread_exit(thread);
+    });
+  }
+}
+
+void LoopModel::stop() noexcept {
+  stop_and_join(threads_);
+  wake_fds_.clear();
+}
+
+Connection LoopModel::udp_connection(FlowSocket flow, ThreadState& thread) const {
+  FlowState& f = state_->add_flow();
+  f.stats.flow_id = flow.flow_id;
+  f.flow_id_known = true;
+  sys::set_nonblocking(flow.fd.get(), true);
+  return Connection(std::move(flow.fd), Proto::kUdp, f, thread, *state_, false);
+}
+
+std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState& thread) const {
+  for (;;) {
+    sockaddr_storage from{};
+    socklen_t len = sizeof from;
+    Fd fd(::accept4(listener, reinterpret_cast<sockaddr*>(&from), &len,  // NOLINT: sockets API
+                    SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (fd && !state_->admit_tcp(from)) {
+      continue;  // a stranger's connection: closed here, never a flow
+    }
+    if (fd) {
+      if (state_->spec().tcp_nodelay()) {
+        // Echo replies are small and latency-bound: do not let Nagle hold them.
+        const int one = 1;
+        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      return Connection(std::move(fd), Proto::kTcp, state_->add_flow(), thread, *state_, false);
+    }
+    switch (errno) {
+      case EAGAIN:
+        return std::nullopt;
+      case EINTR:
+      case ECONNABORTED:
+      case EPROTO:
+        continue;
+      default:
+        throw SystemError("accept", "tcp listener", errno);
+    }
+  }
+}
+
+std::vector<std::byte> LoopModel::make_rx_buffer() const {
+  return std::vector<std::byte>(receive_buffer_bytes(state_->spec()));
+}
+
+void spin_pause() noexcept { ::sched_yield(); }
+
+void coalesce_pause(std::uint64_t ns) noexcept {
+  if (ns > 0) {
+    const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                      static_cast<long>(ns % 1'000'000'000)};
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
+void drain_eventfd(int fd) noexcept {
+  std::uint64_t value = 0;
+  [[maybe_unused]] const ssize_t n = ::read(fd, &value, sizeof value);
+}
+
+}  // namespace netbench::receiver

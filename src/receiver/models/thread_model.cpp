@@ -1,0 +1,152 @@
+#include "receiver/models/thread_model.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <exception>
+
+#include "sys/socket_ops.hpp"
+#include "netbench/clock.hpp"
+#include "netbench/error.hpp"
+#include "receiver/connection.hpp"
+#include "receiver/loop_model.hpp"
+#include "sys/thread_control.hpp"
+
+namespace netbench::receiver {
+namespace {
+
+// Upper bound on how long a blocked recv waits before it checks for a stop.
+constexpr timeval kRecvTimeout{0, 100'000};
+
+/// Serves one socket on the calling thread until the peer goes or a stop.
+void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
+  sys::pin_current_thread(state.spec().receiver_cpus);
+  ThreadState& thread = state.add_thread();
+  const int raw = fd.get();
+  // --busy-poll: non-blocking reads in a spin loop that checks the stop
+  // token each round; otherwise a blocking read that times out to check it.
+  const bool busy = state.spec().busy_poll;
+  if (busy) {
+    sys::set_nonblocking(raw, true);
+  } else {
+    ::setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &kRecvTimeout, sizeof kRecvTimeout);
+  }
+  if (proto == Proto::kTcp && state.spec().tcp_nodelay()) {
+    const int one = 1;
+    ::setsockopt(raw, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  Connection conn(std::move(fd), proto, flow, thread, state, !busy, stop);
+  {
+    // shutdown() makes a blocked recv return at once. The descriptor stays
+    // open (conn owns it) until this thread ends, so it cannot be reused.
+    const std::stop_callback on_stop(stop, [raw] { ::shutdown(raw, SHUT_RDWR); });
+    std::vector<std::byte> rx(receive_buffer_bytes(state.spec()));
+    while (!stop.stop_requested()) {
+      if (conn.on_readable(rx, 1) == Connection::Status::kClosed) {
+        break;
+      }
+      if (busy && conn.idle()) {
+        spin_pause();
+      }
+      // --coalesce: pause only before what will be a wait (the socket was
+      // drained), as the multiplexing models pause before poll/epoll_wait;
+      // pausing after every full batch capped a flow at one batch per pause.
+      if (!conn.last_read_full()) {
+        coalesce_pause(state.spec().coalesce_ns);
+      }
+      thread.interval.maybe_flush(now_ns());
+    }
+  }
+  conn.retire();
+  record_thread_exit(thread);
+}
+
+}  // namespace
+
+ThreadModel::~ThreadModel() { stop(); }
+
+void ThreadModel::start(ServeSet sockets) {
+  wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_) {
+    throw SystemError("eventfd", "", errno);
+  }
+  for (FlowSocket& f : sockets.udp_flows) {
+    FlowState& flow = state_->add_flow();
+    flow.stats.flow_id = f.flow_id;
+    flow.flow_id_known = true;
+    threads_.emplace_back([this, fd = std::move(f.fd), &flow](std::stop_token stop) mutable {
+      serve(std::move(fd), Proto::kUdp, flow, *state_, stop);
+    });
+  }
+  for (Fd& l : sockets.tcp_listeners) {
+    ThreadState& thread = state_->add_thread();
+    threads_.emplace_back(
+        [this, l = std::move(l), wake = wake_.get(), &thread](std::stop_token stop) mutable {
+          sys::pin_current_thread(state_->spec().receiver_cpus);
+          const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
+          try {
+            accept_loop(std::move(l), wake, thread, stop);
+          } catch (const std::exception& e) {
+            state_->set_error(e.what());
+          }
+          record_thread_exit(thread);
+        });
+  }
+}
+
+void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std::stop_token stop) {
+  // Connection threads live here; leaving this scope stops and joins them.
+  std::vector<std::jthread> workers;
+  std::array<pollfd, 2> fds{{{listener.get(), POLLIN, 0}, {wake_fd, POLLIN, 0}}};
+  while (!stop.stop_requested()) {
+    const int n = ::poll(fds.data(), fds.size(), 100);
+    if (n < 0 && errno != EINTR) {
+      throw SystemError("poll", "acceptor", errno);
+    }
+    if (n <= 0) {
+      continue;
+    }
+    ++thread.loop.wakeups;
+    thread.loop.ready_events += static_cast<std::uint64_t>(n);
+    if (fds[1].revents != 0) {
+      break;
+    }
+    for (;;) {
+      sockaddr_storage from{};
+      socklen_t len = sizeof from;
+      Fd fd(::accept4(listener.get(), reinterpret_cast<sockaddr*>(&from),  // NOLINT: sockets API
+                      &len, SOCK_CLOEXEC));
+      if (fd && !state_->admit_tcp(from)) {
+        continue;  // a stranger's connection: closed here, never a flow
+      }
+      if (!fd) {
+        if (errno == EINTR || errno == ECONNABORTED) {
+          continue;
+        }
+        if (errno == EAGAIN) {
+          break;
+        }
+        throw SystemError("accept", "tcp listener", errno);
+      }
+      FlowState& flow = state_->add_flow();
+      workers.emplace_back([this, fd = std::move(fd), &flow](std::stop_token s) mutable {
+        serve(std::move(fd), Proto::kTcp, flow, *state_, s);
+      });
+      // The listener is non-blocking: keep accepting until it is empty.
+    }
+  }
+}
+
+void ThreadModel::stop() noexcept {
+  stop_and_join(threads_);
+  wake_.reset();
+}
+
+}  // namespace netbench::receiver

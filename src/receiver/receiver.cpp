@@ -1,0 +1,195 @@
+#include "netbench/receiver.hpp"
+
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "sys/socket_ops.hpp"
+#include "netbench/clock.hpp"
+#include "netbench/error.hpp"
+#include "receiver/receiver_state.hpp"
+#include "receiver/models/select_model.hpp"
+#include "receiver/server_model.hpp"
+
+namespace netbench {
+
+struct Receiver::Impl {
+  Impl(const TestSpec& s, bool shared_clock) : state(s, shared_clock) {}
+  receiver::ReceiverState state;
+  receiver::ServeSet sockets;
+  std::unique_ptr<receiver::ServerModel> model;
+  std::vector<std::uint16_t> ports;
+  Endpoint local;
+  bool started = false;
+  std::uint64_t unregistered = 0;
+};
+
+Receiver::Receiver(const TestSpec& spec, bool shared_clock)
+    : impl_(std::make_unique<Impl>(spec, shared_clock)) {
+  validate(spec);
+  Endpoint ep = resolve(spec.bind_address, spec.port, spec.family, true);
+  if (spec.bind_address.empty() && spec.family != Family::kAny) {
+    ep = loopback(spec.family, spec.port);
+  }
+  if (spec.model == ModelKind::kSelect && spec.proto == Proto::kUdp) {
+    receiver::check_select_capacity(spec.flows, 2 + receiver::loop_count(spec));
+  }
+  if (spec.proto == Proto::kTcp) {
+    const unsigned loops = receiver::loop_count(spec);
+    for (unsigned i = 0; i < loops; ++i) {
+      Fd l = sys::listen_tcp(ep, loops > 1);
+      // Accepted connections inherit the listener's buffer sizes.
+      sys::set_buffer(l.get(), true, spec.socket_buffer_bytes);
+      sys::set_buffer(l.get(), false, spec.socket_buffer_bytes);
+      if (i == 0) {
+        impl_->local = sys::local_endpoint(l.get());
+        ep.set_port(impl_->local.port());  // later loops share the chosen port
+        impl_->ports.push_back(impl_->local.port());
+      }
+      sys::set_nonblocking(l.get(), true);
+      impl_->sockets.tcp_listeners.push_back(std::move(l));
+    }
+  } else {
+    for (std::uint32_t i = 0; i < spec.flows; ++i) {
+      // Flow 0 takes the requested port; the others take free ports.
+      Endpoint flow_ep = ep;
+      flow_ep.set_port(i == 0 ? spec.port : 0);
+      Fd s = sys::bind_udp(flow_ep);
+      sys::set_buffer(s.get(), true, spec.socket_buffer_bytes);
+      sys::set_buffer(s.get(), false, spec.socket_buffer_bytes);
+      const Endpoint bound = sys::local_endpoint(s.get());
+      if (i == 0) {
+        impl_->local = bound;
+      }
+      impl_->ports.push_back(bound.port());
+      impl_->sockets.udp_flows.push_back({i, std::move(s)});
+    }
+  }
+  impl_->model = receiver::make_server_model(spec.model, impl_->state);
+}
+
+Receiver::~Receiver() { stop(); }
+
+const std::vector<std::uint16_t>& Receiver::ports() const noexcept { return impl_->ports; }
+const Endpoint& Receiver::local() const noexcept { return impl_->local; }
+
+void Receiver::register_udp_peer(std::uint32_t flow, const Endpoint& peer) {
+  auto& flows = impl_->sockets.udp_flows;
+  if (impl_->started || flow >= flows.size()) {
+    throw ConfigError("register_udp_peer: no unstarted UDP flow " + std::to_string(flow));
+  }
+  if (::connect(flows[flow].fd.get(), peer.sa(), peer.len) != 0) {
+    throw SystemError("connect", "udp flow " + std::to_string(flow) + " to " + peer.to_string(),
+                      errno);
+  }
+}
+
+std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, int timeout_ms) {
+  auto& flows = impl_->sockets.udp_flows;
+  std::vector<bool> done(flows.size(), false);
+  std::uint32_t registered = 0;
+  const std::uint64_t until =
+      now_ns() + static_cast<std::uint64_t>(timeout_ms) * std::uint64_t{1'000'000};
+  std::vector<pollfd> fds(flows.size());
+  while (registered < flows.size()) {
+    const std::uint64_t now = now_ns();
+    if (now >= until) {
+      break;
+    }
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      fds[i] = {done[i] ? -1 : flows[i].fd.get(), POLLIN, 0};
+    }
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>((until - now) / 1'000'000 + 1));
+    if (n <= 0) {
+      continue;
+    }
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      if (done[i] || fds[i].revents == 0) {
+        continue;
+      }
+      RegistrationDatagram buf{};
+      Endpoint from;
+      from.len = sizeof from.addr;
+      const ssize_t got = ::recvfrom(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT,
+                                     reinterpret_cast<sockaddr*>(&from.addr), &from.len);  // NOLINT
+      if (got == static_cast<ssize_t>(buf.size()) && matches(buf, token)) {
+        if (::connect(flows[i].fd.get(), from.sa(), from.len) == 0) {
+          done[i] = true;
+          ++registered;
+          // Whatever queued before connect() came from anyone: drop it
+          // (bounded: the queue holds at most its buffer's worth).
+          for (int k = 0; k < 100'000; ++k) {
+            if (::recv(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) < 0) {
+              break;
+            }
+            ++impl_->unregistered;
+          }
+        }
+      } else if (got >= 0) {
+        // Anything else is discarded: the socket answers no one unregistered.
+        ++impl_->unregistered;
+      }
+    }
+  }
+  return registered;
+}
+
+std::uint64_t Receiver::unregistered_datagrams() const noexcept { return impl_->unregistered; }
+
+void Receiver::restrict_tcp_peers(const Endpoint& host) noexcept {
+  impl_->state.restrict_tcp(host);
+}
+
+std::uint64_t Receiver::refused_tcp_connections() const noexcept {
+  return impl_->state.refused_tcp();
+}
+
+std::uint64_t Receiver::wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
+                                     std::stop_token stop) const {
+  const TestSpec& spec = impl_->state.spec();
+  std::uint64_t last_bytes = UINT64_MAX;
+  std::uint64_t last_change = now_ns();
+  for (;;) {
+    const ReceiverLive live = this->live();
+    const std::uint64_t now = now_ns();
+    if (live.bytes != last_bytes) {
+      last_bytes = live.bytes;
+      last_change = now;
+    }
+    const bool all_in =
+        spec.proto == Proto::kTcp ? live.finished_flows >= spec.flows : live.messages >= total_sent;
+    if (all_in || stop.stop_requested() || now - last_change > idle_ns) {
+      return last_change;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+void Receiver::start() {
+  impl_->started = true;
+  impl_->model->start(std::move(impl_->sockets));
+}
+
+void Receiver::stop() noexcept {
+  if (impl_ && impl_->model) {
+    impl_->model->stop();
+  }
+}
+
+ReceiverLive Receiver::live() const { return impl_->state.live_totals(); }
+
+LatencyHistogram Receiver::take_interval_latency() {
+  return impl_->state.latency_exchange().take();
+}
+
+std::string Receiver::error() const { return impl_->state.error(); }
+
+void Receiver::collect(RunResult& out, std::span<const std::uint64_t> sent_by_flow) const {
+  impl_->state.collect(out, sent_by_flow);
+}
+
+}  // namespace netbench

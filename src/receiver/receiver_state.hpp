@@ -1,0 +1,122 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+
+#include "measure/latency_exchange.hpp"
+#include "netbench/jitter_estimator.hpp"
+#include "netbench/latency_histogram.hpp"
+#include "netbench/receiver.hpp"
+#include "netbench/results.hpp"
+#include "netbench/sequence_tracker.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench::receiver {
+
+/// Adds `n` to a counter that only the calling thread writes; other threads
+/// may read it at any time. Avoids a locked read-modify-write per message.
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+/// Receiver state of one flow. Written by the one thread serving the flow;
+/// `live_*` counters may be read by any thread; the rest is read after that
+/// thread has been joined.
+struct FlowState {
+  FlowRecvStats stats;  // messages/bytes/reordered/duplicates live in live_*
+  SequenceTracker tracker;
+  JitterEstimator jitter;
+  bool flow_id_known = false;
+  /// Separate clocks: lowest receive − send seen so far (ns, signed).
+  std::int64_t min_transit_ns = INT64_MAX;
+  std::atomic<std::uint64_t> live_messages{0};
+  std::atomic<std::uint64_t> live_bytes{0};
+  std::atomic<std::uint64_t> live_reordered{0};
+  std::atomic<std::uint64_t> live_duplicates{0};
+  std::atomic<bool> finished{false};  // peer closed, stream failed or socket retired
+};
+
+/// State of one serving thread: its latency samples and costs. Written by
+/// that thread only; read after it has been joined.
+struct ThreadState {
+  explicit ThreadState(LatencyExchange& exchange) : interval(exchange) {}
+  std::optional<LatencyHistogram> delay;         // stream: one-way delay from intended send
+  std::optional<LatencyHistogram> delay_actual;  // stream: one-way delay from actual send
+  std::optional<LatencyHistogram> ipdv;          // stream: RFC 3550 |D|
+  IntervalLatency interval;
+  LoopStats loop;
+  CpuUsage cpu;
+};
+
+/// Everything the serving threads of one test share: the registries of flows
+/// and threads (stable addresses, created under a lock) and the test spec.
+/// Shared by every server model.
+class ReceiverState {
+ public:
+  /// `shared_clock`: sender and receiver read the same CLOCK_MONOTONIC
+  /// (a paired run, or hosts on one machine); otherwise only delay
+  /// *variation* can be measured.
+  explicit ReceiverState(const TestSpec& spec, bool shared_clock = true)
+      : spec_(spec), shared_clock_(shared_clock) {}
+  [[nodiscard]] bool shared_clock() const noexcept { return shared_clock_; }
+
+  [[nodiscard]] const TestSpec& spec() const noexcept { return spec_; }
+  /// Message size of the test, bytes.
+  [[nodiscard]] std::uint32_t message_bytes() const noexcept { return spec_.message_bytes(); }
+  /// True when one-way delay is measured (stream mode).
+  [[nodiscard]] bool measures_delay() const noexcept {
+    return spec_.mode == Mode::kStream && spec_.full_stats();
+  }
+
+  /// A new flow record. Thread-safe; the reference stays valid.
+  FlowState& add_flow();
+  /// A new thread record. Thread-safe; the reference stays valid.
+  ThreadState& add_thread();
+  /// Sums the live counters. Thread-safe.
+  [[nodiscard]] ReceiverLive live_totals() const;
+  LatencyExchange& latency_exchange() noexcept { return exchange_; }
+  /// Records the first serving error (a thread that could not go on).
+  /// Thread-safe.
+  void set_error(std::string message);
+  /// The first serving error, or empty. Thread-safe.
+  [[nodiscard]] std::string error() const;
+
+  /// Remote runs: serve TCP data connections only from `host`'s address
+  /// (any port) and at most spec.flows of them. Call before serving.
+  void restrict_tcp(const Endpoint& host) noexcept;
+  /// Whether to serve a TCP connection accepted from `peer`; counts the
+  /// ones turned away. Thread-safe (the accepting threads call it).
+  [[nodiscard]] bool admit_tcp(const sockaddr_storage& peer) noexcept;
+  /// TCP connections admit_tcp() turned away. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_tcp() const noexcept {
+    return tcp_refused_.load(std::memory_order_relaxed);
+  }
+
+  /// After every serving thread has been joined: the per-flow results sorted
+  /// by flow id (loss finalized against `sent_by_flow[flow id]` in stream
+  /// mode), the latency histograms and the costs.
+  void collect(RunResult& out, std::span<const std::uint64_t> sent_by_flow) const;
+
+ private:
+  TestSpec spec_;
+  bool shared_clock_;
+  mutable std::mutex mutex_;
+  std::deque<FlowState> flows_;
+  std::deque<ThreadState> threads_;
+  LatencyExchange exchange_;
+  std::string error_;
+  std::optional<Endpoint> tcp_host_;  // set before serving, then only read
+  std::atomic<std::uint32_t> tcp_admitted_{0};
+  std::atomic<std::uint64_t> tcp_refused_{0};
+};
+
+/// Records the calling thread's CPU usage into `t` (call when it exits).
+void record_thread_exit(ThreadState& t) noexcept;
+
+}  // namespace netbench::receiver

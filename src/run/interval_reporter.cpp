@@ -1,0 +1,132 @@
+#include "run/interval_reporter.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "netbench/clock.hpp"
+
+namespace netbench {
+
+IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
+                                   ReceiverProbe probe)
+    : spec_(spec), hooks_(hooks), tx_(tx), rx_(std::move(probe)) {}
+
+IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
+                                   Receiver* rx)
+    : IntervalReporter(spec, hooks, tx, ReceiverProbe{}) {
+  if (rx != nullptr) {
+    rx_.live = [rx] { return rx->live(); };
+    rx_.take_interval_latency = [rx] { return rx->take_interval_latency(); };
+  }
+}
+
+IntervalReporter::Snapshot IntervalReporter::snapshot() const {
+  return Snapshot{now_ns(), tx_.live(), rx_.live ? rx_.live() : ReceiverLive{}};
+}
+
+LatencyHistogram IntervalReporter::take_latency() {
+  if (spec_.mode == Mode::kEcho) {
+    return tx_.take_interval_latency();
+  }
+  return rx_.take_interval_latency ? rx_.take_interval_latency() : LatencyHistogram{};
+}
+
+void IntervalReporter::emit(const Snapshot& a, const Snapshot& b) {
+  const LatencyHistogram lat = take_latency();
+  IntervalRecord r;
+  r.start_ns = a.at_ns - origin_;
+  r.end_ns = b.at_ns - origin_;
+  r.sent_messages = b.tx.messages - a.tx.messages;
+  r.sent_bytes = b.tx.bytes - a.tx.bytes;
+  if (spec_.mode == Mode::kEcho) {
+    r.received_messages = b.tx.replies - a.tx.replies;
+    r.received_bytes = b.tx.reply_bytes - a.tx.reply_bytes;
+  } else {
+    r.received_messages = b.rx.messages - a.rx.messages;
+    r.received_bytes = b.rx.bytes - a.rx.bytes;
+  }
+  r.reordered = b.rx.reordered - a.rx.reordered;
+  r.duplicates = b.rx.duplicates - a.rx.duplicates;
+  r.latency_samples = lat.count();
+  r.latency_p50_ns = lat.percentile(50);
+  r.latency_p99_ns = lat.percentile(99);
+  if (hooks_.on_interval) {
+    hooks_.on_interval(r);
+  }
+  records_.push_back(r);
+}
+
+void IntervalReporter::run_sender(std::stop_token stop) {
+  if (hooks_.on_start) {
+    hooks_.on_start();
+  }
+  // The sender signals its end, so the reporter can sleep until the next
+  // interval boundary instead of polling (a polling thread steals the CPU
+  // the engines are measured on).
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::jthread sender([&](std::stop_token st) {
+    tx_.run(st);
+    const std::lock_guard lock(done_mutex);
+    done = true;
+    done_cv.notify_all();
+  });
+  auto wait_done_until = [&](std::uint64_t deadline_ns) {
+    const std::uint64_t now = now_ns();
+    std::unique_lock lock(done_mutex);
+    if (deadline_ns > now) {
+      done_cv.wait_for(lock, std::chrono::nanoseconds(deadline_ns - now), [&] { return done; });
+    }
+    return done;
+  };
+  const std::stop_callback forward(stop, [&sender] { sender.request_stop(); });
+
+  // Wait for the measured period to begin (warm-up samples are discarded).
+  prev_ = snapshot();
+  while (!prev_.tx.finished &&
+         (prev_.tx.measured_start_ns == 0 || now_ns() < prev_.tx.measured_start_ns)) {
+    wait_done_until(prev_.tx.measured_start_ns != 0 ? prev_.tx.measured_start_ns
+                                                    : now_ns() + 1'000'000);
+    prev_ = snapshot();
+  }
+  static_cast<void>(take_latency());
+  origin_ = prev_.tx.measured_start_ns != 0 ? prev_.tx.measured_start_ns : prev_.at_ns;
+  // The live counters count measured messages only, so the first interval
+  // starts from zero at the measured start: nothing sent before the first
+  // snapshot is lost from the intervals.
+  prev_.at_ns = origin_;
+  prev_.tx.messages = prev_.tx.bytes = prev_.tx.replies = prev_.tx.reply_bytes = 0;
+  prev_.rx.messages = prev_.rx.bytes = prev_.rx.reordered = prev_.rx.duplicates = 0;
+  std::uint64_t boundary = origin_ + spec_.interval_ns;
+  while (!wait_done_until(boundary)) {
+    const Snapshot cur = snapshot();
+    emit(prev_, cur);
+    prev_ = cur;
+    boundary += spec_.interval_ns;
+    while (boundary <= cur.at_ns) {
+      boundary += spec_.interval_ns;
+    }
+  }
+  sender.join();
+}
+
+void IntervalReporter::finish(std::uint64_t end_cap_ns) {
+  Snapshot last = snapshot();
+  if (end_cap_ns != 0) {
+    last.at_ns = std::min(last.at_ns, end_cap_ns);
+  }
+  if (last.at_ns > prev_.at_ns) {
+    emit(prev_, last);
+  }
+}
+
+std::vector<IntervalRecord> IntervalReporter::take_records() noexcept {
+  return std::exchange(records_, {});
+}
+
+}  // namespace netbench

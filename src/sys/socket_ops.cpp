@@ -1,0 +1,224 @@
+#include "sys/socket_ops.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_out (glibc's is older)
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "netbench/error.hpp"
+
+namespace netbench::sys {
+
+Endpoint local_endpoint(int fd) {
+  Endpoint ep;
+  ep.len = sizeof ep.addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ep.addr), &ep.len) != 0) {  // NOLINT
+    throw SystemError("getsockname", "", errno);
+  }
+  return ep;
+}
+
+Fd make_socket(int family, int type) {
+  Fd fd(::socket(family, type | SOCK_CLOEXEC, 0));
+  if (!fd) {
+    throw SystemError("socket", family == AF_INET6 ? "IPv6" : "IPv4", errno);
+  }
+  return fd;
+}
+
+void set_int_option(int fd, int level, int name, int value, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
+    throw SystemError("setsockopt", what, errno);
+  }
+}
+
+Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog) {
+  Fd fd = make_socket(ep.family(), SOCK_STREAM);
+  set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+  if (reuseport) {
+    set_int_option(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+  }
+  if (ep.family() == AF_INET6) {
+    set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+  }
+  if (::bind(fd.get(), ep.sa(), ep.len) != 0) {
+    throw SystemError("bind", "tcp " + ep.to_string(), errno);
+  }
+  if (::listen(fd.get(), backlog) != 0) {
+    throw SystemError("listen", "tcp " + ep.to_string(), errno);
+  }
+  return fd;
+}
+
+Fd bind_udp(const Endpoint& ep) {
+  Fd fd = make_socket(ep.family(), SOCK_DGRAM);
+  if (ep.family() == AF_INET6) {
+    set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+  }
+  // Each datagram's recvmsg() then carries the socket's cumulative drop count.
+  set_int_option(fd.get(), SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL");
+  if (::bind(fd.get(), ep.sa(), ep.len) != 0) {
+    throw SystemError("bind", "udp " + ep.to_string(), errno);
+  }
+  return fd;
+}
+
+void set_nonblocking(int fd, bool on) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) != 0) {
+    throw SystemError("fcntl", "O_NONBLOCK", errno);
+  }
+}
+
+void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept {
+  if (bytes == 0) {
+    return;
+  }
+  const int value = static_cast<int>(std::min<std::uint32_t>(bytes, INT32_MAX / 2));
+  if (::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &value,
+                   sizeof value) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUF : SO_SNDBUF, &value, sizeof value);
+  }
+}
+
+void connect_with_timeout(int fd, const Endpoint& target, const std::string& where,
+                          std::uint64_t timeout_ms) {
+  if (::connect(fd, target.sa(), target.len) == 0) {
+    return;
+  }
+  if (errno != EINPROGRESS) {
+    throw SystemError("connect", where, errno);
+  }
+  pollfd p{fd, POLLOUT, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, static_cast<int>(timeout_ms));
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) {
+    throw SystemError("connect", where, ETIMEDOUT);
+  }
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (n < 0 || err != 0) {
+    throw SystemError("connect", where, n < 0 ? errno : err);
+  }
+}
+
+TcpKernelInfo read_tcp_info(int fd) noexcept {
+  TcpKernelInfo out;
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+    return out;
+  }
+  out.valid = true;
+  out.retransmits = info.tcpi_total_retrans;
+  out.srtt_us = info.tcpi_rtt;
+  out.rttvar_us = info.tcpi_rttvar;
+  out.cwnd_segments = info.tcpi_snd_cwnd;
+  out.mss_bytes = info.tcpi_snd_mss;
+  out.segments_out = info.tcpi_segs_out;
+  out.segments_in = info.tcpi_segs_in;
+  return out;
+}
+
+void move_above(Fd& fd, int min_fd) noexcept {
+  if (fd.get() >= min_fd) {
+    return;
+  }
+  const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, min_fd);
+  if (moved >= 0) {
+    fd.reset(moved);
+  }
+}
+
+std::uint64_t raise_fd_limit() noexcept {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    return 0;
+  }
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur;
+}
+
+bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept {
+  if (cpus.empty()) {
+    return true;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const std::uint32_t cpu : cpus) {
+    if (cpu < CPU_SETSIZE) {
+      CPU_SET(cpu, &set);
+    }
+  }
+  return ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
+}
+
+CpuUsage thread_cpu_usage() noexcept {
+  rusage ru{};
+  CpuUsage out;
+  if (::getrusage(RUSAGE_THREAD, &ru) != 0) {
+    return out;
+  }
+  out.user_s =
+      static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6;
+  out.sys_s =
+      static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) * 1e-6;
+  out.voluntary_switches = static_cast<std::uint64_t>(ru.ru_nvcsw);
+  out.involuntary_switches = static_cast<std::uint64_t>(ru.ru_nivcsw);
+  out.threads = 1;
+  return out;
+}
+
+}  // namespace netbench::sys
+
+#include <dirent.h>
+
+namespace netbench::sys {
+
+std::size_t open_fd_count() noexcept {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) {
+    return 0;
+  }
+  std::size_t n = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') {
+      ++n;
+    }
+  }
+  ::closedir(dir);
+  return n > 0 ? n - 1 : 0;  // minus the directory's own descriptor
+}
+
+std::uint64_t udp_socket_drops(int fd) noexcept {
+  // SO_MEMINFO returns the socket's counters, sk_drops among them: O(1) per
+  // socket, where scanning /proc/net/udp for each of N flows costs O(N²).
+  std::array<std::uint32_t, SK_MEMINFO_VARS> info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info.data(), &len) == 0 &&
+      len >= sizeof(std::uint32_t) * (SK_MEMINFO_DROPS + 1)) {
+    return info[SK_MEMINFO_DROPS];
+  }
+  return 0;
+}
+
+}  // namespace netbench::sys

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "netbench/endpoint.hpp"
+#include "netbench/fd.hpp"
+#include "netbench/results.hpp"
+#include "netbench/test_spec.hpp"
+
+namespace netbench::sys {
+
+/// The address a socket is bound to (getsockname).
+Endpoint local_endpoint(int fd);
+
+/// A new close-on-exec socket; throws SystemError.
+Fd make_socket(int family, int type);
+/// A listening TCP socket on `ep`. An IPv6 wildcard listens dual-stack.
+/// `reuseport` sets SO_REUSEPORT (several loops share one port).
+Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog = 4096);
+/// A UDP socket bound to `ep` with SO_RXQ_OVFL enabled.
+Fd bind_udp(const Endpoint& ep);
+
+void set_nonblocking(int fd, bool on);
+/// Connects non-blocking socket `fd` to `target`, waiting at most
+/// `timeout_ms`. Throws SystemError naming `where` (ECONNREFUSED,
+/// ENETUNREACH, ETIMEDOUT for a host that does not answer, ...).
+void connect_with_timeout(int fd, const Endpoint& target, const std::string& where,
+                          std::uint64_t timeout_ms);
+/// setsockopt of an int; throws SystemError naming `what`.
+void set_int_option(int fd, int level, int name, int value, const char* what);
+/// Sets the receive (`receive` true) or send buffer of `fd` to `bytes`: with
+/// SO_RCVBUFFORCE/SO_SNDBUFFORCE where permitted (root), else the plain
+/// option, which the kernel caps at net.core.{r,w}mem_max. 0 leaves it alone.
+void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept;
+/// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
+TcpKernelInfo read_tcp_info(int fd) noexcept;
+/// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the
+/// descriptor limit allows; leaves it where it is otherwise.
+void move_above(Fd& fd, int min_fd) noexcept;
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
+std::uint64_t raise_fd_limit() noexcept;
+/// CPU time and context switches of the calling thread.
+CpuUsage thread_cpu_usage() noexcept;
+/// Restricts the calling thread to `cpus` (pthread_setaffinity_np); nothing
+/// when empty. False if the kernel refused (the CPUs were checked at setup).
+bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept;
+
+}  // namespace netbench::sys
+
+namespace netbench::sys {
+
+/// Descriptors this process has open now (entries of /proc/self/fd), or 0
+/// if that cannot be read.
+[[nodiscard]] std::size_t open_fd_count() noexcept;
+
+}  // namespace netbench::sys
+
+namespace netbench::sys {
+
+/// Datagrams the kernel dropped on socket `fd` for want of buffer space
+/// (sk_drops via SO_MEMINFO: the counter SO_RXQ_OVFL reports and
+/// /proc/net/udp shows, readable without receiving). 0 if unavailable.
+[[nodiscard]] std::uint64_t udp_socket_drops(int fd) noexcept;
+
+}  // namespace netbench::sys
