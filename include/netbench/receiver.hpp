@@ -81,12 +81,6 @@ class Receiver {
   void stop() noexcept;
 
   [[nodiscard]] ReceiverLive live() const;
-  /// After the sender is done: waits while the receiver still takes in what
-  /// is in flight — until `total_sent` messages (UDP) or every flow's close
-  /// (TCP) arrived, or nothing arrived for `idle_ns`, or a stop. Returns when
-  /// the last progress was seen (CLOCK_MONOTONIC ns). Stream mode only.
-  std::uint64_t wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
-                             std::stop_token stop) const;
   /// Latency samples measured since the last call (stream: one-way delay).
   [[nodiscard]] LatencyHistogram take_interval_latency();
   /// The first serving error (e.g. a descriptor limit), or empty.

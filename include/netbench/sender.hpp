@@ -20,19 +20,21 @@ struct SenderLive {
   std::uint64_t replies = 0;  ///< echo: measured replies received
   std::uint64_t reply_bytes = 0;
   std::uint64_t measured_start_ns = 0;  ///< CLOCK_MONOTONIC start of the measured period; 0 before
-  bool finished = false;                ///< run() has returned
+  bool finished = false;                ///< every send loop has returned
 };
 
-/// The sending side of a test: one engine for every server model. A single
-/// thread drives all flows over non-blocking sockets and one epoll set:
-/// a min-heap orders flows by their next intended send time (constant or
-/// Poisson schedule per flow, rate split evenly), a flow whose socket is full
-/// waits for EPOLLOUT and then catches up on its schedule, and echo replies
-/// are read as they arrive. Message payload comes from one shared buffer, so
-/// memory does not grow with message size × flows.
+/// The sending side of a test: one engine for every server model. Flows are
+/// dealt round robin to send loops (one thread each, as a receiver deals its
+/// flows to event loops; one loop today), each driving its flows over
+/// non-blocking sockets and its own epoll set: a min-heap orders flows by
+/// their next intended send time (constant or Poisson schedule per flow, the
+/// total rate split evenly), a flow whose socket is full waits for EPOLLOUT
+/// and then catches up on its schedule, and echo replies are read as they
+/// arrive. Message payload comes from one buffer per loop, so memory does not
+/// grow with message size × flows.
 ///
-/// Methods are called from the owning thread; live() and
-/// take_interval_latency() from any thread.
+/// Methods are called from the owning thread; live(), finished(),
+/// wait_finished_until() and take_interval_latency() from any thread.
 class Sender {
  public:
   /// Opens and connects one socket per flow. `targets` holds one endpoint
@@ -50,16 +52,27 @@ class Sender {
   /// UDP: sends `datagram` once from every flow's socket (registration with
   /// a remote receiver). Best effort: UDP may lose it; call again to retry.
   void send_on_every_flow(std::span<const std::byte> datagram);
-  /// Runs the test on the calling thread; returns when every flow has sent
-  /// its share (and echo replies are in or timed out), or on a stop request.
+  /// Starts the test: fixes the schedule's origin and starts every send
+  /// loop's thread. A stop request on `stop` ends every loop early. Once.
+  void start(std::stop_token stop);
+  /// True once every loop has returned (each flow has sent its share and
+  /// echo replies are in or timed out, or a stop or a stall ended it).
+  [[nodiscard]] bool finished() const;
+  /// Waits until finished() or CLOCK_MONOTONIC reaches `deadline_ns`;
+  /// returns finished().
+  bool wait_finished_until(std::uint64_t deadline_ns) const;
+  /// Joins every loop's thread. Idempotent.
+  void join() noexcept;
+  /// start() and join() on the calling thread's behalf.
   void run(std::stop_token stop);
 
+  /// Totals summed over every loop.
   [[nodiscard]] SenderLive live() const;
   /// Latency samples measured since the last call (echo: RTT).
   [[nodiscard]] LatencyHistogram take_interval_latency();
-  /// Measured messages sent per flow, indexed by flow id (after run()).
+  /// Measured messages sent per flow, indexed by flow id (after join()).
   [[nodiscard]] std::vector<std::uint64_t> sent_by_flow() const;
-  /// After run(): sender flows, costs, pacing, echo latency, measured_ns,
+  /// After join(): sender flows, costs, pacing, echo latency, measured_ns,
   /// and `complete`/`error` if the run ended early.
   void collect(RunResult& out) const;
 

@@ -11,11 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "run/interval_reporter.hpp"
-#include "sys/socket_ops.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/sender.hpp"
+#include "run/run_test.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 namespace {
@@ -57,6 +57,23 @@ void probe_udp(const Endpoint& server, const std::stop_token& stop) {
   }
 }
 
+/// A plain echo server reports nothing: the client's figures are all there is.
+class NoReceiverLink final : public run::ReceiverLink {
+ public:
+  NoReceiverLink(const TestSpec& spec, const Endpoint& server) : spec_(spec), server_(server) {}
+  std::vector<Endpoint> targets() override {
+    // One target for all TCP flows, or one per UDP flow.
+    return std::vector<Endpoint>(spec_.proto == Proto::kUdp ? spec_.flows : 1U, server_);
+  }
+  void attach(Sender& /*tx*/) override {}
+  run::IntervalReporter::ReceiverProbe probe() override { return {}; }
+  void collect(const Sender& /*tx*/, RunResult& /*out*/) override {}
+
+ private:
+  const TestSpec& spec_;
+  Endpoint server_;
+};
+
 }  // namespace
 
 RunResult run_plain_echo(const TestSpec& spec_in, const Endpoint& server, const RunHooks& hooks,
@@ -74,19 +91,9 @@ RunResult run_plain_echo(const TestSpec& spec_in, const Endpoint& server, const 
   if (spec.proto == Proto::kUdp) {
     probe_udp(server, stop);
   }
-  // The Sender takes one target for all TCP flows, or one per UDP flow.
-  const std::vector<Endpoint> targets(spec.proto == Proto::kUdp ? spec.flows : 1U, server);
-  Sender tx(spec, targets, false);
-
-  IntervalReporter reporter(spec, hooks, tx, nullptr);
-  reporter.run_sender(stop);
-  reporter.finish();
-
-  RunResult result;
-  result.spec = spec;
+  NoReceiverLink link(spec, server);
+  RunResult result = run::run_test(spec, link, hooks, std::move(stop));
   result.clock = "client only (plain echo)";
-  result.intervals = reporter.take_records();
-  tx.collect(result);
   return result;
 }
 

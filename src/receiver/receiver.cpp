@@ -8,12 +8,12 @@
 #include <chrono>
 #include <thread>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
-#include "receiver/receiver_state.hpp"
 #include "receiver/models/select_model.hpp"
+#include "receiver/receiver_state.hpp"
 #include "receiver/server_model.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 
@@ -146,27 +146,6 @@ void Receiver::restrict_tcp_peers(const Endpoint& host) noexcept {
 
 std::uint64_t Receiver::refused_tcp_connections() const noexcept {
   return impl_->state.refused_tcp();
-}
-
-std::uint64_t Receiver::wait_drained(std::uint64_t total_sent, std::uint64_t idle_ns,
-                                     std::stop_token stop) const {
-  const TestSpec& spec = impl_->state.spec();
-  std::uint64_t last_bytes = UINT64_MAX;
-  std::uint64_t last_change = now_ns();
-  for (;;) {
-    const ReceiverLive live = this->live();
-    const std::uint64_t now = now_ns();
-    if (live.bytes != last_bytes) {
-      last_bytes = live.bytes;
-      last_change = now;
-    }
-    const bool all_in =
-        spec.proto == Proto::kTcp ? live.finished_flows >= spec.flows : live.messages >= total_sent;
-    if (all_in || stop.stop_requested() || now - last_change > idle_ns) {
-      return last_change;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
 }
 
 void Receiver::start() {

@@ -2,27 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <utility>
 
 #include "netbench/clock.hpp"
 
-namespace netbench {
+namespace netbench::run {
 
 IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
                                    ReceiverProbe probe)
     : spec_(spec), hooks_(hooks), tx_(tx), rx_(std::move(probe)) {}
-
-IntervalReporter::IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx,
-                                   Receiver* rx)
-    : IntervalReporter(spec, hooks, tx, ReceiverProbe{}) {
-  if (rx != nullptr) {
-    rx_.live = [rx] { return rx->live(); };
-    rx_.take_interval_latency = [rx] { return rx->take_interval_latency(); };
-  }
-}
 
 IntervalReporter::Snapshot IntervalReporter::snapshot() const {
   return Snapshot{now_ns(), tx_.live(), rx_.live ? rx_.live() : ReceiverLive{}};
@@ -60,38 +48,20 @@ void IntervalReporter::emit(const Snapshot& a, const Snapshot& b) {
   records_.push_back(r);
 }
 
-void IntervalReporter::run_sender(std::stop_token stop) {
+void IntervalReporter::run(std::stop_token stop) {
   if (hooks_.on_start) {
     hooks_.on_start();
   }
-  // The sender signals its end, so the reporter can sleep until the next
-  // interval boundary instead of polling (a polling thread steals the CPU
-  // the engines are measured on).
-  std::mutex done_mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  std::jthread sender([&](std::stop_token st) {
-    tx_.run(st);
-    const std::lock_guard lock(done_mutex);
-    done = true;
-    done_cv.notify_all();
-  });
-  auto wait_done_until = [&](std::uint64_t deadline_ns) {
-    const std::uint64_t now = now_ns();
-    std::unique_lock lock(done_mutex);
-    if (deadline_ns > now) {
-      done_cv.wait_for(lock, std::chrono::nanoseconds(deadline_ns - now), [&] { return done; });
-    }
-    return done;
-  };
-  const std::stop_callback forward(stop, [&sender] { sender.request_stop(); });
-
+  // The sender's loops signal their end, so the reporter sleeps until the
+  // next interval boundary instead of polling (a polling thread steals the
+  // CPU the engines are measured on).
+  tx_.start(std::move(stop));
   // Wait for the measured period to begin (warm-up samples are discarded).
   prev_ = snapshot();
   while (!prev_.tx.finished &&
          (prev_.tx.measured_start_ns == 0 || now_ns() < prev_.tx.measured_start_ns)) {
-    wait_done_until(prev_.tx.measured_start_ns != 0 ? prev_.tx.measured_start_ns
-                                                    : now_ns() + 1'000'000);
+    tx_.wait_finished_until(prev_.tx.measured_start_ns != 0 ? prev_.tx.measured_start_ns
+                                                            : now_ns() + 1'000'000);
     prev_ = snapshot();
   }
   static_cast<void>(take_latency());
@@ -103,7 +73,7 @@ void IntervalReporter::run_sender(std::stop_token stop) {
   prev_.tx.messages = prev_.tx.bytes = prev_.tx.replies = prev_.tx.reply_bytes = 0;
   prev_.rx.messages = prev_.rx.bytes = prev_.rx.reordered = prev_.rx.duplicates = 0;
   std::uint64_t boundary = origin_ + spec_.interval_ns;
-  while (!wait_done_until(boundary)) {
+  while (!tx_.wait_finished_until(boundary)) {
     const Snapshot cur = snapshot();
     emit(prev_, cur);
     prev_ = cur;
@@ -112,7 +82,7 @@ void IntervalReporter::run_sender(std::stop_token stop) {
       boundary += spec_.interval_ns;
     }
   }
-  sender.join();
+  tx_.join();
 }
 
 void IntervalReporter::finish(std::uint64_t end_cap_ns) {
@@ -129,4 +99,4 @@ std::vector<IntervalRecord> IntervalReporter::take_records() noexcept {
   return std::exchange(records_, {});
 }
 
-}  // namespace netbench
+}  // namespace netbench::run

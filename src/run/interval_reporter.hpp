@@ -12,35 +12,32 @@
 #include "netbench/sender.hpp"
 #include "netbench/test_spec.hpp"
 
-namespace netbench {
+namespace netbench::run {
 
-/// Runs a Sender on its own thread and, on the calling thread, turns the
-/// engines' live totals into one IntervalRecord per reporting interval of the
-/// measured period. Shared by run_paired() and run_plain_echo().
+/// Turns the engines' live totals into one IntervalRecord per reporting
+/// interval of the measured period, while the Sender's loops run on their
+/// own threads. Used by run_test() for every kind of run.
 ///
 /// Not thread-safe: one thread calls every method, and the hooks are called
 /// on that thread.
 class IntervalReporter {
  public:
-  /// `rx` is the receiver in this process, or null when there is none (plain
-  /// echo: receiver figures read as zero). A stream test needs `rx`, whose
-  /// one-way delays are its latency. `spec`, `hooks`, `tx` and `rx` must
-  /// outlive the reporter.
-  IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx, Receiver* rx);
-
-  /// Where the receiver's live figures come from when it is not in this
-  /// process (a remote run asks the server over the control connection).
-  /// Both are called on the reporter's thread.
+  /// Where the receiver's live figures come from: a Receiver in this
+  /// process, or a remote run's server asked over the control connection.
+  /// Empty functions when there is none (plain echo: receiver figures read
+  /// as zero). Both are called on the reporter's thread.
   struct ReceiverProbe {
     std::function<ReceiverLive()> live;
     std::function<LatencyHistogram()> take_interval_latency;
   };
+  /// A stream test needs a probe, whose one-way delays are its latency.
+  /// `spec`, `hooks` and `tx` must outlive the reporter.
   IntervalReporter(const TestSpec& spec, const RunHooks& hooks, Sender& tx, ReceiverProbe probe);
 
-  /// Calls hooks.on_start, runs tx.run() on a std::jthread (a stop request on
-  /// `stop` is forwarded to it) and emits the intervals of the measured
-  /// period while it runs. Returns once the sender thread is joined.
-  void run_sender(std::stop_token stop);
+  /// Calls hooks.on_start, starts the sender (a stop request on `stop`
+  /// reaches its loops) and emits the intervals of the measured period while
+  /// it runs. Returns once the sender is joined.
+  void run(std::stop_token stop);
   /// Emits the last (partial) interval. It ends now, or at `end_cap_ns`
   /// (CLOCK_MONOTONIC ns) if that is non-zero and earlier; nothing is emitted
   /// when that end is not after the previous interval's.
@@ -68,4 +65,4 @@ class IntervalReporter {
   std::vector<IntervalRecord> records_;
 };
 
-}  // namespace netbench
+}  // namespace netbench::run

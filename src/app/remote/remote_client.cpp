@@ -9,14 +9,14 @@
 #include <utility>
 
 #include "app/control/control_channel.hpp"
-#include "app/report/json_report.hpp"
 #include "app/control/result_codec.hpp"
-#include "run/interval_reporter.hpp"
-#include "sys/socket_ops.hpp"
+#include "app/report/json_report.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "netbench/registration.hpp"
 #include "netbench/sender.hpp"
+#include "run/run_test.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::app {
 namespace {
@@ -26,9 +26,7 @@ constexpr int kConnectTimeoutMs = 5'000;
 /// UDP registration: resend the token this often, this many times.
 constexpr int kRegisterRetryMs = 200;
 constexpr int kRegisterTries = 25;
-/// Draining after the last send: this long without progress ends it, ns;
-/// the server is asked this often.
-constexpr std::uint64_t kDrainIdleNs = 300'000'000;
+/// Draining after the last send: the server is asked this often.
 constexpr std::chrono::milliseconds kDrainTick{5};
 
 nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
@@ -70,34 +68,136 @@ RegistrationToken token_from_hex(const nlohmann::json& j) {
   return t;
 }
 
-/// Polls the server's live totals through `live` until every TCP flow has
-/// finished or every UDP datagram sent has arrived, or until nothing new
-/// arrived for kDrainIdleNs. Returns when the last progress was seen (ns).
-std::uint64_t drain(const TestSpec& spec, const Sender& tx,
-                    const std::function<ReceiverLive()>& live, std::stop_token stop) {
-  std::uint64_t total_sent = 0;
-  for (const std::uint64_t n : tx.sent_by_flow()) {
-    total_sent += n;
-  }
-  std::uint64_t last_bytes = UINT64_MAX;
-  std::uint64_t last_change = now_ns();
-  std::uint64_t drained_at = last_change;
-  for (;;) {
-    const ReceiverLive l = live();
-    const bool all_in =
-        spec.proto == Proto::kTcp ? l.finished_flows >= spec.flows : l.messages >= total_sent;
-    const std::uint64_t now = now_ns();
-    if (l.bytes != last_bytes) {
-      last_bytes = l.bytes;
-      last_change = now;
-      drained_at = now;
+/// The receiver is a `netbench serve` at the other end of `ch`: its data
+/// ports come in its "ready", UDP flows register with its token, live
+/// figures are polled once per interval, and its result arrives after "done".
+class RemoteReceiverLink final : public run::ReceiverLink {
+ public:
+  RemoteReceiverLink(const TestSpec& spec, ControlChannel& ch, const Endpoint& server,
+                     nlohmann::json ready)
+      : spec_(spec), ch_(ch), server_(server), ready_(std::move(ready)) {}
+
+  std::vector<Endpoint> targets() override {
+    if (!ready_.contains("ports") || !ready_["ports"].is_array() || ready_["ports"].empty()) {
+      throw RemoteError("server: ready without data ports");
     }
-    if (all_in || stop.stop_requested() || now - last_change > kDrainIdleNs) {
-      return drained_at;
+    std::vector<Endpoint> out;
+    for (const auto& p : ready_["ports"]) {
+      if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535) {
+        throw RemoteError("server: bad data port");
+      }
+      Endpoint ep = server_;
+      ep.set_port(p.get<std::uint16_t>());
+      out.push_back(ep);
     }
-    std::this_thread::sleep_for(kDrainTick);
+    return out;
   }
-}
+
+  void attach(Sender& tx) override {
+    if (spec_.proto != Proto::kUdp) {
+      return;
+    }
+    const RegistrationDatagram dgram =
+        registration_datagram(token_from_hex(ready_.value("token", nlohmann::json())));
+    bool registered = false;
+    std::string err;
+    for (int i = 0; i < kRegisterTries && !registered; ++i) {
+      tx.send_on_every_flow(dgram);
+      if (auto msg = ch_.receive(kRegisterRetryMs, err)) {
+        if ((*msg)["type"] == "error") {
+          throw RemoteError("server: " + msg->value("error", std::string("error")));
+        }
+        registered = (*msg)["type"] == "registered";
+      } else if (ch_.peer_closed()) {
+        throw RemoteError("server: closed the control connection during registration");
+      }
+    }
+    if (!registered) {
+      throw RemoteError("server: UDP flows did not register (is UDP to the server blocked?)");
+    }
+  }
+
+  run::IntervalReporter::ReceiverProbe probe() override {
+    if (spec_.mode != Mode::kStream) {
+      return {};  // echo: the client measures everything itself
+    }
+    // The receiver is on the server: each interval asks it for its totals.
+    // A poll that fails leaves the interval's receiver figures unchanged.
+    return {[this] {
+              poll();
+              return last_;
+            },
+            [this] { return std::exchange(last_latency_, {}); }};
+  }
+  [[nodiscard]] std::chrono::milliseconds drain_tick() const override { return kDrainTick; }
+
+  void collect(const Sender& tx, RunResult& result) override {
+    result.clock = ready_.value("clock", std::string("unknown"));
+    const std::vector<std::uint64_t> sent = tx.sent_by_flow();
+    std::string err;
+    if (!ch_.send({{"type", "done"}, {"sent_by_flow", sent}}, kReplyTimeoutMs, err)) {
+      result.complete = false;
+      result.error = "server gone before the end: " + err;
+      return;
+    }
+    auto reply = ch_.receive(kReplyTimeoutMs + 5'000, err);
+    if (!reply || (*reply)["type"] != "result" || !reply->contains("receiver")) {
+      result.complete = false;
+      result.error = !reply ? "server gone before its result: " + err
+                            : "server: " + reply->value("error", std::string("no result"));
+      return;
+    }
+    RunResult part;
+    if (!receiver_part_from_json((*reply)["receiver"], part, err)) {
+      result.complete = false;
+      result.error = "server sent a bad result: " + err;
+      return;
+    }
+    result.receiver_flows = std::move(part.receiver_flows);
+    result.receiver = part.receiver;
+    if (spec_.mode == Mode::kStream) {
+      // One-way figures are the receiver's; echo RTT stays the client's own.
+      result.latency = std::move(part.latency);
+      result.latency_from_actual = std::move(part.latency_from_actual);
+      result.delay_variation = std::move(part.delay_variation);
+    }
+    if (reply->contains("error") && (*reply)["error"].is_string()) {
+      run::add_receiver_error(result, (*reply)["error"].get<std::string>());
+    }
+  }
+
+ private:
+  void poll() {
+    std::string err;
+    if (!ch_.send({{"type", "poll"}}, kReplyTimeoutMs, err)) {
+      return;
+    }
+    const auto live = ch_.receive(kReplyTimeoutMs, err);
+    if (!live || (*live)["type"] != "live") {
+      return;
+    }
+    last_.messages = live->value("messages", last_.messages);
+    last_.bytes = live->value("bytes", last_.bytes);
+    last_.reordered = live->value("reordered", last_.reordered);
+    last_.duplicates = live->value("duplicates", last_.duplicates);
+    last_.flows = live->value("flows", last_.flows);
+    last_.finished_flows = live->value("finished_flows", last_.finished_flows);
+    if (const auto bytes = unbase64(live->value("latency", std::string()))) {
+      if (auto h = LatencyHistogram::deserialize(*bytes)) {
+        // Each reply holds the samples since the previous poll: add them
+        // up until the reporter takes the interval's histogram.
+        last_latency_.merge(*h);
+      }
+    }
+  }
+
+  const TestSpec& spec_;
+  ControlChannel& ch_;
+  Endpoint server_;
+  nlohmann::json ready_;
+  ReceiverLive last_;  ///< the server's latest totals
+  LatencyHistogram last_latency_;
+};
 
 }  // namespace
 
@@ -128,122 +228,8 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     throw;
   }
   send_or_throw(ch, {{"type", "test"}, {"config", config_json(spec)}, {"clock_ns", now_ns()}});
-  const nlohmann::json ready = expect(ch, "ready", kReplyTimeoutMs);
-  if (!ready.contains("ports") || !ready["ports"].is_array() || ready["ports"].empty()) {
-    throw RemoteError("server: ready without data ports");
-  }
-  std::vector<Endpoint> targets;
-  for (const auto& p : ready["ports"]) {
-    if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535) {
-      throw RemoteError("server: bad data port");
-    }
-    Endpoint ep = server;
-    ep.set_port(p.get<std::uint16_t>());
-    targets.push_back(ep);
-  }
-  Sender tx(spec, targets, false);
-  if (spec.proto == Proto::kUdp) {
-    const RegistrationDatagram dgram =
-        registration_datagram(token_from_hex(ready.value("token", nlohmann::json())));
-    bool registered = false;
-    std::string err;
-    for (int i = 0; i < kRegisterTries && !registered; ++i) {
-      tx.send_on_every_flow(dgram);
-      if (auto msg = ch.receive(kRegisterRetryMs, err)) {
-        if ((*msg)["type"] == "error") {
-          throw RemoteError("server: " + msg->value("error", std::string("error")));
-        }
-        registered = (*msg)["type"] == "registered";
-      } else if (ch.peer_closed()) {
-        throw RemoteError("server: closed the control connection during registration");
-      }
-    }
-    if (!registered) {
-      throw RemoteError("server: UDP flows did not register (is UDP to the server blocked?)");
-    }
-  }
-  RunResult result;
-  IntervalReporter::ReceiverProbe probe;
-  ReceiverLive last;  // the server's latest totals (outlive the reporter)
-  LatencyHistogram last_latency;
-  if (spec.mode == Mode::kStream) {
-    // The receiver is on the server: each interval asks it for its totals.
-    // A poll that fails leaves the interval's receiver figures unchanged.
-    auto poll = [&ch, &last, &last_latency] {
-      std::string err;
-      if (!ch.send({{"type", "poll"}}, kReplyTimeoutMs, err)) {
-        return;
-      }
-      const auto live = ch.receive(kReplyTimeoutMs, err);
-      if (!live || (*live)["type"] != "live") {
-        return;
-      }
-      last.messages = live->value("messages", last.messages);
-      last.bytes = live->value("bytes", last.bytes);
-      last.reordered = live->value("reordered", last.reordered);
-      last.duplicates = live->value("duplicates", last.duplicates);
-      last.flows = live->value("flows", last.flows);
-      last.finished_flows = live->value("finished_flows", last.finished_flows);
-      if (const auto bytes = unbase64(live->value("latency", std::string()))) {
-        if (auto h = LatencyHistogram::deserialize(*bytes)) {
-          // Each reply holds the samples since the previous poll: add them
-          // up until the reporter takes the interval's histogram.
-          last_latency.merge(*h);
-        }
-      }
-    };
-    probe.live = [poll, &last]() mutable {
-      poll();
-      return last;
-    };
-    probe.take_interval_latency = [&last_latency] { return std::exchange(last_latency, {}); };
-  }
-  const bool stream = spec.mode == Mode::kStream;
-  auto live = probe.live;
-  IntervalReporter reporter(spec, hooks, tx, std::move(probe));
-  reporter.run_sender(stop);
-  // As a paired run does: let the server take in what is still in flight
-  // (socket buffers, a queue at a bottleneck), so that the last interval
-  // covers the drain and the intervals add up to the server's totals.
-  reporter.finish(stream ? drain(spec, tx, live, stop) : 0);
-  result.intervals = reporter.take_records();
-  result.spec = spec;
-  result.clock = ready.value("clock", std::string("unknown"));
-  tx.collect(result);
-  const std::vector<std::uint64_t> sent = tx.sent_by_flow();
-  std::string err;
-  if (!ch.send({{"type", "done"}, {"sent_by_flow", sent}}, kReplyTimeoutMs, err)) {
-    result.complete = false;
-    result.error = "server gone before the end: " + err;
-    return result;
-  }
-  auto reply = ch.receive(kReplyTimeoutMs + 5'000, err);
-  if (!reply || (*reply)["type"] != "result" || !reply->contains("receiver")) {
-    result.complete = false;
-    result.error = !reply ? "server gone before its result: " + err
-                          : "server: " + reply->value("error", std::string("no result"));
-    return result;
-  }
-  RunResult part;
-  if (!receiver_part_from_json((*reply)["receiver"], part, err)) {
-    result.complete = false;
-    result.error = "server sent a bad result: " + err;
-    return result;
-  }
-  result.receiver_flows = std::move(part.receiver_flows);
-  result.receiver = part.receiver;
-  if (spec.mode == Mode::kStream) {
-    // One-way figures are the receiver's; echo RTT stays the client's own.
-    result.latency = std::move(part.latency);
-    result.latency_from_actual = std::move(part.latency_from_actual);
-    result.delay_variation = std::move(part.delay_variation);
-  }
-  if (reply->contains("error") && (*reply)["error"].is_string() &&
-      !(*reply)["error"].get<std::string>().empty()) {
-    result.complete = false;
-    result.error = "receiver: " + (*reply)["error"].get<std::string>();
-  }
-  return result;
+  RemoteReceiverLink link(spec, ch, server, expect(ch, "ready", kReplyTimeoutMs));
+  return run::run_test(spec, link, hooks, std::move(stop));
 }
 
 }  // namespace netbench::app

@@ -5,27 +5,29 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <optional>
 #include <vector>
 
 #include "app/control/control_channel.hpp"
-#include "app/report/json_report.hpp"
 #include "app/control/result_codec.hpp"
+#include "app/report/json_report.hpp"
 #include "app/serve/stop_waker.hpp"
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/receiver.hpp"
 #include "netbench/registration.hpp"
+#include "run/drain.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::app {
 namespace {
 
 /// How long UDP flows have to register after "ready", ms.
 constexpr int kRegisterTimeoutMs = 5'000;
-/// The receiver's drain: this long without progress ends it.
-constexpr std::uint64_t kDrainIdleNs = 300'000'000;
+/// How often the receiver's drain looks at its totals.
+constexpr std::chrono::milliseconds kDrainTick{2};
 /// How often a running test checks that its client is still there, ms.
 constexpr std::uint64_t kLivenessCheckMs = 1'000;
 
@@ -225,7 +227,8 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
     total += n;
   }
   if (complete && spec.mode == Mode::kStream) {
-    rx->wait_drained(total, kDrainIdleNs, stop);
+    run::wait_drained(
+        spec, total, [&rx] { return rx->live(); }, stop, kDrainTick);
   }
   rx->stop();
   RunResult part;

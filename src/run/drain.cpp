@@ -1,0 +1,30 @@
+#include "run/drain.hpp"
+
+#include <thread>
+
+#include "netbench/clock.hpp"
+
+namespace netbench::run {
+
+std::uint64_t wait_drained(const TestSpec& spec, std::uint64_t total_sent,
+                           const std::function<ReceiverLive()>& live, std::stop_token stop,
+                           std::chrono::milliseconds tick) {
+  std::uint64_t last_bytes = UINT64_MAX;
+  std::uint64_t last_change = now_ns();
+  for (;;) {
+    const ReceiverLive l = live();
+    const std::uint64_t now = now_ns();
+    if (l.bytes != last_bytes) {
+      last_bytes = l.bytes;
+      last_change = now;
+    }
+    const bool all_in =
+        spec.proto == Proto::kTcp ? l.finished_flows >= spec.flows : l.messages >= total_sent;
+    if (all_in || stop.stop_requested() || now - last_change > kDrainIdleNs) {
+      return last_change;
+    }
+    std::this_thread::sleep_for(tick);
+  }
+}
+
+}  // namespace netbench::run

@@ -1,0 +1,283 @@
+#include "sender/send_loop.hpp"
+
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "netbench/clock.hpp"
+#include "netbench/error.hpp"
+#include "sys/socket_ops.hpp"
+
+namespace netbench::sender {
+namespace {
+
+/// Echo: how long to wait for outstanding replies once sending has ended.
+constexpr std::uint64_t kDrainNs = 2'000'000'000;
+/// No send completed and no reply came for this long: the peer is stuck.
+constexpr std::uint64_t kStallNs = 10'000'000'000;
+/// Waits shorter than this are spun (epoll_wait with a zero timeout):
+/// a sleeping wake-up is tens of µs late on a loaded VM.
+constexpr std::uint64_t kSpinNs = 60'000;
+/// Sends per pass before the loop looks at its sockets again.
+constexpr unsigned kSendBatch = 64;
+/// The longest sleep in one wait, ns.
+constexpr std::uint64_t kMaxWaitNs = 100'000'000;
+
+}  // namespace
+
+SendLoop::SendLoop(SenderState& state)
+    : state_(state),
+      live_(std::make_unique<LoopLive>()),
+      ledger_(state, *live_),
+      replies_(state, ledger_),
+      ep_(::epoll_create1(EPOLL_CLOEXEC)) {
+  if (!ep_) {
+    throw SystemError("epoll_create1", "sender", errno);
+  }
+  if (state.tcp()) {
+    tcp_.emplace(ledger_, state.size());
+  } else {
+    udp_.emplace(state, ledger_);
+  }
+}
+
+void SendLoop::add(std::uint32_t flow_id, Fd fd, std::uint64_t quota) {
+  SendFlow& f = flows_.emplace_back();
+  f.id = flow_id;
+  f.stats.flow_id = flow_id;
+  f.quota = quota;
+  f.fd = std::move(fd);
+  if (!always_watched()) {
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u32 = static_cast<std::uint32_t>(flows_.size() - 1);
+  if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, f.fd.get(), &ev) != 0) {
+    throw SystemError("epoll_ctl", "sender flow " + std::to_string(flow_id), errno);
+  }
+  f.watched = true;
+}
+
+void SendLoop::watch(SendFlow& f, std::uint32_t index, bool out) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0U);
+  ev.data.u32 = index;
+  int op = EPOLL_CTL_MOD;
+  if (!always_watched()) {
+    op = out ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
+    if (out == f.watched) {
+      return;
+    }
+    f.watched = out;
+  }
+  ::epoll_ctl(ep_.get(), op, f.fd.get(), &ev);
+}
+
+void SendLoop::schedule(std::uint32_t index, std::uint64_t due_ns) {
+  heap_.push({due_ns, order_++, index});
+}
+
+SendResult SendLoop::write(SendFlow& f, std::uint64_t now) {
+  return tcp_ ? tcp_->write(f, now) : udp_->write(f, now);
+}
+
+void SendLoop::after_send(std::uint32_t index) {
+  SendFlow& f = flows_[index];
+  const TestSpec& spec = state_.spec();
+  if (state_.echo() && !spec.open_loop() && f.outstanding >= spec.outstanding) {
+    f.parked = true;  // closed loop: a reply will unpark it
+    return;
+  }
+  schedule(index);
+}
+
+void SendLoop::finish_flow(SendFlow& f) {
+  f.done = true;
+  if (state_.tcp() && !f.shut && !f.closed && !state_.echo()) {
+    // Stream over TCP: the receiver sees EOF after the last message.
+    ::shutdown(f.fd.get(), SHUT_WR);
+    f.shut = true;
+  }
+}
+
+void SendLoop::on_event(std::uint32_t index, std::uint32_t events) {
+  SendFlow& f = flows_[index];
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && replies_.read(f)) {
+    schedule(index);
+  }
+  if (f.blocked && !f.closed && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+    f.blocked = false;
+    watch(f, index, false);
+    schedule(index, 0);  // finish the message now, then catch up
+  }
+}
+
+void SendLoop::send_due() {
+  std::uint64_t now = now_ns();
+  for (unsigned sends = 0; sends < kSendBatch && !heap_.empty() && heap_.top().due_ns <= now;
+       ++sends) {
+    const std::uint32_t index = heap_.top().flow;
+    SendFlow& f = flows_[index];
+    heap_.pop();
+    if (f.done || f.closed || f.blocked) {
+      continue;
+    }
+    switch (write(f, now)) {
+      case SendResult::kSent:
+        after_send(index);
+        break;
+      case SendResult::kBlocked:
+        f.blocked = true;
+        watch(f, index, true);
+        break;
+      case SendResult::kNothing:
+        finish_flow(f);
+        break;
+      case SendResult::kBroken:
+        f.closed = true;
+        break;
+    }
+    now = now_ns();
+  }
+  if (!ledger_.sending()) {
+    // Time is up: flows between messages are finished.
+    for (SendFlow& f : flows_) {
+      if (!f.done && !f.in_progress) {
+        finish_flow(f);
+      }
+    }
+  }
+}
+
+bool SendLoop::all_done() const noexcept {
+  return std::all_of(flows_.begin(), flows_.end(),
+                     [](const SendFlow& f) { return f.done || f.closed; });
+}
+
+void SendLoop::run(std::stop_token stop) {
+  const TestSpec& spec = state_.spec();
+  // The CPUs were checked at setup (check_cpus_available); a refusal now
+  // leaves the thread where the scheduler puts it.
+  sys::pin_current_thread(spec.sender_cpus);
+  const bool paced = spec.rate_msgs_per_s > 0;
+  if (paced) {
+    // Precise sleeps: the default 50 µs timer slack would blur the schedule.
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  }
+  const std::uint64_t t0 = state_.t0_ns();
+  ledger_.progress(t0);
+  // The total rate is split evenly over every flow of the test, whichever
+  // loop it is on; constant schedules are staggered by flow id.
+  const double per_flow_rate = spec.rate_msgs_per_s / static_cast<double>(spec.flows);
+  for (std::uint32_t i = 0; i < flows_.size(); ++i) {
+    SendFlow& f = flows_[i];
+    const auto stagger = paced && spec.pattern == Pattern::kConstant
+                             ? static_cast<std::uint64_t>(1e9 / spec.rate_msgs_per_s * f.id)
+                             : 0;
+    f.pacer = Pacer(spec.pattern, per_flow_rate, t0, stagger, 0x9E3779B97F4A7C15ULL * (f.id + 1));
+    schedule(i);
+  }
+  std::array<epoll_event, 256> events{};
+  std::uint64_t drain_deadline = UINT64_MAX;
+  const std::uint64_t end_ns = state_.end_ns();
+
+  for (;;) {
+    if (stop.stop_requested()) {
+      fail("interrupted");
+      break;
+    }
+    std::uint64_t now = now_ns();
+    if (ledger_.sending() && now >= end_ns) {
+      ledger_.stop_sending();
+    }
+    send_due();
+    now = now_ns();
+    const bool sends_over = all_done();
+    if (sends_over) {
+      const bool waiting =
+          state_.echo() && std::any_of(flows_.begin(), flows_.end(), [](const SendFlow& f) {
+            return !f.closed && f.outstanding > 0;
+          });
+      if (!waiting) {
+        break;
+      }
+      if (drain_deadline == UINT64_MAX) {
+        drain_deadline = now + kDrainNs;
+      }
+      if (now >= drain_deadline) {
+        break;  // unanswered requests are lost (UDP) or stuck (TCP)
+      }
+    }
+    if (now - ledger_.last_progress_ns() > kStallNs && !sends_over) {
+      fail("no progress for 10 s: the receiver stopped reading or answering");
+      break;
+    }
+    // How long may we wait for the sockets?
+    std::uint64_t wait_ns = kMaxWaitNs;
+    if (!heap_.empty()) {
+      const std::uint64_t due = heap_.top().due_ns;
+      wait_ns = due > now ? std::min(wait_ns, due - now) : 0;
+    }
+    if (ledger_.sending() && end_ns != UINT64_MAX) {
+      wait_ns = std::min(wait_ns, end_ns > now ? end_ns - now : 0);
+    }
+    if (drain_deadline != UINT64_MAX) {
+      wait_ns = std::min(wait_ns, drain_deadline > now ? drain_deadline - now : 0);
+    }
+    int n = 0;
+    if (spec.busy_poll || wait_ns < kSpinNs) {
+      // --busy-poll: never sleep, for sends and echo replies alike.
+      n = ::epoll_wait(ep_.get(), events.data(), static_cast<int>(events.size()), 0);
+    } else {
+      // Wake a little early and spin the rest: sleeping is coarse.
+      const std::uint64_t sleep_ns = wait_ns - kSpinNs / 2;
+      const timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
+                        static_cast<long>(sleep_ns % 1'000'000'000)};
+      n = ::epoll_pwait2(ep_.get(), events.data(), static_cast<int>(events.size()), &ts, nullptr);
+    }
+    if (n == 0 && spec.busy_poll) {
+      // An empty spin round: let a runnable peer thread (the receiver, on a
+      // machine with fewer cores than spinners) have the CPU, if there is one.
+      ::sched_yield();
+    }
+    if (n < 0 && errno != EINTR) {
+      fail(std::string("epoll_wait: ") + std::strerror(errno));
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const epoll_event& ev = events[static_cast<std::size_t>(i)];
+      on_event(ev.data.u32, ev.events);
+    }
+    ledger_.maybe_flush(now_ns());
+  }
+  finish_flows();
+  ledger_.flush();
+  cpu_ = sys::thread_cpu_usage();
+  state_.loop_finished();
+}
+
+void SendLoop::finish_flows() {
+  const TestSpec& spec = state_.spec();
+  for (SendFlow& f : flows_) {
+    if (state_.tcp()) {
+      f.stats.tcp = sys::read_tcp_info(f.fd.get());
+    }
+    if (!always_watched() && !f.closed) {
+      // What reached the unwatched socket (bounded by its receive buffer).
+      replies_.read(f, 1U << 20);
+    }
+    if (state_.echo() && spec.full_stats()) {
+      f.stats.reply_loss = f.replies.finalize(f.stats.messages);
+      f.stats.reply_reorder_extents = f.replies.reorder_extents();
+    }
+  }
+}
+
+}  // namespace netbench::sender

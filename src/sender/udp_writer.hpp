@@ -1,0 +1,60 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sender/message_ledger.hpp"
+#include "sender/send_flow.hpp"
+#include "sender/sender_state.hpp"
+
+namespace netbench::sender {
+
+/// Writes a UDP flow's datagrams: up to --batch datagrams that are due go in
+/// one sendmmsg() (one plain send() when one is due), or with --gso in one
+/// UDP_SEGMENT send that the kernel cuts into datagrams. Only what the kernel
+/// takes is booked: the schedule is peeked on a cursor. One per send loop;
+/// used on its thread.
+class UdpWriter {
+ public:
+  /// `state` and `ledger` must outlive the writer.
+  UdpWriter(const SenderState& state, MessageLedger& ledger);
+
+  /// Sends what is due of flow `f` at `now`.
+  SendResult write(SendFlow& f, std::uint64_t now);
+  /// Datagrams one UDP_SEGMENT send carries with --gso (0 without).
+  [[nodiscard]] std::size_t gso_segments() const noexcept { return gso_segments_; }
+
+ private:
+  /// One datagram of a batch.
+  struct Slot {
+    std::array<std::byte, kWireHeaderBytes> header{};
+    std::array<iovec, 2> iov{};
+    Outgoing message;
+  };
+  /// Writes slot i's header into its place in dgrams_; that place.
+  std::span<std::byte> place(std::size_t i) noexcept;
+  /// Sends slots [0, k) as one UDP_SEGMENT send: k, or -1 (all or nothing).
+  int send_gso(SendFlow& f, std::size_t k);
+  /// Sends slots [0, k) with sendmmsg: how many went, or -1.
+  int send_batch(SendFlow& f, std::size_t k);
+
+  const SenderState& state_;
+  MessageLedger& ledger_;
+  std::uint32_t size_;
+  std::size_t gso_segments_ = 0;
+  std::vector<std::byte> payload_;  ///< one datagram of filler shared by every flow
+  std::vector<Slot> slots_;         ///< --batch slots (gso_segments_ under --gso)
+  std::vector<mmsghdr> mmsg_;
+  // Whole datagrams back to back, each header written in place (the filler
+  // after each header stays zero): the --gso super-datagram, and the
+  // sendmmsg batch when it fits in kMaxContiguousBatchBytes, so that each
+  // datagram is one iovec (the kernel's single-segment fast path) instead
+  // of header + shared filler.
+  std::vector<std::byte> dgrams_;
+};
+
+}  // namespace netbench::sender
