@@ -81,4 +81,14 @@ class Sender {
   std::unique_ptr<Impl> impl_;
 };
 
+/// The measured period of a run, ns (docs/schema.md, `measured_ns`): from
+/// the end of warm-up to the last measured send (stream) or reply (echo)
+/// at `last_activity_ns`; a paced run (--rate) that was not ended early
+/// covers at least its schedule — the duration, or count / rate — so that
+/// one message at 1 msg/s is 1 s of traffic, not the 20 µs its send took,
+/// and a lossless run's sender and receiver rates agree. Pure.
+[[nodiscard]] std::uint64_t measured_period_ns(const TestSpec& spec, std::uint64_t warm_end_ns,
+                                               std::uint64_t last_activity_ns,
+                                               bool ended_early) noexcept;
+
 }  // namespace netbench

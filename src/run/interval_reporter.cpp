@@ -73,7 +73,12 @@ void IntervalReporter::run(std::stop_token stop) {
   prev_.tx.messages = prev_.tx.bytes = prev_.tx.replies = prev_.tx.reply_bytes = 0;
   prev_.rx.messages = prev_.rx.bytes = prev_.rx.reordered = prev_.rx.duplicates = 0;
   std::uint64_t boundary = origin_ + spec_.interval_ns;
-  while (!tx_.wait_finished_until(boundary)) {
+  // A --duration run's last interval runs from its last boundary to the end
+  // of the run (finish()), drain included: a boundary at the very end of the
+  // schedule would leave a sliver of an interval behind it.
+  const std::uint64_t schedule_end =
+      spec_.count == 0 ? origin_ + spec_.duration_ns : UINT64_MAX;
+  while (!tx_.wait_finished_until(boundary < schedule_end ? boundary : UINT64_MAX)) {
     const Snapshot cur = snapshot();
     emit(prev_, cur);
     prev_ = cur;

@@ -205,13 +205,23 @@ void SendLoop::run(std::stop_token stop) {
           state_.echo() && std::any_of(flows_.begin(), flows_.end(), [](const SendFlow& f) {
             return !f.closed && f.outstanding > 0;
           });
-      if (!waiting) {
+      // A --duration run covers its whole schedule: a paced flow that sent
+      // its last message early (--rate 1 --duration 1s) still ends at the
+      // end of the duration, so that the run, its intervals and its rates
+      // span the period asked for.
+      const bool schedule_left =
+          spec.count == 0 && now < end_ns &&
+          std::any_of(flows_.begin(), flows_.end(), [](const SendFlow& f) { return !f.closed; });
+      if (!waiting && !schedule_left) {
         break;
       }
-      if (drain_deadline == UINT64_MAX) {
+      if (!waiting) {
+        // Nothing to send or await before the end of the schedule: sleep
+        // until then (the wait below is bounded by end_ns).
+      } else if (drain_deadline == UINT64_MAX) {
         drain_deadline = now + kDrainNs;
       }
-      if (now >= drain_deadline) {
+      if (waiting && now >= drain_deadline) {
         break;  // unanswered requests are lost (UDP) or stuck (TCP)
       }
     }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -54,6 +55,21 @@ void probe_gso(int fd, std::uint32_t size) {
 }
 
 }  // namespace
+
+std::uint64_t measured_period_ns(const TestSpec& spec, std::uint64_t warm_end_ns,
+                                 std::uint64_t last_activity_ns, bool ended_early) noexcept {
+  const std::uint64_t active = last_activity_ns > warm_end_ns ? last_activity_ns - warm_end_ns : 0;
+  if (spec.rate_msgs_per_s <= 0 || ended_early) {
+    return active;
+  }
+  // A paced run covers its schedule: the duration, or count / rate (N
+  // messages at rate r are r⁻¹ apart and span N gaps, the first one's
+  // included), unless it took longer than that.
+  const double scheduled =
+      spec.count == 0 ? static_cast<double>(spec.duration_ns)
+                      : std::ceil(static_cast<double>(spec.count) * 1e9 / spec.rate_msgs_per_s);
+  return std::max(active, static_cast<std::uint64_t>(std::min(scheduled, 1.8e19)));
+}
 
 struct Sender::Impl {
   explicit Impl(const TestSpec& spec) : state(spec) {}
@@ -213,10 +229,7 @@ void Sender::collect(RunResult& out) const {
       error = loop->error();
     }
   }
-  // The measured period runs from the end of warm-up to the last measured
-  // send (stream) or the last measured reply (echo).
-  const std::uint64_t warm_end = s.state.warm_end_ns();
-  out.measured_ns = last > warm_end ? last - warm_end : 0;
+  out.measured_ns = measured_period_ns(s.state.spec(), s.state.warm_end_ns(), last, aborted);
   if (aborted || broken) {
     out.complete = false;
     if (out.error.empty()) {

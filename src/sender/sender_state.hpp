@@ -72,7 +72,7 @@ class SenderState {
     return finished_loops_ >= loops;
   }
   /// Waits until `loops` loops have finished or CLOCK_MONOTONIC reaches
-  /// `deadline_ns`; true if they have. Any thread.
+  /// `deadline_ns` (UINT64_MAX: no deadline); true if they have. Any thread.
   bool wait_finished_until(unsigned loops, std::uint64_t deadline_ns);
 
  private:
