@@ -62,8 +62,29 @@ def parse_args(argv):
         description="Draw netbench results and bench_models Google Benchmark JSON as PNG and SVG."
     )
     p.add_argument("inputs", nargs="+", help="netbench/1 JSON documents or Google Benchmark JSON")
-    p.add_argument("-o", "--output", default="plots", help="directory of the charts (default: plots)")
-    return p.parse_args(argv)
+    p.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="directory of the charts (default: a new directory netbench-charts-YYYYmmdd-HHMMSS "
+        "in the current one, so that the committed charts in plots/ are never overwritten)",
+    )
+    args = p.parse_args(argv)
+    if args.output is None:
+        args.output = new_output_dir()
+    return args
+
+
+def new_output_dir():
+    """A directory name that does not exist yet: netbench-charts-<local time>[-N]."""
+    import time
+
+    base = "netbench-charts-" + time.strftime("%Y%m%d-%H%M%S")
+    name, n = base, 1
+    while os.path.exists(name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
 
 
 def load_pyplot():

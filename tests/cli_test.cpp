@@ -126,7 +126,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadLine{"--coalesce 100us --busy-poll", kExitUsage, "give one of them"},
                       BadLine{"--nodelay --no-nodelay", kExitUsage, "not both"},
                       BadLine{"--size lots", kExitUsage, "--size 'lots'"},
-                      BadLine{"--rate 0", kExitUsage, "--rate '0' is not a positive"},
+                      BadLine{"--rate x", kExitUsage, "--rate 'x' is not a message rate"},
+                      BadLine{"--batch 32 --proto tcp", kExitUsage, "--batch 32 batches UDP"},
+                      BadLine{"--threads 2 --model thread", kExitUsage, "--model thread runs"},
+                      BadLine{"--outstanding 8", kExitUsage, "it needs --mode echo"},
+                      BadLine{"--pattern poisson", kExitUsage, "give --rate or --bitrate"},
+                      BadLine{"--count 0", kExitUsage, "--count 0 sends nothing"},
+                      BadLine{"--count 10 --duration 1s", kExitUsage, "not both"},
                       BadLine{"--rate -5", kExitUsage, "--rate"},
                       BadLine{"--duration 0", kExitUsage, "--duration '0' is not a positive"},
                       BadLine{"--duration -1s", kExitUsage, "--duration"},
@@ -246,6 +252,19 @@ TEST(CliTest, SigintEndsARunWithPartialValidResults) {
   EXPECT_FALSE(doc["run"]["complete"].get<bool>());
   EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U);
   EXPECT_NE(doc["error"].get<std::string>().find("SIGINT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace netbench::app
+
+namespace netbench::app {
+namespace {
+
+TEST(CliRateTest, RateZeroMeansUnlimitedAsInSweepsAndIperf3) {
+  for (const char* args : {"--rate 0 --count 200 -q", "--bitrate 0 --count 200 -q"}) {
+    const Outcome o = run_netbench(args);
+    EXPECT_EQ(o.code, 0) << args << "\n" << o.err;
+  }
 }
 
 }  // namespace

@@ -117,6 +117,32 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
   return {host, static_cast<std::uint16_t>(p)};
 }
 
+namespace {
+
+/// A flag that has no effect in this combination is a usage error that
+/// says why, as --gso --proto tcp is (test_spec's validate()).
+void refuse_ineffective(const TestSpec& s) {
+  if (s.batch > 1 && s.proto == Proto::kTcp) {
+    usage_error("--batch " + std::to_string(s.batch) +
+                " batches UDP datagrams (sendmmsg); a TCP stream is already coalesced by the "
+                "kernel: drop --batch or use --proto udp");
+  }
+  if (s.threads > 1 && s.model == ModelKind::kThread) {
+    usage_error("--threads " + std::to_string(s.threads) +
+                " sets the event loops of select, poll and epoll; --model thread runs a thread "
+                "per connection: drop --threads or pick another --model");
+  }
+  if (s.outstanding != 1 && s.mode != Mode::kEcho) {
+    usage_error("--outstanding " + std::to_string(s.outstanding) +
+                " is the echo requests in flight per flow: it needs --mode echo");
+  }
+  if (s.pattern == Pattern::kPoisson && s.rate_msgs_per_s <= 0) {
+    usage_error("--pattern poisson spaces a paced schedule: give --rate or --bitrate too");
+  }
+}
+
+}  // namespace
+
 TestSpec make_spec(const RunArgs& a) {
   TestSpec s;
   s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
@@ -136,17 +162,24 @@ TestSpec make_spec(const RunArgs& a) {
   }
   if (!a.rate.empty()) {
     const auto rate = parse_rate(a.rate);
-    if (!rate || *rate <= 0) {
-      usage_error("--rate '" + a.rate + "' is not a positive message rate; use e.g. 100k");
+    if (!rate || *rate < 0) {
+      usage_error("--rate '" + a.rate + "' is not a message rate; use e.g. 100k (0: unlimited)");
     }
-    s.rate_msgs_per_s = *rate;
+    s.rate_msgs_per_s = *rate;  // 0: unlimited, as in sweeps and iperf3's -b 0
   }
   if (!a.bitrate.empty()) {
     const auto bits = parse_rate(a.bitrate);
-    if (!bits || *bits <= 0) {
-      usage_error("--bitrate '" + a.bitrate + "' is not a positive bit rate; use e.g. 500M, 10G");
+    if (!bits || *bits < 0) {
+      usage_error("--bitrate '" + a.bitrate +
+                  "' is not a bit rate; use e.g. 500M, 10G (0: unlimited)");
     }
     s.rate_msgs_per_s = *bits / (8.0 * s.message_bytes());
+  }
+  if (a.count_given && a.count == 0) {
+    usage_error("--count 0 sends nothing; give at least 1, or --duration to run for a time");
+  }
+  if (a.count_given && a.duration_given) {
+    usage_error("give --count or --duration, not both: a run ends after a count or a time");
   }
   s.duration_ns = duration_of("--duration", a.duration, false);
   s.count = a.count;
@@ -195,6 +228,9 @@ TestSpec make_spec(const RunArgs& a) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");
   }
   s.port = static_cast<std::uint16_t>(a.port);
+  if (!a.sweep_point) {
+    refuse_ineffective(s);
+  }
   try {
     validate(s);
   } catch (const ConfigError& e) {
@@ -246,11 +282,23 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                       "comma list of total offered bits/s, e.g. 100M,1G (instead of --rate; each "
                       "becomes a message rate for each --size)"))
       ->type_name(type("TEXT"));
-  app.add_option("--duration", a.duration,
-                 each("measured period, e.g. 5s, 500ms", "measured period of each run"))
-      ->capture_default_str();
-  app.add_option("--count", a.count,
-                 "send this many measured messages in total instead of --duration");
+  app.add_option_function<std::string>(
+         "--duration",
+         [&a](const std::string& v) {
+           a.duration = v;
+           a.duration_given = true;
+         },
+         each("measured period, e.g. 5s, 500ms (default 5s)",
+              "measured period of each run (default 5s)"))
+      ->type_name("TEXT");
+  app.add_option_function<std::uint64_t>(
+         "--count",
+         [&a](std::uint64_t v) {
+           a.count = v;
+           a.count_given = true;
+         },
+         "send this many measured messages in total instead of --duration")
+      ->type_name("UINT");
   app.add_option("--warmup", a.warmup, "warm-up period kept out of the statistics")
       ->capture_default_str();
   app.add_option("--interval", a.interval, "reporting interval")->capture_default_str();

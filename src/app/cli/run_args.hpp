@@ -28,7 +28,12 @@ struct RunArgs {
   std::string rate;     ///< empty = unlimited
   std::string bitrate;  ///< empty = unlimited
   std::string duration = "5s";
+  bool duration_given = false;  ///< --duration was on the command line
   std::uint64_t count = 0;
+  bool count_given = false;  ///< --count was on the command line
+  /// A point of a sweep: flags that apply to some points only (--batch for
+  /// UDP, --threads for the multiplexers) are not refused per point.
+  bool sweep_point = false;
   std::string warmup = "0s";
   std::string interval = "1s";
   std::uint32_t outstanding = 1;

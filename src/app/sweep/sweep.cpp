@@ -142,6 +142,7 @@ std::vector<SweepPoint> expand_matrix(const SweepMatrix& m, const RunArgs& base)
           for (const std::string& size : sizes) {
             for (const std::string& rate : rates) {
               RunArgs a = base;
+              a.sweep_point = true;
               a.proto = proto;
               a.model = model;
               a.mode = mode;
