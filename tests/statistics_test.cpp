@@ -1,167 +1,31 @@
-// The statistics of repetitions and comparisons (statistics.hpp,
-// mann_whitney.hpp, distributions.hpp, interleave.hpp): exact values worked
-// out by hand, t quantiles against tables, the exact U test against brute
-// force enumeration, the asymptotic one against scipy, and the coverage of
-// every interval and the false-positive rate of the test by simulation.
-// No timing and no run-time dependence on anything: every random number
-// comes from a fixed-seed SplitMix64.
+// Repetition statistics (statistics.hpp): aggregates against exact values
+// worked out by hand, the coverage of the median, mean and change intervals
+// by seeded simulation, the geometric mean and the verdict rule. No timing
+// and no run-time dependence on anything: every random number comes from a
+// fixed-seed SplitMix64 (sampler.hpp).
 #include "netbench/statistics.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <numbers>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "netbench/distributions.hpp"
-#include "netbench/interleave.hpp"
 #include "netbench/mann_whitney.hpp"
-#include "netbench/split_mix64.hpp"
+#include "sampler.hpp"
 
 namespace netbench::stats {
 namespace {
 
-// ---------------------------------------------------------------- helpers
-
-/// Samples from a few distributions, all from one seeded SplitMix64.
-class Sampler {
- public:
-  explicit Sampler(std::uint64_t seed) : rng_(seed) {}
-  /// Standard normal by Box–Muller (one of the pair; simplicity over speed).
-  double normal() {
-    const double u1 = 1 - rng_.uniform();  // (0, 1]: log is finite
-    const double u2 = rng_.uniform();
-    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
-  }
-  /// Exponential with mean 1: median ln 2.
-  double exponential() { return -std::log(1 - rng_.uniform()); }
-  /// Lognormal exp(N(0, σ²)): median 1, heavily skewed for σ = 1.
-  double lognormal(double sigma) { return std::exp(sigma * normal()); }
-  /// Integer in [0, k): data full of ties.
-  double discrete(std::uint64_t k) { return static_cast<double>(rng_.below(k)); }
-
- private:
-  SplitMix64 rng_;
-};
-
-template <typename Draw>
-std::vector<double> draw(std::size_t n, Draw&& d) {
-  std::vector<double> v(n);
-  for (double& x : v) x = d();
-  return v;
-}
-
 bool covers(const ConfidenceInterval& ci, double truth) {
   return ci.lower <= truth && truth <= ci.upper;
 }
-
-// ---------------------------------------------------------------- distributions
-
-struct TRow {
-  std::size_t df;
-  double q975;
-  double q995;
-};
-
-// t(0.975, df) and t(0.995, df) to 17 digits, computed once with mpmath at
-// 40 digits (Debian's python3-mpmath): findroot of
-// 1 − betainc(df/2, 1/2, 0, df/(df + t²), regularized=True)/2 = p. (scipy
-// 1.10's t.ppf is off by up to 1e-8 here, e.g. df 3 at 0.995, so it is not
-// the reference.) They agree with the printed tables to every digit shown.
-constexpr TRow kTTable[] = {
-    {1, 12.706204736174705, 63.656741162871581},    {2, 4.3026527297494639, 9.9248432009182931},
-    {3, 3.1824463052837096, 5.8409093097333573},    {4, 2.7764451051977944, 4.6040948713499932},
-    {5, 2.5705818356363155, 4.0321429835552281},    {6, 2.44691185114497, 3.7074280213247798},
-    {7, 2.3646242515927853, 3.4994832973504939},    {8, 2.3060041352041667, 3.3553873313333955},
-    {9, 2.2621571627982055, 3.2498355415921263},    {10, 2.2281388519862747, 3.1692726726169512},
-    {11, 2.2009851600916399, 3.105806515539281},    {12, 2.1788128296672289, 3.0545395893929021},
-    {13, 2.1603686564627925, 3.0122758387165784},   {14, 2.1447866879178038, 2.9768427343708347},
-    {15, 2.1314495455597757, 2.9467128834752389},   {16, 2.1199052992212547, 2.9207816224251},
-    {17, 2.1098155778333171, 2.8982305196774187},   {18, 2.1009220402410385, 2.8784404727386081},
-    {19, 2.0930240544083098, 2.8609346064649792},   {20, 2.0859634472658648, 2.8453397097861085},
-    {21, 2.0796138447276804, 2.83135955802305},     {22, 2.0738730679040262, 2.8187560606001435},
-    {23, 2.0686576104190487, 2.807335683769999},    {24, 2.0638985616280258, 2.7969395047744563},
-    {25, 2.0595385527532977, 2.7874358136769705},   {26, 2.0555294386428732, 2.7787145333296832},
-    {27, 2.0518305164802856, 2.770682957122212},    {28, 2.0484071417952452, 2.7632624554614446},
-    {29, 2.0452296421327043, 2.7563859036706055},   {30, 2.0422724563012383, 2.7499956535672253},
-    {60, 2.0002978220142605, 2.6602830288550372},   {120, 1.9799304050824408, 2.617421145106866},
-    {1000, 1.9623390808264085, 2.5807546980659511}, {5000, 1.9604385517065079, 2.5768129665562811},
-};
-
-TEST(DistributionsTest, TQuantilesMatchTheTableForEveryDegreeOfFreedom) {
-  for (const TRow& row : kTTable) {
-    SCOPED_TRACE(row.df);
-    // Relative 1e-13: the last few bits of a double around 63.66.
-    EXPECT_NEAR(student_t_quantile(0.975, row.df), row.q975, 1e-13 * row.q975);
-    EXPECT_NEAR(student_t_quantile(0.995, row.df), row.q995, 1e-13 * row.q995);
-    EXPECT_NEAR(student_t_quantile(0.025, row.df), -row.q975, 1e-13 * row.q975);
-  }
-}
-
-TEST(DistributionsTest, TQuantilesMatchTheFourDigitTableValues) {
-  // The rows a textbook prints (df 1, 2, 5, 10, 30, 120, ∞), to its 1e-4.
-  EXPECT_NEAR(student_t_quantile(0.975, 1), 12.7062, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 1), 63.6567, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 2), 4.3027, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 2), 9.9248, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 5), 2.5706, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 5), 4.0321, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 10), 2.2281, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 10), 3.1693, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 30), 2.0423, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 30), 2.7500, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 120), 1.9799, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 120), 2.6174, 1e-4);
-  EXPECT_NEAR(normal_quantile(0.975), 1.9600, 1e-4);
-  EXPECT_NEAR(normal_quantile(0.995), 2.5758, 1e-4);
-}
-
-TEST(DistributionsTest, NormalQuantileIsExactToTheLastDigits) {
-  // √2·erfinv(2p − 1) with mpmath, as above.
-  EXPECT_NEAR(normal_quantile(0.975), 1.9599639845400542, 1e-14);
-  EXPECT_NEAR(normal_quantile(0.995), 2.5758293035489008, 1e-14);
-  EXPECT_DOUBLE_EQ(normal_quantile(0.5), 0.0);
-  EXPECT_NEAR(normal_cdf(normal_quantile(1e-10)), 1e-10, 1e-22);
-}
-
-TEST(DistributionsTest, TCdfInvertsTheQuantileAndHasKnownClosedForms) {
-  EXPECT_DOUBLE_EQ(student_t_cdf(0, 7), 0.5);
-  EXPECT_NEAR(student_t_cdf(1, 1), 0.75, 1e-15);  // Cauchy: 1/2 + atan(1)/π
-  // df 2: F(t) = 1/2 + t / (2 √(2 + t²)).
-  EXPECT_NEAR(student_t_cdf(3, 2), 0.5 + 3 / (2 * std::sqrt(11.0)), 1e-15);
-  for (const unsigned df : {1u, 2u, 3u, 9u, 30u, 200u}) {
-    for (double p : {0.6, 0.9, 0.975, 0.999}) {
-      EXPECT_NEAR(student_t_cdf(student_t_quantile(p, df), df), p, 1e-13);
-    }
-  }
-}
-
-TEST(DistributionsTest, QuantilesRejectProbabilitiesOutsideTheOpenInterval) {
-  EXPECT_THROW((void)student_t_quantile(1.0, 5), std::invalid_argument);
-  EXPECT_THROW((void)student_t_quantile(0.0, 5), std::invalid_argument);
-  EXPECT_THROW((void)student_t_quantile(0.5, 0), std::invalid_argument);
-  EXPECT_THROW((void)normal_quantile(std::numeric_limits<double>::quiet_NaN()),
-               std::invalid_argument);
-}
-
-TEST(DistributionsTest, BinomialHalfCdfIsExactAndNeverUnderflowsToNaN) {
-  EXPECT_NEAR(binomial_half_cdf(2, 10), 56.0 / 1024, 1e-15);
-  EXPECT_NEAR(binomial_half_cdf(0, 5), 1.0 / 32, 1e-16);
-  EXPECT_DOUBLE_EQ(binomial_half_cdf(10, 10), 1.0);
-  // 2^-5000 underflows; the sum does not become NaN, and the middle is ~1/2.
-  EXPECT_EQ(binomial_half_cdf(0, 5000), 0.0);
-  EXPECT_NEAR(binomial_half_cdf(2500, 5000), 0.5 + 0.5 * 0.011282, 1e-5);
-}
-
-// ---------------------------------------------------------------- summarize
 
 TEST(SummarizeTest, OddCountGivesTheMiddleValueAndTheSampleStandardDeviation) {
   const std::vector<double> v{5, 1, 4, 2, 3};
@@ -312,6 +176,19 @@ TEST(SummarizeTest, ALowerLevelGivesANarrowerMedianInterval) {
   EXPECT_GE(narrow.coverage, 0.80);
 }
 
+TEST(SummarizeTest, LargeSamplesGetTheExactBinomialRankWithoutUnderflow) {
+  // n = 5001: 2^−5001 underflows, the sum in log space does not. Reference:
+  // 1 − 2·scipy.stats.binom.cdf(l − 1, 5001, 0.5) is 0.95227… at l = 2431
+  // and 0.94900… at l = 2432 (scipy 1.10.1).
+  std::vector<double> v(5001);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i);
+  const ConfidenceInterval ci = median_ci(v);
+  EXPECT_TRUE(ci.attained);
+  EXPECT_EQ(ci.lower_rank, 2431u);
+  EXPECT_EQ(ci.upper_rank, 5001u + 1 - 2431u);
+  EXPECT_NEAR(ci.coverage, 0.9522736955323166, 1e-12);
+}
+
 // ---------------------------------------------------------------- coverage
 
 /// Fraction of `trials` samples of size n whose interval covers `truth`.
@@ -405,197 +282,6 @@ TEST(CoverageTest, ChangeIntervalCoversATrueTenPercentChangeAsOftenAsItReports) 
   }
 }
 
-// ---------------------------------------------------------------- Mann–Whitney
-
-/// U of a by definition: pairs a_i > b_j, plus half the ties.
-double brute_force_u(std::span<const double> a, std::span<const double> b) {
-  double u = 0;
-  for (const double x : a) {
-    for (const double y : b) u += x > y ? 1.0 : x == y ? 0.5 : 0.0;
-  }
-  return u;
-}
-
-TEST(MannWhitneyTest, ExactPValuesMatchBruteForceEnumerationOfEveryRankAssignment) {
-  // For every n1, n2 ≤ 6 and every way of giving n1 of the ranks 1…N to the
-  // first sample: U by counting pairs, its null distribution by counting
-  // assignments, p = min(1, 2·min(P(U ≤ u), P(U ≥ u))).
-  for (std::size_t n1 = 1; n1 <= 6; ++n1) {
-    for (std::size_t n2 = 1; n2 <= 6; ++n2) {
-      const std::size_t total = n1 + n2;
-      std::vector<std::uint32_t> masks;
-      for (std::uint32_t m = 0; m < (1u << total); ++m) {
-        if (static_cast<std::size_t>(std::popcount(m)) == n1) masks.push_back(m);
-      }
-      std::vector<double> counts(n1 * n2 + 1, 0.0);
-      std::vector<std::vector<double>> as;
-      std::vector<std::vector<double>> bs;
-      for (const std::uint32_t m : masks) {
-        std::vector<double> a;
-        std::vector<double> b;
-        for (std::size_t r = 0; r < total; ++r) {
-          ((m >> r) & 1u ? a : b).push_back(static_cast<double>(r + 1));
-        }
-        counts[static_cast<std::size_t>(brute_force_u(a, b))] += 1;
-        as.push_back(std::move(a));
-        bs.push_back(std::move(b));
-      }
-      const auto assignments = static_cast<double>(masks.size());
-      const std::vector<double> pmf = mann_whitney_null_pmf(n1, n2);
-      ASSERT_EQ(pmf.size(), counts.size());
-      for (std::size_t u = 0; u < pmf.size(); ++u) {
-        EXPECT_NEAR(pmf[u], counts[u] / assignments, 1e-15) << n1 << "x" << n2 << " U=" << u;
-      }
-      for (std::size_t i = 0; i < as.size(); ++i) {
-        const double u = brute_force_u(as[i], bs[i]);
-        double lower = 0;
-        double upper = 0;
-        for (std::size_t k = 0; k < counts.size(); ++k) {
-          if (static_cast<double>(k) <= u) lower += counts[k];
-          if (static_cast<double>(k) >= u) upper += counts[k];
-        }
-        const double p = std::min(1.0, 2 * std::min(lower, upper) / assignments);
-        const MannWhitneyResult r = mann_whitney_u(as[i], bs[i]);
-        ASSERT_EQ(r.method, UTestMethod::kExact);
-        EXPECT_EQ(r.u, u);
-        EXPECT_NEAR(r.p_value, p, 1e-13) << n1 << "x" << n2 << " U=" << u;
-      }
-    }
-  }
-}
-
-TEST(MannWhitneyTest, UCountsHalfOfEveryTiedPair) {
-  const std::vector<double> a{1, 2, 2, 3};
-  const std::vector<double> b{2, 2, 4};
-  const MannWhitneyResult r = mann_whitney_u(a, b);
-  EXPECT_DOUBLE_EQ(r.u, 4.0);  // 0 + (½ + ½) + (½ + ½) + 2
-  EXPECT_DOUBLE_EQ(r.u, brute_force_u(a, b));
-  EXPECT_TRUE(r.ties);
-  EXPECT_EQ(r.method, UTestMethod::kAsymptotic);
-  EXPECT_DOUBLE_EQ(mann_whitney_u(b, a).u, 12.0 - 4.0);
-}
-
-// Reference p-values: scipy.stats.mannwhitneyu(a, b, alternative="two-sided",
-// method=...) of scipy 1.10.1 (Debian python3-scipy), statistic = U of a,
-// computed once and pasted here; the test does not need scipy.
-TEST(MannWhitneyTest, ExactPValuesMatchScipyBeyondBruteForceSizes) {
-  const std::vector<double> a5{1.1, 2.3, 0.7, 5.0, 3.2};
-  const std::vector<double> b7{4.4, 6.1, 2.9, 7.0, 5.5, 8.2, 0.1};
-  MannWhitneyResult r = mann_whitney_u(a5, b7);
-  EXPECT_EQ(r.method, UTestMethod::kExact);
-  EXPECT_DOUBLE_EQ(r.u, 8.0);
-  EXPECT_NEAR(r.p_value, 0.148989898989899, 1e-12);
-
-  // [(i*37) % 97 + 0.25 for i in 1..12], [(i*53) % 89 + 0.5 for i in 1..15]
-  std::vector<double> a12;
-  std::vector<double> b15;
-  for (int i = 1; i <= 12; ++i) a12.push_back((i * 37) % 97 + 0.25);
-  for (int i = 1; i <= 15; ++i) b15.push_back((i * 53) % 89 + 0.5);
-  r = mann_whitney_u(a12, b15);
-  EXPECT_EQ(r.method, UTestMethod::kExact);
-  EXPECT_DOUBLE_EQ(r.u, 83.0);
-  EXPECT_NEAR(r.p_value, 0.7551246961261768, 1e-12);
-
-  // [(i*7919) % 10007 + 0.25 for i in 1..40],
-  // [(i*104729) % 10007 + 2500.5 for i in 1..45]: no ties, exact at 40 × 45.
-  std::vector<double> a40;
-  std::vector<double> b45;
-  for (long i = 1; i <= 40; ++i) a40.push_back(static_cast<double>((i * 7919) % 10007) + 0.25);
-  for (long i = 1; i <= 45; ++i) {
-    b45.push_back(static_cast<double>((i * 104729) % 10007) + 0.5 + 2500);
-  }
-  r = mann_whitney_u(a40, b45);
-  EXPECT_EQ(r.method, UTestMethod::kExact);
-  EXPECT_DOUBLE_EQ(r.u, 528.0);
-  EXPECT_NEAR(r.p_value, 0.000902528442008322, 1e-12);
-}
-
-TEST(MannWhitneyTest, AsymptoticPValuesMatchScipyWithTieAndContinuityCorrections) {
-  const std::vector<double> ta{1, 2, 2, 3, 3, 3, 4, 5};
-  const std::vector<double> tb{2, 3, 4, 4, 5, 5, 6, 7, 7};
-  MannWhitneyResult r = mann_whitney_u(ta, tb);
-  EXPECT_EQ(r.method, UTestMethod::kAsymptotic);
-  EXPECT_DOUBLE_EQ(r.u, 13.5);
-  EXPECT_NEAR(r.p_value, 0.03175895714806371, 1e-12);
-
-  // [(i*7919) % 1000 / 10 for i in 1..60], [(i*104729) % 1000 / 10 + 3.3
-  // for i in 1..55]: ties, 60 × 55.
-  std::vector<double> a60;
-  std::vector<double> b55;
-  for (int i = 1; i <= 60; ++i) a60.push_back((i * 7919) % 1000 / 10.0);
-  for (int i = 1; i <= 55; ++i) b55.push_back((i * 104729) % 1000 / 10.0 + 3.3);
-  r = mann_whitney_u(a60, b55);
-  EXPECT_EQ(r.method, UTestMethod::kAsymptotic);
-  EXPECT_DOUBLE_EQ(r.u, 1527.0);
-  EXPECT_NEAR(r.p_value, 0.4927910255837692, 1e-12);
-
-  // [i + 0.25 for i in 0..59], [i + 10.75 for i in 0..54]: no ties, but
-  // past kExactMaxSampleSize.
-  std::vector<double> c60;
-  std::vector<double> d55;
-  for (int i = 0; i < 60; ++i) c60.push_back(i + 0.25);
-  for (int i = 0; i < 55; ++i) d55.push_back(i + 0.75 + 10);
-  r = mann_whitney_u(c60, d55);
-  EXPECT_EQ(r.method, UTestMethod::kAsymptotic);
-  EXPECT_FALSE(r.ties);
-  EXPECT_DOUBLE_EQ(r.u, 1225.0);
-  EXPECT_NEAR(r.p_value, 0.017466219103968242, 1e-12);
-}
-
-TEST(MannWhitneyTest, DegenerateSamplesGiveAPValueOfOne) {
-  const std::vector<double> same{3, 3, 3, 3};
-  const MannWhitneyResult tied = mann_whitney_u(same, same);
-  EXPECT_DOUBLE_EQ(tied.p_value, 1.0);
-  EXPECT_DOUBLE_EQ(tied.u, 8.0);
-  const MannWhitneyResult empty = mann_whitney_u(same, std::span<const double>{});
-  EXPECT_EQ(empty.method, UTestMethod::kNone);
-  EXPECT_DOUBLE_EQ(empty.p_value, 1.0);
-  EXPECT_EQ(to_string(UTestMethod::kExact), "exact");
-}
-
-/// Fraction of `trials` A/A pairs the test calls different at alpha 0.05.
-template <typename Draw>
-double false_positive_rate(std::size_t n1, std::size_t n2, int trials, UTestMethod expected,
-                           Draw&& d) {
-  int rejections = 0;
-  for (int t = 0; t < trials; ++t) {
-    const std::vector<double> a = draw(n1, d);
-    const std::vector<double> b = draw(n2, d);
-    const MannWhitneyResult r = mann_whitney_u(a, b);
-    EXPECT_EQ(r.method, expected);
-    if (r.p_value < 0.05) ++rejections;
-  }
-  return rejections / static_cast<double>(trials);
-}
-
-TEST(MannWhitneyTest, AAComparisonsAreFlaggedAtMostAboutFivePercentOfTheTime) {
-  constexpr int kTrials = 2'000;
-  // Exact, 10 vs 10: p takes discrete values, and P(p < 0.05) under the
-  // null is 0.04326 (sum of the null pmf over the rejecting U; by
-  // enumerating all C(20,10) assignments): the test is conservative. The
-  // observed rate has a standard error of √(0.043·0.957/2000) = 0.0045;
-  // band 0.04326 ± 0.018 (4 standard errors).
-  Sampler s(2024);
-  const double exact =
-      false_positive_rate(10, 10, kTrials, UTestMethod::kExact, [&] { return s.normal(); });
-  EXPECT_NEAR(exact, 0.04326, 0.018);
-  // Asymptotic, 60 vs 60 skewed data: nominal 5%, a little under with the
-  // continuity correction; band 0.05 ± 0.02 (4 standard errors of 0.0049).
-  const double asymptotic = false_positive_rate(60, 60, kTrials, UTestMethod::kAsymptotic,
-                                                [&] { return s.exponential(); });
-  EXPECT_NEAR(asymptotic, 0.05, 0.02);
-  // Asymptotic with heavy ties (five distinct values), 20 vs 20: the tie
-  // correction keeps the rate near 5%; same band.
-  const double tied =
-      false_positive_rate(20, 20, kTrials, UTestMethod::kAsymptotic, [&] { return s.discrete(5); });
-  EXPECT_NEAR(tied, 0.05, 0.02);
-  RecordProperty("aa_exact_10x10", std::to_string(exact));
-  RecordProperty("aa_asymptotic_60x60", std::to_string(asymptotic));
-  RecordProperty("aa_ties_20x20", std::to_string(tied));
-}
-
-// ---------------------------------------------------------------- change_ci
-
 TEST(ChangeCiTest, TwoAgainstTwoGivesTheHodgesLehmannRatioAndTheFullRange) {
   // log-ratios log(c/b): log 2, log 4, log 1, log 2 → sorted {0, ln2, ln2,
   // ln4}; median ln 2: +100%. 2 vs 2 attains at most 1 − 2/6.
@@ -638,6 +324,24 @@ TEST(ChangeCiTest, ValuesOfZeroSwitchToDifferencesOverTheBaseMedian) {
   const Change none = change_ci(std::vector<double>{0, 0, 1}, std::vector<double>{1, 2, 3});
   EXPECT_EQ(none.scale, ChangeScale::kNone);
   EXPECT_EQ(none.relative, 0);
+}
+
+TEST(ChangeCiTest, SamplesPastTheExactTableUseTheNormalApproximationOfU) {
+  // 60 vs 60: k from Φ; 3,600 pairwise ratios, coverage just above 95%.
+  std::vector<double> b(60);
+  std::vector<double> c(60);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    b[i] = 100 + static_cast<double>(i);
+    c[i] = 110 + static_cast<double>(i) * 1.01;
+  }
+  const Change ch = change_ci(b, c);
+  EXPECT_EQ(ch.scale, ChangeScale::kLogRatio);
+  EXPECT_TRUE(ch.ci.attained);
+  EXPECT_GE(ch.ci.coverage, 0.95);
+  EXPECT_LT(ch.ci.coverage, 0.952);
+  EXPECT_EQ(ch.ci.lower_rank + ch.ci.upper_rank, 3601u);
+  EXPECT_LT(ch.ci.lower, ch.hodges_lehmann);
+  EXPECT_GT(ch.ci.upper, ch.hodges_lehmann);
 }
 
 // ---------------------------------------------------------------- geometric mean
@@ -711,70 +415,6 @@ TEST(JudgeTest, LossAppearingWhereThereWasNoneIsWorse) {
   EXPECT_EQ(c.change.scale, ChangeScale::kNone);
   EXPECT_LT(c.test.p_value, 0.05);
   EXPECT_EQ(judge(c, Direction::kLowerIsBetter, 0.05, 0.05), Verdict::kWorse);
-}
-
-// ---------------------------------------------------------------- interleave
-
-TEST(SplitMix64Test, MatchesTheReferenceOutputForSeedZero) {
-  // Vigna's splitmix64.c with x = 0.
-  SplitMix64 rng(0);
-  EXPECT_EQ(rng.next(), 0xe220a8397b1dcdafULL);
-  EXPECT_EQ(rng.next(), 0x6e789e6aa1b965f4ULL);
-  EXPECT_EQ(rng.next(), 0x06c45d188009454fULL);
-}
-
-TEST(InterleaveTest, EveryPointAndRepetitionComesExactlyOnceRoundByRound) {
-  constexpr std::size_t kPoints = 7;
-  constexpr std::size_t kReps = 5;
-  const std::vector<Slot> order = interleave(kPoints, kReps, 42);
-  ASSERT_EQ(order.size(), kPoints * kReps);
-  std::set<std::pair<std::size_t, std::size_t>> seen;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    // Round k is slots k·points … (k+1)·points − 1 and holds repetition k.
-    EXPECT_EQ(order[i].repetition, i / kPoints);
-    ASSERT_LT(order[i].point, kPoints);
-    EXPECT_TRUE(seen.emplace(order[i].point, order[i].repetition).second);
-  }
-  EXPECT_EQ(seen.size(), kPoints * kReps);
-  // Rounds are shuffled independently, not one permutation repeated.
-  std::set<std::vector<std::size_t>> rounds;
-  for (std::size_t k = 0; k < kReps; ++k) {
-    std::vector<std::size_t> round;
-    for (std::size_t i = 0; i < kPoints; ++i) round.push_back(order[k * kPoints + i].point);
-    rounds.insert(round);
-  }
-  EXPECT_GT(rounds.size(), 1u);
-}
-
-TEST(InterleaveTest, SameSeedGivesTheSameOrderAndDifferentSeedsDifferentOnes) {
-  EXPECT_EQ(interleave(8, 4, 123), interleave(8, 4, 123));
-  std::set<std::vector<std::pair<std::size_t, std::size_t>>> orders;
-  for (std::uint64_t seed = 0; seed < 20; ++seed) {
-    std::vector<std::pair<std::size_t, std::size_t>> o;
-    for (const Slot& s : interleave(8, 4, seed)) o.emplace_back(s.point, s.repetition);
-    orders.insert(o);
-  }
-  EXPECT_EQ(orders.size(), 20u);
-}
-
-TEST(InterleaveTest, EveryPermutationOfARoundIsEquallyLikely) {
-  // 6,000 single rounds of 3 points: each of the 6 orders ~1,000 times
-  // (standard deviation 29); a biased shuffle (e.g. j drawn from all of
-  // 0…n−1) is off by ~150.
-  std::map<std::vector<std::size_t>, int> counts;
-  for (std::uint64_t seed = 0; seed < 6000; ++seed) {
-    std::vector<std::size_t> round;
-    for (const Slot& s : interleave(3, 1, seed)) round.push_back(s.point);
-    ++counts[round];
-  }
-  ASSERT_EQ(counts.size(), 6u);
-  for (const auto& [round, n] : counts) EXPECT_NEAR(n, 1000, 120);
-}
-
-TEST(InterleaveTest, EmptySweepsAndOverflowingSizesAreHandled) {
-  EXPECT_TRUE(interleave(0, 5, 1).empty());
-  EXPECT_TRUE(interleave(5, 0, 1).empty());
-  EXPECT_THROW((void)interleave(std::numeric_limits<std::size_t>::max(), 2, 1), std::length_error);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 namespace netbench::stats {
 
@@ -32,6 +33,10 @@ namespace netbench::stats {
 
 /// P(K ≤ k) for K ~ Binomial(n, 1/2), summed in log space so that no n
 /// underflows; 1 when k ≥ n.
-[[nodiscard]] double binomial_half_cdf(std::size_t k, std::size_t n) noexcept;
+[[nodiscard]] double binomial_half_cdf(std::size_t k, std::size_t n);
+
+/// P(K ≤ k) for k = 0 … min(k_max, n), K ~ Binomial(n, 1/2): the whole
+/// lower tail in O(k_max), for the median interval's search over ranks.
+[[nodiscard]] std::vector<double> binomial_half_cdf_table(std::size_t n, std::size_t k_max);
 
 }  // namespace netbench::stats

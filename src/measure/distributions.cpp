@@ -105,16 +105,26 @@ double student_t_quantile(double p, std::size_t df) {
   return lo + (hi - lo) / 2;
 }
 
-double binomial_half_cdf(std::size_t k, std::size_t n) noexcept {
-  if (k >= n) return 1;
-  // log C(n, i) − n log 2 by the recurrence C(n, i+1) = C(n, i)(n − i)/(i + 1).
+std::vector<double> binomial_half_cdf_table(std::size_t n, std::size_t k_max) {
+  const std::size_t last = k_max < n ? k_max : n;
+  std::vector<double> table(last + 1);
+  // log C(n, i) − n log 2 by the recurrence C(n, i+1) = C(n, i)(n − i)/(i + 1):
+  // 2^−n alone underflows past n = 1074.
   double log_pmf = -static_cast<double>(n) * std::numbers::ln2;
   double sum = std::exp(log_pmf);
-  for (std::size_t i = 0; i < k; ++i) {
+  table[0] = sum;
+  for (std::size_t i = 0; i < last; ++i) {
     log_pmf += std::log(static_cast<double>(n - i) / static_cast<double>(i + 1));
     sum += std::exp(log_pmf);
+    table[i + 1] = sum < 1 ? sum : 1;
   }
-  return sum < 1 ? sum : 1;
+  if (last == n) table[n] = 1;  // exactly, whatever the rounding
+  return table;
+}
+
+double binomial_half_cdf(std::size_t k, std::size_t n) {
+  if (k >= n) return 1;
+  return binomial_half_cdf_table(n, k)[k];
 }
 
 }  // namespace netbench::stats

@@ -58,11 +58,12 @@ ConfidenceInterval median_ci_of_sorted(const std::vector<double>& v, double leve
   ConfidenceInterval ci;
   ci.level = level;
   if (v.empty()) return ci;
-  const std::size_t n = v.size();
   // x(l) ≤ median < x(n+1−l) exactly when l ≤ K ≤ n − l, K the number of
-  // values below the true median: coverage 1 − 2·P(K ≤ l − 1).
+  // values below the true median: coverage 1 − 2·P(K ≤ l − 1). The search
+  // asks for P(K ≤ k) with k < (n + 1)/2 only: tabulate that half once.
+  const std::vector<double> cdf = binomial_half_cdf_table(v.size(), v.size() / 2);
   return order_statistic_interval(v, median_of_sorted(v), level,
-                                  [n](std::size_t k) { return binomial_half_cdf(k, n); });
+                                  [&cdf](std::size_t k) { return cdf[k]; });
 }
 
 struct Moments {
