@@ -30,8 +30,6 @@ using netbench::Proto;
 using netbench::TestSpec;
 
 constexpr Proto kProtos[] = {Proto::kTcp, Proto::kUdp};
-constexpr ModelKind kModels[] = {ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
-                                 ModelKind::kEpoll};
 constexpr std::uint32_t kFlows[] = {1, 16, 64};
 constexpr int kIterations = 3;
 
@@ -116,7 +114,7 @@ void BM_Model(benchmark::State& state, TestSpec spec) {
 bool register_model_benchmarks() {
   for (const Mode mode : {Mode::kEcho, Mode::kStream}) {
     for (const Proto proto : kProtos) {
-      for (const ModelKind model : kModels) {
+      for (const ModelKind model : netbench::kModelKinds) {
         for (const std::uint32_t flows : kFlows) {
           TestSpec spec;
           spec.proto = proto;

@@ -3,10 +3,16 @@
 # any is missing. Idempotent; needs root (or sudo) only when it installs.
 set -euo pipefail
 
+# Every package a build or a test needs. The tests call: python3 with
+# jsonschema and matplotlib (tests/app, scripts/ci_sweep.sh), timeout
+# (coreutils), and for the netns validation (tests/system/netns) ip, tc,
+# bridge and ss (iproute2), iptables, sysctl (procps), taskset (util-linux).
+# A test whose tool is missing skips (77), and CI=true fails on a skip.
 packages=(
   build-essential cmake g++ pkg-config
   libcli11-dev nlohmann-json3-dev libbenchmark-dev libgtest-dev
-  clang-format python3-matplotlib python3-jsonschema iproute2
+  clang-format python3 python3-matplotlib python3-jsonschema
+  iproute2 iptables procps util-linux coreutils
   clang libclang-rt-14-dev
 )
 

@@ -5,12 +5,12 @@
 #include <string_view>
 #include <vector>
 
+#include "netbench/model_info.hpp"
+
 namespace netbench {
 
 /// Transport under test.
 enum class Proto : std::uint8_t { kTcp, kUdp };
-/// Receiver (server) I/O model.
-enum class ModelKind : std::uint8_t { kThread, kSelect, kPoll, kEpoll };
 /// stream: one way, receiver measures; echo: request/response, client measures.
 enum class Mode : std::uint8_t { kStream, kEcho };
 /// Inter-send gaps of a rate-limited sender.

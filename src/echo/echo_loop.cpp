@@ -14,6 +14,7 @@
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench {
 namespace {
@@ -117,8 +118,7 @@ void EchoLoop::run(const std::stop_token& stop) {
     for (int k = 0; k < n; ++k) {
       const std::uint64_t tag = events[static_cast<std::size_t>(k)].data.u64;
       if (tag == kWakeTag) {
-        std::uint64_t count = 0;
-        static_cast<void>(::read(wake_, &count, sizeof count));
+        sys::drain_eventfd(wake_);
       } else if (tag == kListenerTag) {
         accept_all();
       } else if (tag == kUdpTag) {

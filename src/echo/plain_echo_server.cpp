@@ -1,20 +1,21 @@
 #include "netbench/plain_echo_server.hpp"
 
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <utility>
 
 #include "echo/echo_loop.hpp"
-#include "sys/socket_ops.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
+#include "sys/socket_ops.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench {
 namespace {
@@ -34,9 +35,9 @@ struct PlainEchoServer::Impl {
   Endpoint local;
   Fd listener;
   Fd udp;
-  Fd wake;              // eventfd: stop() wakes the loop through it
-  EchoLoopStats stats;  // written by the loop thread, read by any
-  std::jthread thread;  // last: joined before the members it uses go
+  std::optional<sys::Waker> wake;  // stop() wakes the loop through it
+  EchoLoopStats stats;             // written by the loop thread, read by any
+  std::jthread thread;             // last: joined before the members it uses go
 };
 
 PlainEchoServer::PlainEchoServer(const Endpoint& bind, const PlainEchoOptions& options)
@@ -89,15 +90,12 @@ void PlainEchoServer::start() {
   if (s.thread.joinable() || !s.listener) {
     return;  // running, or stopped for good
   }
-  s.wake.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!s.wake) {
-    throw SystemError("eventfd", "plain echo server", errno);
-  }
+  s.wake.emplace("plain echo server");
   const int udp = s.udp ? s.udp.get() : -1;
-  Fd ep = EchoLoop::make_epoll(s.listener.get(), udp, s.wake.get());
+  Fd ep = EchoLoop::make_epoll(s.listener.get(), udp, s.wake->fd());
   s.thread = std::jthread([&s, udp, ep = std::move(ep)](std::stop_token stop) mutable {
     try {
-      EchoLoop loop(s.options, s.listener.get(), udp, s.wake.get(), std::move(ep), s.stats);
+      EchoLoop loop(s.options, s.listener.get(), udp, s.wake->fd(), std::move(ep), s.stats);
       loop.run(stop);
     } catch (const std::exception& e) {
       s.stats.set_error(e.what());
@@ -111,8 +109,7 @@ void PlainEchoServer::stop() noexcept {
   Impl& s = *impl_;
   if (s.thread.joinable()) {
     s.thread.request_stop();
-    const std::uint64_t one = 1;
-    static_cast<void>(::write(s.wake.get(), &one, sizeof one));
+    s.wake->notify();
     s.thread.join();
   }
   s.listener.reset();

@@ -3,18 +3,18 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
 #include <exception>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/error.hpp"
+#include "sys/accept.hpp"
+#include "sys/socket_ops.hpp"
 #include "sys/thread_control.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 
@@ -31,19 +31,15 @@ void LoopModel::start(ServeSet sockets) {
     parts[i % loops].udp_flows.push_back(std::move(sockets.udp_flows[i]));
   }
   for (unsigned i = 0; i < loops; ++i) {
-    Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!wake) {
-      throw SystemError("eventfd", "", errno);
-    }
-    wake_fds_.push_back(std::move(wake));
+    wakers_.emplace_back();
   }
   for (unsigned i = 0; i < loops; ++i) {
     ThreadState& thread = state_->add_thread();
-    threads_.emplace_back([this, part = std::move(parts[i]), wake = wake_fds_[i].get(),
+    threads_.emplace_back([this, part = std::move(parts[i]), wake = wakers_[i].fd(),
                            &thread](std::stop_token stop) mutable {
       sys::pin_current_thread(state_->spec().receiver_cpus);
       // Wakes the loop from its wait as soon as a stop is requested.
-      const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
+      const std::stop_callback on_stop(stop, [wake] { sys::signal_eventfd(wake); });
       try {
         run_loop(std::move(part), wake, thread, stop);
       } catch (const std::exception& e) {
@@ -56,7 +52,7 @@ void LoopModel::start(ServeSet sockets) {
 
 void LoopModel::stop() noexcept {
   stop_and_join(threads_);
-  wake_fds_.clear();
+  wakers_.clear();
 }
 
 Connection LoopModel::udp_connection(FlowSocket flow, ThreadState& thread) const {
@@ -68,33 +64,18 @@ Connection LoopModel::udp_connection(FlowSocket flow, ThreadState& thread) const
 }
 
 std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState& thread) const {
-  for (;;) {
-    sockaddr_storage from{};
-    socklen_t len = sizeof from;
-    Fd fd(::accept4(listener, reinterpret_cast<sockaddr*>(&from), &len,  // NOLINT: sockets API
-                    SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (fd && !state_->admit_tcp(from)) {
-      continue;  // a stranger's connection: closed here, never a flow
-    }
-    if (fd) {
-      if (state_->spec().tcp_nodelay()) {
-        // Echo replies are small and latency-bound: do not let Nagle hold them.
-        const int one = 1;
-        ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      }
-      return Connection(std::move(fd), Proto::kTcp, state_->add_flow(), thread, *state_, false);
-    }
-    switch (errno) {
-      case EAGAIN:
-        return std::nullopt;
-      case EINTR:
-      case ECONNABORTED:
-      case EPROTO:
-        continue;
-      default:
-        throw SystemError("accept", "tcp listener", errno);
-    }
+  Fd fd = sys::accept_admitted(
+      listener, SOCK_NONBLOCK | SOCK_CLOEXEC,
+      [this](const sockaddr_storage& from) { return state_->admit_tcp(from); });
+  if (!fd) {
+    return std::nullopt;
   }
+  if (state_->spec().tcp_nodelay()) {
+    // Echo replies are small and latency-bound: do not let Nagle hold them.
+    const int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  return Connection(std::move(fd), Proto::kTcp, state_->add_flow(), thread, *state_, false);
 }
 
 std::vector<std::byte> LoopModel::make_rx_buffer() const {
@@ -109,11 +90,6 @@ void coalesce_pause(std::uint64_t ns) noexcept {
                       static_cast<long>(ns % 1'000'000'000)};
     ::nanosleep(&ts, nullptr);
   }
-}
-
-void drain_eventfd(int fd) noexcept {
-  std::uint64_t value = 0;
-  [[maybe_unused]] const ssize_t n = ::read(fd, &value, sizeof value);
 }
 
 }  // namespace netbench::receiver

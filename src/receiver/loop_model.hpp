@@ -8,6 +8,7 @@
 #include "netbench/fd.hpp"
 #include "receiver/connection.hpp"
 #include "receiver/server_model.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 
@@ -53,7 +54,7 @@ class LoopModel : public ServerModel {
 
  private:
   ReceiverState* state_;
-  std::vector<Fd> wake_fds_;
+  std::vector<sys::Waker> wakers_;  ///< one per loop: a stop wakes it
   std::vector<std::jthread> threads_;
 };
 
@@ -67,8 +68,5 @@ void spin_pause() noexcept;
 /// on loopback pays the receiver's wake-up in its own softirq; a receiver
 /// asleep in nanosleep is on no socket's wait queue and costs it nothing.
 void coalesce_pause(std::uint64_t ns) noexcept;
-
-/// Drains an eventfd (after it woke a loop).
-void drain_eventfd(int fd) noexcept;
 
 }  // namespace netbench::receiver

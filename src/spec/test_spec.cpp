@@ -15,11 +15,6 @@ namespace {
 
 constexpr std::array<std::pair<Proto, std::string_view>, 2> kProtos{
     {{Proto::kTcp, "tcp"}, {Proto::kUdp, "udp"}}};
-constexpr std::array<std::pair<ModelKind, std::string_view>, 4> kModels{
-    {{ModelKind::kThread, "thread"},
-     {ModelKind::kSelect, "select"},
-     {ModelKind::kPoll, "poll"},
-     {ModelKind::kEpoll, "epoll"}}};
 constexpr std::array<std::pair<Mode, std::string_view>, 2> kModes{
     {{Mode::kStream, "stream"}, {Mode::kEcho, "echo"}}};
 constexpr std::array<std::pair<Pattern, std::string_view>, 2> kPatterns{
@@ -153,7 +148,10 @@ void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::str
 }
 
 std::string_view to_string(Proto p) noexcept { return name_of(kProtos, p); }
-std::string_view to_string(ModelKind m) noexcept { return name_of(kModels, m); }
+std::string_view to_string(ModelKind m) noexcept {
+  const ModelInfo* info = find_model(m);
+  return info != nullptr ? info->name : "?";
+}
 std::string_view to_string(Mode m) noexcept { return name_of(kModes, m); }
 std::string_view to_string(Pattern p) noexcept { return name_of(kPatterns, p); }
 std::string_view to_string(StatsLevel l) noexcept { return name_of(kStatsLevels, l); }
@@ -164,7 +162,13 @@ std::string_view to_string(Family f) noexcept {
   return f == Family::kV4 ? "ipv4" : f == Family::kV6 ? "ipv6" : "any";
 }
 bool parse(std::string_view text, Proto& out) noexcept { return value_of(kProtos, text, out); }
-bool parse(std::string_view text, ModelKind& out) noexcept { return value_of(kModels, text, out); }
+bool parse(std::string_view text, ModelKind& out) noexcept {
+  const ModelInfo* info = find_model(text);
+  if (info != nullptr) {
+    out = info->kind;
+  }
+  return info != nullptr;
+}
 bool parse(std::string_view text, Mode& out) noexcept { return value_of(kModes, text, out); }
 bool parse(std::string_view text, Pattern& out) noexcept { return value_of(kPatterns, text, out); }
 

@@ -53,14 +53,6 @@ bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept;
 
 namespace netbench::sys {
 
-/// Descriptors this process has open now (entries of /proc/self/fd), or 0
-/// if that cannot be read.
-[[nodiscard]] std::size_t open_fd_count() noexcept;
-
-}  // namespace netbench::sys
-
-namespace netbench::sys {
-
 /// Datagrams the kernel dropped on socket `fd` for want of buffer space
 /// (sk_drops via SO_MEMINFO: the counter SO_RXQ_OVFL reports and
 /// /proc/net/udp shows, readable without receiving). 0 if unavailable.

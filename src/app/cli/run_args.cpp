@@ -18,7 +18,7 @@ namespace {
 [[noreturn]] void usage_error(const std::string& text) { throw UsageError(text); }
 
 template <typename E>
-E parse_enum(const std::string& flag, const std::string& text, const char* choices) {
+E parse_enum(const std::string& flag, const std::string& text, const std::string& choices) {
   E out{};
   if (!parse(text, out)) {
     usage_error(flag + " '" + text + "' is not one of " + choices);
@@ -146,7 +146,7 @@ void refuse_ineffective(const TestSpec& s) {
 TestSpec make_spec(const RunArgs& a) {
   TestSpec s;
   s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
-  s.model = parse_enum<ModelKind>("--model", a.model, "thread, select, poll, epoll");
+  s.model = parse_enum<ModelKind>("--model", a.model, model_names());
   s.mode = parse_enum<Mode>("--mode", a.mode, "stream, echo");
   s.pattern = parse_enum<Pattern>("--pattern", a.pattern, "constant, poisson");
   s.flows = flows_of(a.flows);
@@ -251,8 +251,8 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
       ->capture_default_str()
       ->type_name(type("TEXT"));
   app.add_option("--model", a.model,
-                 each("receiver I/O model: thread, select, poll, epoll",
-                      "comma list of receiver I/O models: thread, select, poll, epoll"))
+                 each("receiver I/O model: " + model_names(),
+                      "comma list of receiver I/O models: " + model_names()))
       ->capture_default_str()
       ->type_name(type("TEXT"));
   app.add_option("--mode", a.mode,

@@ -13,16 +13,17 @@
 #include <thread>
 #include <vector>
 
+#include "app/cli/exit_codes.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/control_frame_reader.hpp"
-#include "app/cli/exit_codes.hpp"
 #include "app/serve/serve_admission.hpp"
 #include "app/serve/serve_session.hpp"
 #include "app/serve/stop_waker.hpp"
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "netbench/version.hpp"
+#include "sys/open_fds.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::app {
 namespace {
@@ -307,7 +308,7 @@ bool ControlLoop::start_next_test(std::uint64_t now) {
     return false;
   }
   const TestSpec& spec = it->test.spec;
-  const std::uint64_t open = open_fds();
+  const std::uint64_t open = sys::open_fd_count();
   if (fd_limit_ != 0 && open + test_fds(spec.flows, spec.threads) > fd_limit_) {
     const std::string text = "the server is short of descriptors for " +
                              std::to_string(spec.flows) + " flows now (" + std::to_string(open) +

@@ -1,7 +1,5 @@
 #include "app/serve/serve_admission.hpp"
 
-#include <dirent.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <exception>
@@ -93,19 +91,6 @@ std::vector<std::string> fit_fd_budget_to(std::uint64_t fd_limit, ServeOptions& 
                     std::to_string(clients));
   }
   return lines;
-}
-
-std::uint64_t open_fds() {
-  DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) {
-    return 0;
-  }
-  std::uint64_t n = 0;
-  while (::readdir(d) != nullptr) {
-    ++n;
-  }
-  ::closedir(d);
-  return n > 3 ? n - 3 : 0;  // ".", "..", and the directory's own descriptor
 }
 
 bool token_matches(std::string_view expected, std::string_view given) noexcept {

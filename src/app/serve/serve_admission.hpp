@@ -46,9 +46,6 @@ inline constexpr std::uint64_t kFdReserve = 32;
 /// limit lowered. Pure.
 std::vector<std::string> fit_fd_budget_to(std::uint64_t fd_limit, ServeOptions& options);
 
-/// Descriptors this process has open now (/proc/self/fd), or 0 if unknown.
-[[nodiscard]] std::uint64_t open_fds();
-
 /// True when `given` equals `expected`, compared in time that depends on the
 /// lengths alone: every byte of `given` is compared, with no early exit at
 /// the first difference, so a client cannot find the token byte by byte.

@@ -3,7 +3,7 @@
 #include <optional>
 #include <stop_token>
 
-#include "netbench/fd.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::app {
 
@@ -20,14 +20,14 @@ class StopWaker {
   ~StopWaker() = default;
 
   /// Borrowed descriptor to poll for POLLIN.
-  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  [[nodiscard]] int fd() const noexcept { return waker_.fd(); }
   /// Makes fd() readable (another thread has news for the owner).
-  void notify() const noexcept;
+  void notify() const noexcept { waker_.notify(); }
   /// Consumes the pending wake-ups (after poll() reported fd() readable).
-  void drain() const noexcept;
+  void drain() const noexcept { waker_.drain(); }
 
  private:
-  Fd fd_;
+  sys::Waker waker_;
   struct Notify {
     const StopWaker* waker;
     void operator()() const noexcept { waker->notify(); }

@@ -8,6 +8,7 @@
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 namespace {
@@ -77,7 +78,7 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
     for (int k = 0; k < n; ++k) {
       const epoll_event& ev = events[static_cast<std::size_t>(k)];
       if (ev.data.u64 == kWakeTag) {
-        drain_eventfd(wake_fd);
+        sys::drain_eventfd(wake_fd);
         continue;
       }
       if ((ev.data.u64 & kListenerBit) != 0) {

@@ -6,6 +6,7 @@
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 
@@ -55,7 +56,7 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
     ++thread.loop.wakeups;
     thread.loop.ready_events += static_cast<std::uint64_t>(n);
     if (fds[0].revents != 0) {
-      drain_eventfd(wake_fd);
+      sys::drain_eventfd(wake_fd);
       continue;  // the while condition sees the stop request
     }
     for (std::size_t i = 1; i < first_conn; ++i) {

@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <string>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "sys/open_fds.hpp"
+#include "sys/socket_ops.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 namespace {
@@ -95,7 +97,7 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
     ++thread.loop.wakeups;
     thread.loop.ready_events += static_cast<std::uint64_t>(n);
     if (FD_ISSET(wake_fd, &rset)) {
-      drain_eventfd(wake_fd);
+      sys::drain_eventfd(wake_fd);
       continue;
     }
     const std::size_t before = conns.size();

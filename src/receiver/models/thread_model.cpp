@@ -3,7 +3,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,12 +11,14 @@
 #include <cerrno>
 #include <exception>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "receiver/connection.hpp"
 #include "receiver/loop_model.hpp"
+#include "sys/accept.hpp"
+#include "sys/socket_ops.hpp"
 #include "sys/thread_control.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 namespace {
@@ -73,10 +74,7 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
 ThreadModel::~ThreadModel() { stop(); }
 
 void ThreadModel::start(ServeSet sockets) {
-  wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake_) {
-    throw SystemError("eventfd", "", errno);
-  }
+  wake_.emplace();
   for (FlowSocket& f : sockets.udp_flows) {
     FlowState& flow = state_->add_flow();
     flow.stats.flow_id = f.flow_id;
@@ -88,9 +86,9 @@ void ThreadModel::start(ServeSet sockets) {
   for (Fd& l : sockets.tcp_listeners) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back(
-        [this, l = std::move(l), wake = wake_.get(), &thread](std::stop_token stop) mutable {
+        [this, l = std::move(l), wake = wake_->fd(), &thread](std::stop_token stop) mutable {
           sys::pin_current_thread(state_->spec().receiver_cpus);
-          const std::stop_callback on_stop(stop, [wake] { signal_eventfd(wake); });
+          const std::stop_callback on_stop(stop, [wake] { sys::signal_eventfd(wake); });
           try {
             accept_loop(std::move(l), wake, thread, stop);
           } catch (const std::exception& e) {
@@ -118,28 +116,14 @@ void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std
     if (fds[1].revents != 0) {
       break;
     }
-    for (;;) {
-      sockaddr_storage from{};
-      socklen_t len = sizeof from;
-      Fd fd(::accept4(listener.get(), reinterpret_cast<sockaddr*>(&from),  // NOLINT: sockets API
-                      &len, SOCK_CLOEXEC));
-      if (fd && !state_->admit_tcp(from)) {
-        continue;  // a stranger's connection: closed here, never a flow
-      }
-      if (!fd) {
-        if (errno == EINTR || errno == ECONNABORTED) {
-          continue;
-        }
-        if (errno == EAGAIN) {
-          break;
-        }
-        throw SystemError("accept", "tcp listener", errno);
-      }
+    // The listener is non-blocking: keep accepting until it is empty. The
+    // connections themselves are blocking (SOCK_NONBLOCK not given).
+    const auto admit = [this](const sockaddr_storage& from) { return state_->admit_tcp(from); };
+    while (Fd fd = sys::accept_admitted(listener.get(), SOCK_CLOEXEC, admit)) {
       FlowState& flow = state_->add_flow();
       workers.emplace_back([this, fd = std::move(fd), &flow](std::stop_token s) mutable {
         serve(std::move(fd), Proto::kTcp, flow, *state_, s);
       });
-      // The listener is non-blocking: keep accepting until it is empty.
     }
   }
 }

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
 
 #include "receiver/server_model.hpp"
+#include "sys/waker.hpp"
 
 namespace netbench::receiver {
 
@@ -25,7 +27,7 @@ class ThreadModel final : public ServerModel {
   void accept_loop(Fd listener, int wake_fd, ThreadState& thread, std::stop_token stop);
 
   ReceiverState* state_;
-  Fd wake_;
+  std::optional<sys::Waker> wake_;
   std::vector<std::jthread> threads_;
 };
 

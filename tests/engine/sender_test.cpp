@@ -13,12 +13,12 @@
 
 #include <gtest/gtest.h>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "netbench/wire_header.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 namespace {

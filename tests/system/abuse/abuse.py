@@ -25,7 +25,7 @@ to the baseline, its RSS bounded, and it must exit 0 on SIGTERM.
 
 Standard library only; every loop is bounded in count and time. Exit code 0
 when every check passed, 1 otherwise.
-    /usr/bin/python3 tests/abuse/abuse.py --netbench build/dev/netbench
+    /usr/bin/python3 tests/system/abuse/abuse.py --netbench build/dev/netbench
 """
 import argparse
 import json

@@ -17,6 +17,7 @@
 
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/units.hpp"
+#include "netbench/model_info.hpp"
 
 namespace netbench::app {
 namespace {
@@ -151,6 +152,14 @@ TEST(CliTest, VersionPrintsTheVersion) {
   const Outcome o = run_netbench("--version");
   EXPECT_EQ(o.code, kExitOk);
   EXPECT_NE(o.out.find("netbench "), std::string::npos);
+}
+
+TEST(CliTest, HelpAndErrorsNameEveryServerModelFromTheList) {
+  const Outcome help = run_netbench("--help");
+  EXPECT_EQ(help.code, kExitOk);
+  EXPECT_NE(help.out.find("receiver I/O model: " + model_names()), std::string::npos) << help.out;
+  const Outcome bad = run_netbench("--model kqueue");
+  EXPECT_NE(bad.err.find("is not one of " + model_names()), std::string::npos) << bad.err;
 }
 
 TEST(CliTest, PortInUseIsASetupError) {

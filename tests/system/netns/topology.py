@@ -1,4 +1,4 @@
-"""Test hosts made of network namespaces, for tests/netns/validate.py.
+"""Test hosts made of network namespaces, for tests/system/netns/validate.py.
 
     c1 ─┐                                        10.77.1.0/24, MTU 9000
     c2 ─┼─ br0 [router] rt-srv ──── eth0 [server]  10.77.2.0/24
@@ -222,7 +222,7 @@ class Topology:
 
     def divert_udp_to_tun(self, tun: str = "tun0") -> None:
         """Routes UDP from the clients to the server through `tun` in the
-        router (where tests/netns/impair_relay.py reads and writes it back);
+        router (where tests/system/netns/impair_relay.py reads and writes it back);
         TCP, and everything the relay writes back, takes the main table."""
         rt = self.router
         self.ip(rt, "tuntap", "add", "dev", tun, "mode", "tun")

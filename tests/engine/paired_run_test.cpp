@@ -19,12 +19,13 @@
 
 #include <gtest/gtest.h>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
+#include "sys/open_fds.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 
@@ -200,11 +201,10 @@ std::string title_case(std::string_view name) {
   return out;
 }
 
-/// Every protocol × model × mode: a new model is tested by adding it here.
+/// Every protocol × model × mode: a model added to kModels is tested here.
 auto all_runs() {
   return ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
-                            ::testing::Values(ModelKind::kThread, ModelKind::kSelect,
-                                              ModelKind::kPoll, ModelKind::kEpoll),
+                            ::testing::ValuesIn(kModelKinds),
                             ::testing::Values(Mode::kStream, Mode::kEcho));
 }
 
@@ -268,9 +268,7 @@ TEST_P(GsoTest, EchoWithManyOutstandingComesBackExactly) {
   expect_exact(run(spec), spec);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, GsoTest,
-                         ::testing::Values(ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
-                                           ModelKind::kEpoll),
+INSTANTIATE_TEST_SUITE_P(AllModels, GsoTest, ::testing::ValuesIn(kModelKinds),
                          [](const ::testing::TestParamInfo<ModelKind>& p) {
                            return title_case(to_string(p.param));
                          });
@@ -344,13 +342,11 @@ TEST(PairedRunScenarioTest, RepeatedRunsLeakNoDescriptors) {
   static_cast<void>(run(first));
   const std::size_t before = sys::open_fd_count();
   ASSERT_GT(before, 0U) << "/proc/self/fd is unreadable";
-  constexpr std::array kModels{ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
-                               ModelKind::kEpoll};
   for (int i = 0; i < 100; ++i) {
     const Proto proto = i % 2 == 0 ? Proto::kTcp : Proto::kUdp;
     const Mode mode = (i / 2) % 2 == 0 ? Mode::kStream : Mode::kEcho;
     TestSpec spec =
-        make_spec(proto, kModels[static_cast<std::size_t>(i / 4) % kModels.size()], mode);
+        make_spec(proto, kModelKinds[static_cast<std::size_t>(i / 4) % kModelKinds.size()], mode);
     spec.flows = 2;
     spec.count = 4;
     spec.rate_msgs_per_s = 0;
@@ -532,9 +528,7 @@ TEST_P(BatchTest, UnpacedBatchesArriveExactly) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, BatchTest,
                          ::testing::Combine(::testing::Values(Proto::kUdp),
-                                            ::testing::Values(ModelKind::kThread,
-                                                              ModelKind::kSelect, ModelKind::kPoll,
-                                                              ModelKind::kEpoll),
+                                            ::testing::ValuesIn(kModelKinds),
                                             ::testing::Values(Mode::kStream, Mode::kEcho)),
                          run_name);
 

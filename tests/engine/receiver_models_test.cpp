@@ -12,26 +12,32 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <limits>
 #include <ostream>
 #include <random>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
+#include "netbench/model_info.hpp"
 #include "netbench/receiver.hpp"
 #include "netbench/registration.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "netbench/wire_header.hpp"
+#include "receiver/receiver_state.hpp"
+#include "receiver/server_model.hpp"
+#include "sys/open_fds.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 
@@ -138,7 +144,7 @@ RunResult stop_and_collect(Receiver& rx, std::span<const std::uint64_t> sent_by_
 }
 
 // ---------------------------------------------------------------------------
-// Every server model. A new model joins by being listed here.
+// Every server model: a model added to kModels is tested here.
 
 class ServerModelTest : public ::testing::TestWithParam<ModelKind> {};
 
@@ -380,10 +386,22 @@ TEST_P(ServerModelTest, TcpDataConnectionsFromAnotherHostOrBeyondTheFlowsAreRefu
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, ServerModelTest,
-                         ::testing::Values(ModelKind::kThread, ModelKind::kSelect, ModelKind::kPoll,
-                                           ModelKind::kEpoll),
-                         model_name);
+INSTANTIATE_TEST_SUITE_P(AllModels, ServerModelTest, ::testing::ValuesIn(kModelKinds), model_name);
+
+// ---------------------------------------------------------------------------
+// The factory builds exactly the listed models.
+
+TEST(ModelFactoryTest, BuildsEveryListedModelAndNothingElse) {
+  // Every value of the enum's underlying type: the factory's switch has no
+  // default, so a value it builds is an enumerator, which must be listed.
+  TestSpec spec = make_spec(Proto::kTcp, ModelKind::kEpoll, 1);
+  receiver::ReceiverState state(spec);
+  for (unsigned v = 0; v <= std::numeric_limits<std::underlying_type_t<ModelKind>>::max(); ++v) {
+    const auto kind = static_cast<ModelKind>(v);
+    const bool listed = find_model(kind) != nullptr;
+    EXPECT_EQ(receiver::make_server_model(kind, state) != nullptr, listed) << v;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Many connections: the multiplexing models beyond FD_SETSIZE.
@@ -427,8 +445,20 @@ TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
   EXPECT_TRUE(rx.error().empty()) << rx.error();
 }
 
+/// The readiness multiplexers that are not bound by FD_SETSIZE (every one
+/// but select, whose refusal is tested below).
+std::vector<ModelKind> unbounded_multiplexers() {
+  std::vector<ModelKind> out;
+  for (const ModelInfo& m : kModels) {
+    if (m.family == ModelFamily::kReadinessMultiplexer && m.kind != ModelKind::kSelect) {
+      out.push_back(m.kind);
+    }
+  }
+  return out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Multiplexers, ManyConnectionsTest,
-                         ::testing::Values(ModelKind::kPoll, ModelKind::kEpoll), model_name);
+                         ::testing::ValuesIn(unbounded_multiplexers()), model_name);
 
 // ---------------------------------------------------------------------------
 // select() and FD_SETSIZE.

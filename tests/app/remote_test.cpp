@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,7 @@
 
 #include "app/serve/serve.hpp"
 #include "app/serve/serve_admission.hpp"
+#include "netbench/model_info.hpp"
 
 namespace {
 
@@ -168,7 +170,16 @@ std::uint64_t interval_sum(const nlohmann::json& run, const char* key) {
 }
 
 class RemoteRunTest
-    : public ::testing::TestWithParam<std::tuple<const char*, const char*, const char*>> {};
+    : public ::testing::TestWithParam<std::tuple<const char*, std::string, const char*>> {};
+
+/// Every model's name (kModels): a new model is run remotely too.
+std::vector<std::string> model_names_listed() {
+  std::vector<std::string> out;
+  for (const netbench::ModelInfo& m : netbench::kModels) {
+    out.emplace_back(m.name);
+  }
+  return out;
+}
 
 TEST_P(RemoteRunTest, MovesExactlyKMessagesBetweenProcesses) {
   const auto [proto, model, mode] = GetParam();
@@ -209,7 +220,7 @@ TEST(RemoteRunTest2, LastIntervalTakesInWhatArrivesAfterTheLastSend) {
 
 INSTANTIATE_TEST_SUITE_P(ProtoModelMode, RemoteRunTest,
                          ::testing::Combine(::testing::Values("tcp", "udp"),
-                                            ::testing::Values("thread", "poll", "epoll"),
+                                            ::testing::ValuesIn(model_names_listed()),
                                             ::testing::Values("stream", "echo")),
                          [](const ::testing::TestParamInfo<RemoteRunTest::ParamType>& p) {
                            return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param) +

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Soak: N back-to-back tests against one `netbench serve` (README, "Hardening").
 
-Cycles through tcp/udp x thread/select/poll/epoll x stream/echo (16
-combinations), each a short test (--count messages over 2 flows, paced).
+Cycles through tcp/udp x every server model x stream/echo (16 combinations
+with the four models; the names come from docs/netbench.schema.json, which
+tests/app/schema_test.cpp holds equal to the C++ list kModels), each a short test (--count messages over 2 flows, paced).
 Every result must be complete and exact. The server's descriptor count and
 RSS are sampled from /proc every --every tests (after the server has
 settled); the check: descriptors at the end equal those after test --warm,
@@ -10,9 +11,10 @@ and RSS grew less than --max-rss-growth KiB between test --warm and the end.
 Prints the samples and a summary; exit code 0 when every check passed.
 
 Standard library only.
-    /usr/bin/python3 tests/abuse/soak.py --netbench build/dev/netbench --tests 1000
+    /usr/bin/python3 tests/system/abuse/soak.py --netbench build/dev/netbench --tests 1000
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -22,8 +24,19 @@ from abuse import Server, check_run  # noqa: E402  (same directory)
 
 import subprocess  # noqa: E402
 
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "docs",
+                      "netbench.schema.json")
+
+
+def server_models() -> list:
+    """Every server model's name, in the order of the list (the run config's enum)."""
+    with open(SCHEMA, encoding="utf-8") as f:
+        schema = json.load(f)
+    return schema["definitions"]["config"]["properties"]["model"]["enum"]
+
+
 COMBOS = [(proto, model, mode) for proto in ("tcp", "udp")
-          for model in ("thread", "select", "poll", "epoll") for mode in ("stream", "echo")]
+          for model in server_models() for mode in ("stream", "echo")]
 
 
 def settled_fds(server: Server, previous: int) -> int:

@@ -1,7 +1,7 @@
 """A deterministic impairment path: drops, duplicates and delays netbench UDP
 datagrams by a seeded schedule keyed on each datagram's (flow, sequence).
 
-Run inside the router namespace (tests/netns/validate.py does):
+Run inside the router namespace (tests/system/netns/validate.py does):
 
     impair_relay.py --tun tun0 --schedule sched.json --log emitted.json
 

@@ -16,6 +16,7 @@
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/run_args.hpp"
 #include "app/sweep/sweep_report.hpp"
+#include "netbench/model_info.hpp"
 
 namespace netbench::app {
 namespace {
@@ -48,12 +49,13 @@ TEST(SweepMatrixTest, ExpandsEveryCombinationWithTheLastListVaryingFastest) {
 }
 
 TEST(SweepMatrixTest, PointCountIsTheProductOfTheListLengths) {
-  RunArgs a = lists("tcp,udp", "thread,select,poll,epoll", "1,16,256");
+  // Every model (kModels), thread first.
+  RunArgs a = lists("tcp,udp", model_names(","), "1,16,256");
   a.size = "64,1400";
   a.rate = "0,100k";
   a.mode = "stream,echo";
   const auto points = expand(a);
-  EXPECT_EQ(points.size(), 2U * 4U * 2U * 3U * 2U * 2U);
+  EXPECT_EQ(points.size(), 2U * kModels.size() * 2U * 3U * 2U * 2U);
   // Nesting: proto > model > mode > flows > size > rate.
   EXPECT_EQ(points[1].label, "tcp thread stream flows=1 size=64 rate=100k");
   EXPECT_EQ(points[2].label, "tcp thread stream flows=1 size=1400 rate=0");

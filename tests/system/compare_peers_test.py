@@ -14,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
-    "compare_peers", os.path.join(HERE, "..", "bench", "compare_peers.py"))
+    "compare_peers", os.path.join(HERE, "..", "..", "bench", "compare_peers.py"))
 cp = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(cp)
 

@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/report/json_report.hpp"
 #include "app/control/spec_codec.hpp"
+#include "app/report/json_report.hpp"
 #include "netbench/sequence_tracker.hpp"
 
 namespace netbench::app {

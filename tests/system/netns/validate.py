@@ -3,7 +3,7 @@
 loss, reordering and duplication; every figure checked against the injected
 truth (a kernel counter or the impairment schedule).
 
-    /usr/bin/python3 tests/netns/validate.py --netbench build/dev/netbench [--out FILE]
+    /usr/bin/python3 tests/system/netns/validate.py --netbench build/dev/netbench [--out FILE]
     scripts/netns/validate.sh [build/dev/netbench]          # the same
 
 Scenarios (topology in topology.py; all traffic inside 10.77.0.0/16 on veths
