@@ -12,8 +12,8 @@
 #include <ctime>
 #include <exception>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/error.hpp"
+#include "sys/socket_ops.hpp"
 #include "sys/thread_control.hpp"
 
 namespace netbench::receiver {
@@ -47,7 +47,7 @@ void LoopModel::start(ServeSet sockets) {
       try {
         run_loop(std::move(part), wake, thread, stop);
       } catch (const std::exception& e) {
-        state_->set_error(e.what());
+        state_->record_failure(e);
       }
       record_thread_exit(thread);
     });

@@ -1,8 +1,8 @@
 #include "receiver/models/epoll_model.hpp"
 #include "receiver/models/poll_model.hpp"
 #include "receiver/models/select_model.hpp"
-#include "receiver/server_model.hpp"
 #include "receiver/models/thread_model.hpp"
+#include "receiver/server_model.hpp"
 
 namespace netbench::receiver {
 

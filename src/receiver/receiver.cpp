@@ -8,12 +8,12 @@
 #include <chrono>
 #include <thread>
 
-#include "sys/socket_ops.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
-#include "receiver/receiver_state.hpp"
 #include "receiver/models/select_model.hpp"
+#include "receiver/receiver_state.hpp"
 #include "receiver/server_model.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench {
 
