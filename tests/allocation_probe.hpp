@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace netbench::test {
@@ -61,9 +62,13 @@ void operator delete(void* p) noexcept {
   if (p == nullptr) {
     return;
   }
-  void* block = static_cast<std::byte*>(p) - t::kPrefix;
-  t::g_live_bytes.fetch_sub(static_cast<std::int64_t>(*static_cast<std::size_t*>(block)),
-                            std::memory_order_relaxed);
+  // Through an integer: GCC would otherwise see a negative index into the
+  // caller's object once this is inlined (-Warray-bounds).
+  void* block =
+      reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(p) - t::kPrefix);  // NOLINT
+  std::size_t size = 0;
+  std::memcpy(&size, block, sizeof size);
+  t::g_live_bytes.fetch_sub(static_cast<std::int64_t>(size), std::memory_order_relaxed);
   std::free(block);  // NOLINT: the allocator itself
 }
 
