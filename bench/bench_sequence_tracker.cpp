@@ -59,6 +59,56 @@ void BM_SequenceTracker_WithReorder(benchmark::State& state) {
 }
 BENCHMARK(BM_SequenceTracker_WithReorder);
 
+// A hostile sender's every-other-number stream (0, 2, 4, ...): each arrival
+// opens a one-number gap, so the tracker is always at its gap capacity and
+// every arrival also closes the oldest gap as loss. range(0) is the capacity.
+void BM_SequenceTracker_AlternateGaps(benchmark::State& state) {
+  const auto cap = static_cast<std::size_t>(state.range(0));
+  SequenceTracker t(cap);
+  std::uint64_t seq = 0;
+  for (std::size_t i = 0; i < 2 * cap; ++i, seq += 2) {
+    t.on_arrival(seq);  // reach the steady state before timing
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(t.on_arrival(seq));
+    seq += 2;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["open_gaps"] = static_cast<double>(t.open_gaps());
+}
+BENCHMARK(BM_SequenceTracker_AlternateGaps)
+    ->Arg(static_cast<std::int64_t>(SequenceTracker::kDefaultMaxOpenGaps))
+    ->Arg(65'536);
+
+// The same stream with three-number gaps (0, 4, 8, ...), each iteration also
+// delivering the middle number of the gap opened cap / 2 iterations earlier:
+// that splits a gap in the middle of a full gap set (the costly case of a
+// sorted array or deque). Two messages per iteration.
+void BM_SequenceTracker_SplitGapsMidway(benchmark::State& state) {
+  const auto cap = static_cast<std::uint64_t>(state.range(0));
+  SequenceTracker t(static_cast<std::size_t>(cap));
+  const std::uint64_t lag = cap / 2;
+  std::uint64_t k = 0;
+  const auto step = [&] {
+    t.on_arrival(4 * k);  // opens [4k − 3, 4k)
+    if (k > lag) {
+      benchmark::DoNotOptimize(t.on_arrival(4 * (k - lag) - 2));  // splits it later
+    }
+    ++k;
+  };
+  while (k < 2 * cap) {
+    step();
+  }
+  for (auto _ : state) {
+    step();
+  }
+  state.SetItemsProcessed(2 * state.iterations());
+  state.counters["open_gaps"] = static_cast<double>(t.open_gaps());
+}
+BENCHMARK(BM_SequenceTracker_SplitGapsMidway)
+    ->Arg(static_cast<std::int64_t>(SequenceTracker::kDefaultMaxOpenGaps))
+    ->Arg(65'536);
+
 // One RFC 3550 jitter update per iteration, with a noisy transit time.
 void BM_JitterEstimator_Update(benchmark::State& state) {
   std::mt19937_64 rng(6);

@@ -2,7 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <map>
 
 #include "netbench/count_distribution.hpp"
 
@@ -34,31 +34,44 @@ struct LossReport {
 /// Per-flow loss, duplicate and reordering accounting over 64-bit sequence
 /// numbers starting at 0 (RFC 4737, RFC 5236).
 ///
-/// The tracker keeps NextExp (highest seen + 1) and the list of *open gaps*:
+/// The tracker keeps NextExp (highest seen + 1) and the set of *open gaps*:
 /// ranges of numbers below NextExp not yet received. An arrival below NextExp
 /// is reordered if it falls in a gap (its reorder extent is NextExp − seq, in
 /// messages), otherwise it is a duplicate. So duplicate detection is exact,
-/// whatever the distance, as long as the gap is remembered: this list is the
+/// whatever the distance, as long as the gap is remembered: this set is the
 /// sliding window. At most `max_open_gaps` gaps are kept; when a new gap would
-/// exceed that, the oldest is closed: its numbers count as a loss burst, and a
-/// later arrival inside it is reported as kBeyondWindow (counted, neither
-/// unique nor duplicate, so it stays counted as lost).
+/// exceed that, the oldest is closed: its numbers count as a loss burst
+/// (gaps_evicted()), and a later arrival inside it is reported as
+/// kBeyondWindow (counted, neither unique nor duplicate, so it stays counted
+/// as lost). The sender chooses how many gaps open (0, 2, 4, ... opens one per
+/// message), so the bound, not the traffic, decides the memory.
 ///
-/// Loss is only declared by finalize(). Memory grows with the number of open
-/// gaps only (16 bytes each, whatever their length); in-order arrivals are
-/// O(1), others O(log open gaps). The number 2^64 − 1 is accepted: NextExp is
-/// then 2^64 internally and next_expected() reports 2^64 − 1. Not thread-safe.
+/// Memory: at most max_open_gaps + 1 tree nodes (one red-black-tree node per
+/// gap, 48 bytes, 64 with the allocator's header, whatever the gap's length),
+/// allocated the first time that many gaps are open at once and then reused
+/// for the tracker's life: about 64 KiB at the default bound. Cost per
+/// arrival: O(1) in order, O(log open gaps) otherwise, with no allocation once
+/// the peak number of open gaps has been reached. The number 2^64 − 1 is
+/// accepted: NextExp is then 2^64 internally and next_expected() reports
+/// 2^64 − 1. Not thread-safe.
 class SequenceTracker {
  public:
-  /// Default bound on remembered gaps: 65,536 gaps, 1 MiB at most.
-  static constexpr std::size_t kDefaultMaxOpenGaps = 65'536;
+  /// Default bound on remembered gaps: 1,024 gaps, 64 KiB at most. Late
+  /// arrivals are recognised for as long as fewer than that many newer gaps
+  /// have opened since (e.g. ~100,000 messages at 1% random loss).
+  static constexpr std::size_t kDefaultMaxOpenGaps = 1'024;
+  /// Heap bytes of one remembered gap (tree node and allocator header), an
+  /// upper bound used by memory_bound().
+  static constexpr std::size_t kBytesPerGap = 64;
 
   /// `max_open_gaps` bounds the sliding window (0 closes every gap at once:
   /// no reordering is then recognised). Allocates nothing until a gap opens.
   explicit SequenceTracker(std::size_t max_open_gaps = kDefaultMaxOpenGaps);
 
-  /// Classifies and records one arrival. Allocates only when a gap opens or
-  /// splits (amortised); never throws except std::bad_alloc from that.
+  /// Classifies and records one arrival. Allocates only while the number of
+  /// gaps open at once reaches a new peak (at most max_open_gaps + 1 times in
+  /// the tracker's life). Throws std::bad_alloc if that allocation fails,
+  /// with the tracker unchanged; nothing else throws.
   Arrival on_arrival(std::uint64_t seq);
 
   /// Arrivals of any kind, messages.
@@ -79,6 +92,16 @@ class SequenceTracker {
   [[nodiscard]] std::uint64_t open_gap_messages() const noexcept { return open_missing_; }
   /// Gaps currently remembered (<= max_open_gaps).
   [[nodiscard]] std::size_t open_gaps() const noexcept { return gaps_.size(); }
+  /// Gaps closed as loss because max_open_gaps were open (beyond tracking).
+  [[nodiscard]] std::uint64_t gaps_evicted() const noexcept { return closed_bursts_.count(); }
+  /// Heap bytes the tracker holds now (gap nodes, used and spare) and the
+  /// most it can ever hold: (max_open_gaps + 1) * kBytesPerGap.
+  [[nodiscard]] std::size_t allocated_bytes() const noexcept {
+    return (gaps_.size() + spare_.size()) * kBytesPerGap;
+  }
+  [[nodiscard]] std::size_t memory_bound() const noexcept {
+    return (max_open_gaps_ + 1) * kBytesPerGap;
+  }
 
   /// Loss given that the sender sent numbers [0, sent). Messages above
   /// `sent` (should not happen) are ignored for loss. Pure: may be called
@@ -89,16 +112,24 @@ class SequenceTracker {
   [[nodiscard]] LossReport finalize(std::uint64_t sent) const;
 
  private:
-  struct Gap {
-    std::uint64_t begin;  // first missing number
-    std::uint64_t end;    // one past the last missing number
-  };
+  // Open gaps, begin -> end (one past the last missing number): sorted,
+  // disjoint. A map, so that finding, shrinking, splitting and closing a gap
+  // are O(log n) wherever it lies.
+  using GapMap = std::map<std::uint64_t, std::uint64_t>;
 
-  // Closes the oldest gaps (as loss bursts) while more than max_open_gaps_.
-  void close_oldest_gaps();
+  // A node for a new gap [begin, end): a spare one if any (no allocation),
+  // else a new one (may throw std::bad_alloc before anything changed).
+  GapMap::node_type make_gap(std::uint64_t begin, std::uint64_t end);
+  // Moves a gap's node to the spares (no allocation, no throw).
+  void retire_gap(GapMap::iterator it) noexcept;
+  // Closes the oldest gaps (as loss bursts) while more than max_open_gaps_;
+  // their nodes become spares.
+  void close_oldest_gaps() noexcept;
 
-  // Sorted by begin, disjoint; a deque so that closing the oldest is O(1).
-  std::deque<Gap> gaps_;
+  GapMap gaps_;
+  // Nodes of closed or filled gaps, kept for reuse so that the tree never
+  // allocates past its peak size. A multimap: every spare has key 0.
+  std::multimap<std::uint64_t, std::uint64_t> spare_;
   std::size_t max_open_gaps_;
   std::uint64_t next_expected_ = 0;  // saturates at 2^64 − 1, see past_end_
   bool past_end_ = false;            // 2^64 − 1 was seen: NextExp is 2^64

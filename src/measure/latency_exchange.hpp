@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 
@@ -16,7 +17,8 @@ class LatencyExchange {
   /// How often an owner deposits its private samples, ns.
   static constexpr std::uint64_t kFlushNs = 100'000'000;
 
-  /// Merges `local` in and resets it. Any thread.
+  /// Merges `local` in and resets it. Any thread. Throws std::bad_alloc
+  /// (nothing merged, `local` kept) if a row cannot be allocated.
   void deposit(LatencyHistogram& local) {
     if (local.count() == 0) {
       return;
@@ -42,9 +44,15 @@ class LatencyExchange {
 /// Not thread-safe.
 class IntervalLatency {
  public:
-  explicit IntervalLatency(LatencyExchange& exchange) : exchange_(&exchange) {}
+  /// `max_rows`: the private histogram's row budget (see LatencyHistogram).
+  explicit IntervalLatency(LatencyExchange& exchange,
+                           std::size_t max_rows = LatencyHistogram::kMaxRows)
+      : exchange_(&exchange),
+        local_(max_rows >= LatencyHistogram::kMaxRows ? LatencyHistogram()
+                                                      : LatencyHistogram(max_rows)) {}
 
-  void record(std::uint64_t value_ns) noexcept { local_.record(value_ns); }
+  /// Throws std::bad_alloc only as LatencyHistogram::record() does.
+  void record(std::uint64_t value_ns) { local_.record(value_ns); }
   /// Deposits if the flush period has passed (call from the owner's loop).
   void maybe_flush(std::uint64_t now_ns) {
     if (now_ns >= next_flush_ns_) {

@@ -72,6 +72,8 @@ constexpr std::size_t kRowMask = kRowSize - 1;
 constexpr std::size_t kRows = (kSlots + kRowSize - 1) / kRowSize;
 static_assert(kRowBits == kHalfBits);
 static_assert(kRows == 34 && (kSlots - 1) % kRowSize == 0);
+static_assert(LatencyHistogram::kMaxRows == kRows &&
+              LatencyHistogram::kRowBytes == kRowSize * sizeof(std::uint64_t));
 
 // Slots in row `r`: 1024 but for the one-slot last row.
 constexpr std::size_t row_size(std::size_t r) noexcept {
@@ -174,13 +176,18 @@ LatencyHistogram::LatencyHistogram(const LatencyHistogram& other)
       min_(other.min_),
       max_(other.max_),
       sum_(other.sum_),
-      saturated_(other.saturated_) {
+      saturated_(other.saturated_),
+      max_rows_(other.max_rows_) {
   for (std::size_t r = 0; r < kRows; ++r) {
     const std::uint64_t* src = other.rows_[r].get();
     if (src != nullptr && !all_zero(src, row_size(r))) {  // skip rows emptied by reset()
       std::copy_n(src, row_size(r), add_row(r));
     }
   }
+}
+
+LatencyHistogram::LatencyHistogram(std::size_t max_rows) : max_rows_(std::min(max_rows, kRows)) {
+  add_row(kRows - 1);  // the top value's one slot: saturation never allocates
 }
 
 LatencyHistogram& LatencyHistogram::operator=(const LatencyHistogram& other) {
@@ -196,7 +203,9 @@ LatencyHistogram::LatencyHistogram(LatencyHistogram&& other) noexcept
       min_(std::exchange(other.min_, UINT64_MAX)),
       max_(std::exchange(other.max_, 0)),
       sum_(std::exchange(other.sum_, 0)),
-      saturated_(std::exchange(other.saturated_, 0)) {}
+      saturated_(std::exchange(other.saturated_, 0)),
+      max_rows_(other.max_rows_),
+      rows_used_(std::exchange(other.rows_used_, 0)) {}
 
 LatencyHistogram& LatencyHistogram::operator=(LatencyHistogram&& other) noexcept {
   if (this != &other) {
@@ -206,6 +215,8 @@ LatencyHistogram& LatencyHistogram::operator=(LatencyHistogram&& other) noexcept
     max_ = std::exchange(other.max_, 0);
     sum_ = std::exchange(other.sum_, 0);
     saturated_ = std::exchange(other.saturated_, 0);
+    max_rows_ = other.max_rows_;
+    rows_used_ = std::exchange(other.rows_used_, 0);
   }
   return *this;
 }
@@ -215,7 +226,10 @@ LatencyHistogram& LatencyHistogram::operator=(LatencyHistogram&& other) noexcept
 [[gnu::noinline, gnu::cold]] std::uint64_t* LatencyHistogram::add_row(std::size_t r) {
   static_assert(LatencyHistogram::kRowBits == ::netbench::kRowBits &&
                 LatencyHistogram::kRows == ::netbench::kRows);
-  rows_[r] = std::make_unique<std::uint64_t[]>(row_size(r));  // zeroed
+  rows_[r] = std::make_unique<std::uint64_t[]>(row_size(r));  // zeroed; may throw
+  if (r != kRows - 1) {
+    ++rows_used_;
+  }
   return rows_[r].get();
 }
 
@@ -224,7 +238,7 @@ std::uint64_t LatencyHistogram::slot(std::size_t i) const noexcept {
   return row == nullptr ? 0 : row[i & kRowMask];
 }
 
-void LatencyHistogram::record(std::uint64_t value_ns, std::uint64_t count) noexcept {
+void LatencyHistogram::record(std::uint64_t value_ns, std::uint64_t count) {
   if (count == 0) {
     return;
   }
@@ -246,34 +260,57 @@ void LatencyHistogram::record(std::uint64_t value_ns, std::uint64_t count) noexc
   sum_ = add_saturating(sum_, mul_saturating(clamped, count));
 }
 
-// The first sample in its row: allocate the row, then record as usual.
-[[gnu::noinline, gnu::cold]] void LatencyHistogram::record_in_new_row(
-    std::uint64_t value_ns, std::uint64_t count) noexcept {
-  add_row(index_of(std::min(value_ns, kHighestTrackableNs)) >> kRowBits);  // OOM terminates
+// The first sample in its row: allocate the row (if the budget allows) and
+// record as usual. add_row() throws before anything changed.
+[[gnu::noinline, gnu::cold]] void LatencyHistogram::record_in_new_row(std::uint64_t value_ns,
+                                                                      std::uint64_t count) {
+  const std::size_t r = index_of(std::min(value_ns, kHighestTrackableNs)) >> kRowBits;
+  if (r != kRows - 1 && rows_used_ >= max_rows_) {
+    // Degrade by counting, never by growing: the peer chose values across
+    // more powers of two than the budget holds.
+    record_saturated(count);
+    return;
+  }
+  add_row(r);
   record(value_ns, count);
 }
 
-void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
+void LatencyHistogram::record_saturated(std::uint64_t count) {
+  std::uint64_t* top = rows_[kRows - 1].get();
+  if (top == nullptr) {
+    top = add_row(kRows - 1);  // only a moved-from budgeted histogram lacks it
+  }
+  top[0] += count;
+  saturated_ += count;
+  total_ += count;
+  min_ = std::min(min_, kHighestTrackableNs);
+  max_ = kHighestTrackableNs;
+  sum_ = add_saturating(sum_, mul_saturating(kHighestTrackableNs, count));
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& other) {
   if (other.total_ == 0) {
     return;
   }
+  // Allocate first, add afterwards: a throw leaves this histogram unchanged
+  // (rows allocated by then are zero, which reads as no samples).
   // Only the rows of `other`'s occupied slot range can hold counts; a row it
   // allocated before a reset() may still be all zero and is not copied.
   const std::size_t first = index_of(other.min_) >> kRowBits;
   const std::size_t last = index_of(other.max_) >> kRowBits;
   for (std::size_t r = first; r <= last; ++r) {
     const std::uint64_t* src = other.rows_[r].get();
-    if (src == nullptr) {
-      continue;
+    if (src != nullptr && rows_[r] == nullptr && !all_zero(src, row_size(r))) {
+      add_row(r);
+    }
+  }
+  for (std::size_t r = first; r <= last; ++r) {
+    const std::uint64_t* src = other.rows_[r].get();
+    std::uint64_t* dst = rows_[r].get();
+    if (src == nullptr || dst == nullptr) {
+      continue;  // nothing to add, or a row of zeros not copied
     }
     const std::size_t n = row_size(r);
-    std::uint64_t* dst = rows_[r].get();
-    if (dst == nullptr) {
-      if (all_zero(src, n)) {
-        continue;
-      }
-      dst = add_row(r);  // noexcept: out of memory terminates
-    }
     for (std::size_t k = 0; k < n; ++k) {
       dst[k] += src[k];
     }
@@ -306,6 +343,13 @@ std::size_t LatencyHistogram::allocated_bytes() const noexcept {
     }
   }
   return bytes;
+}
+
+std::size_t LatencyHistogram::memory_bound() const noexcept {
+  if (max_rows_ >= kRows) {
+    return kSlots * sizeof(std::uint64_t);
+  }
+  return max_rows_ * kRowBytes + row_size(kRows - 1) * sizeof(std::uint64_t);
 }
 
 std::uint64_t LatencyHistogram::min() const noexcept { return total_ == 0 ? 0 : min_; }

@@ -24,14 +24,18 @@ class Connection {
   /// the serving thread's stop token when a stop request wakes a blocked
   /// recv by shutting the socket down: the end of stream read after it is
   /// then not taken for the peer's close.
-  Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread, const ReceiverState& state,
+  /// A failure to measure (std::bad_alloc from a histogram or the sequence
+  /// tracker, whose memory is bounded but allocated on first use) is set as
+  /// `state`'s error, which fails the test, and closes this connection only.
+  Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread, ReceiverState& state,
              bool blocking, std::stop_token stop = {});
 
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   /// Reads up to `budget` times (or until the socket has nothing more),
   /// measuring each message and echoing in echo mode. kClosed when the peer
-  /// closed, reset, or sent a malformed stream: the caller drops the
-  /// connection (its figures stay in the flow record).
+  /// closed, reset, or sent a malformed stream, or measuring failed (see
+  /// the constructor): the caller drops the connection (its figures stay in
+  /// the flow record).
   Status on_readable(std::span<std::byte> rx, unsigned budget);
   /// Sends echo bytes that a full socket buffer held back (TCP).
   Status on_writable();
@@ -52,10 +56,12 @@ class Connection {
   /// The peer closed or reset the connection: records it (and a message it
   /// left half-sent) and returns kClosed.
   Status on_peer_gone() noexcept;
-  void on_message(const WireHeader& h, std::uint64_t recv_ns) noexcept;
+  /// Measures one message. Throws std::bad_alloc if a bounded structure
+  /// could not get its memory (caught by on_readable()).
+  void on_message(const WireHeader& h, std::uint64_t recv_ns);
   /// One UDP datagram read at `now`: decoded (or counted malformed), measured
   /// and, in echo mode, sent back.
-  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now) noexcept;
+  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now);
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
   bool echo_tcp(std::span<const std::byte> bytes);
@@ -64,6 +70,7 @@ class Connection {
   Proto proto_;
   FlowState* flow_;
   ThreadState* thread_;
+  ReceiverState* state_;
   bool echo_;
   bool blocking_;
   bool retired_ = false;
@@ -74,7 +81,9 @@ class Connection {
   bool full_stats_;             // false under --stats counts
   std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
   FrameDecoder decoder_;
-  std::vector<std::byte> pending_;  // echo bytes not yet accepted by the socket
+  // Echo bytes not yet accepted by the socket: at most one read's worth
+  // (receive_buffer_bytes), allocated once.
+  std::vector<std::byte> pending_;
   std::size_t pending_off_ = 0;
 };
 

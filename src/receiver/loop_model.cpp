@@ -43,7 +43,7 @@ void LoopModel::start(ServeSet sockets) {
       try {
         run_loop(std::move(part), wake, thread, stop);
       } catch (const std::exception& e) {
-        state_->set_error(e.what());
+        state_->record_failure(e);
       }
       record_thread_exit(thread);
     });

@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "sys/socket_ops.hpp"
 
@@ -56,13 +61,21 @@ FlowState& ReceiverState::add_flow() {
 }
 
 ThreadState& ReceiverState::add_thread() {
+  // Histograms first, outside the lock: if one cannot be allocated, no
+  // half-built record is left behind for collect().
+  std::optional<LatencyHistogram> delay;
+  std::optional<LatencyHistogram> delay_actual;
+  std::optional<LatencyHistogram> ipdv;
+  if (measures_delay()) {
+    delay.emplace(kHistogramRows);
+    delay_actual.emplace(kHistogramRows);
+    ipdv.emplace(kHistogramRows);
+  }
   const std::lock_guard lock(mutex_);
   ThreadState& t = threads_.emplace_back(exchange_);
-  if (measures_delay()) {
-    t.delay.emplace();
-    t.delay_actual.emplace();
-    t.ipdv.emplace();
-  }
+  t.delay = std::move(delay);
+  t.delay_actual = std::move(delay_actual);
+  t.ipdv = std::move(ipdv);
   return t;
 }
 
@@ -124,14 +137,40 @@ void ReceiverState::set_error(std::string message) {
   }
 }
 
+void ReceiverState::record_failure(const std::exception& e, std::uint32_t flow_id) noexcept {
+  if (dynamic_cast<const std::bad_alloc*>(&e) == nullptr) {
+    try {
+      set_error(e.what());
+      return;
+    } catch (...) {
+      // No memory for the message (or the lock failed): record it without
+      // allocating.
+    }
+  }
+  std::uint32_t none = kNoFlow;
+  out_of_memory_flow_.compare_exchange_strong(none, flow_id);
+  out_of_memory_.store(true);
+}
+
 std::string ReceiverState::error() const {
   const std::lock_guard lock(mutex_);
+  if (error_.empty() && out_of_memory_.load()) {
+    const std::uint32_t flow = out_of_memory_flow_.load();
+    return (flow == kNoFlow ? std::string("a serving thread") : "flow " + std::to_string(flow)) +
+           ": out of memory while measuring (std::bad_alloc); the test's figures are incomplete";
+  }
   return error_;
 }
 
 void record_thread_exit(ThreadState& t) noexcept {
   t.cpu = sys::thread_cpu_usage();
-  t.interval.flush();
+  try {
+    t.interval.flush();
+  } catch (const std::bad_alloc&) {
+    // Out of memory merging the last interval's samples: they only feed the
+    // live display, and the run's histograms are separate. Dropping them
+    // beats ending the process from a noexcept function.
+  }
 }
 
 }  // namespace netbench::receiver

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -42,10 +44,17 @@ struct FlowState {
   std::atomic<bool> finished{false};  // peer closed, stream failed or socket retired
 };
 
+/// Row budget of each receiver-side latency histogram: the peer stamps the
+/// times, so it could otherwise spread its delays over all 34 rows (264 KiB
+/// per histogram, four per serving thread). 24 rows keep every delay below
+/// 2^33 ns (8.6 s) exact whatever the distribution, and cap a histogram at
+/// 24 * 8 KiB + 8 = 196,616 bytes; samples beyond count as saturated.
+inline constexpr std::size_t kHistogramRows = 24;
+
 /// State of one serving thread: its latency samples and costs. Written by
 /// that thread only; read after it has been joined.
 struct ThreadState {
-  explicit ThreadState(LatencyExchange& exchange) : interval(exchange) {}
+  explicit ThreadState(LatencyExchange& exchange) : interval(exchange, kHistogramRows) {}
   std::optional<LatencyHistogram> delay;         // stream: one-way delay from intended send
   std::optional<LatencyHistogram> delay_actual;  // stream: one-way delay from actual send
   std::optional<LatencyHistogram> ipdv;          // stream: RFC 3550 |D|
@@ -84,6 +93,13 @@ class ReceiverState {
   /// Records the first serving error (a thread that could not go on).
   /// Thread-safe.
   void set_error(std::string message);
+  /// Records the exception that ended a serving thread or a connection as
+  /// the test's error, like set_error(e.what()); never throws: if that
+  /// message cannot be allocated (or `e` is std::bad_alloc), records that
+  /// `flow_id`'s measurement ran out of memory instead. Thread-safe.
+  void record_failure(const std::exception& e, std::uint32_t flow_id = kNoFlow) noexcept;
+  /// The flow_id of a failure not tied to one flow.
+  static constexpr std::uint32_t kNoFlow = UINT32_MAX;
   /// The first serving error, or empty. Thread-safe.
   [[nodiscard]] std::string error() const;
 
@@ -111,12 +127,17 @@ class ReceiverState {
   std::deque<ThreadState> threads_;
   LatencyExchange exchange_;
   std::string error_;
+  // Set without allocating when memory ran out; error() spells it out.
+  std::atomic<bool> out_of_memory_{false};
+  std::atomic<std::uint32_t> out_of_memory_flow_{kNoFlow};
   std::optional<Endpoint> tcp_host_;  // set before serving, then only read
   std::atomic<std::uint32_t> tcp_admitted_{0};
   std::atomic<std::uint64_t> tcp_refused_{0};
 };
 
-/// Records the calling thread's CPU usage into `t` (call when it exits).
+/// Records the calling thread's CPU usage into `t` and deposits its interval
+/// latency samples (call when it exits; never throws: samples that cannot be
+/// deposited are dropped from the live display only).
 void record_thread_exit(ThreadState& t) noexcept;
 
 }  // namespace netbench::receiver

@@ -24,11 +24,13 @@
 
 #include <gtest/gtest.h>
 
+#include "allocation_probe.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/model_info.hpp"
+#include "netbench/latency_histogram.hpp"
 #include "netbench/receiver.hpp"
 #include "netbench/registration.hpp"
 #include "netbench/results.hpp"
@@ -265,6 +267,37 @@ TEST_P(ServerModelTest, GarbageOnATcpConnectionFailsOnlyThatFlow) {
   EXPECT_EQ(fine.malformed, 0U);
   EXPECT_FALSE(fine.stream_error);
   EXPECT_EQ(fine.loss.lost, 0U);
+}
+
+// Issue 16 item 2: an allocation failure while measuring (here every
+// histogram row, injected) used to end the process with SIGABRT from a
+// noexcept path. Now the test ends failed with an error, and the server
+// goes on serving (a later test on the same process works).
+TEST_P(ServerModelTest, AllocationFailureWhileMeasuringFailsTheTestNotTheProcess) {
+  {
+    Receiver rx(make_spec(Proto::kTcp, GetParam(), 1));
+    rx.start();
+    Fd c = tcp_client(rx);
+    {
+      const test::FailAllocationsOf fail(LatencyHistogram::kRowBytes);
+      send_bytes(c.get(), message(3, 0));
+      EXPECT_TRUE(wait_until([&] { return !rx.error().empty(); }));
+    }
+    EXPECT_NE(rx.error().find("out of memory"), std::string::npos) << rx.error();
+    // The connection that could not be measured is closed.
+    std::array<std::byte, 16> buf{};
+    const ssize_t n = ::recv(c.get(), buf.data(), buf.size(), 0);
+    EXPECT_TRUE(n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+        << "recv returned " << n << ": " << std::strerror(errno);
+    stop_within_guard(rx);
+  }
+  Receiver next(make_spec(Proto::kTcp, GetParam(), 1));
+  next.start();
+  Fd c = tcp_client(next);
+  send_bytes(c.get(), message(0, 0));
+  EXPECT_TRUE(wait_until([&] { return next.live().messages == 1; }));
+  EXPECT_TRUE(next.error().empty()) << next.error();
+  stop_within_guard(next);
 }
 
 TEST_P(ServerModelTest, GarbageDatagramIsCountedMalformed) {

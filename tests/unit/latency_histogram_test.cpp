@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <optional>
 #include <random>
 #include <span>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "allocation_probe.hpp"
 
 namespace netbench {
 namespace {
@@ -312,6 +315,71 @@ TEST(LatencyHistogramTest, EqualityComparesEveryField) {
 // One row of counters: 1024 slots of 8 bytes, one power-of-two bucket.
 constexpr std::size_t kRowBytes = 1024 * sizeof(std::uint64_t);
 constexpr std::size_t kFullBytes = 33'793 * sizeof(std::uint64_t);  // 264 KiB
+
+// Issue 16: delays from 1 ns to 2^42 ns, one per power of two, fill every
+// row of an unbudgeted histogram (264 KiB). With a row budget the memory
+// stays within memory_bound() and the samples beyond it count as saturated;
+// count, and min for the rest, stay exact.
+TEST(LatencyHistogramTest, AdversarialValuesStayWithinTheRowBudgetAndCountAsSaturated) {
+  constexpr std::size_t kRows = 4;
+  LatencyHistogram h(kRows);
+  EXPECT_EQ(h.memory_bound(), kRows * LatencyHistogram::kRowBytes + 8);
+  std::uint64_t recorded = 0;
+  for (unsigned bit = 0; bit <= 42; ++bit) {
+    h.record(std::uint64_t{1} << bit);
+    h.record((std::uint64_t{1} << bit) + 1);
+    recorded += 2;
+  }
+  EXPECT_LE(h.allocated_bytes(), h.memory_bound());
+  EXPECT_EQ(h.count(), recorded);
+  // Rows 0 and 1 ([0, 2048)) and rows 2 and 3 ([2048, 8192)) were taken
+  // first; the 58 values 2^13 .. 2^41 + 1 land beyond them, and 2^42 + 1 is
+  // above the trackable maximum (2^42 itself is the top slot's own value).
+  EXPECT_EQ(h.saturated(), 58U + 1U);
+  EXPECT_EQ(h.min(), 1U);
+  EXPECT_EQ(h.max(), LatencyHistogram::kHighestTrackableNs);
+  // Serialized and read back, it is the same histogram (a valid one).
+  const auto back = LatencyHistogram::deserialize(h.serialize());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, h);
+}
+
+TEST(LatencyHistogramTest, ValuesWithinTheBudgetAreExactlyAsWithoutOne) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> delay(11.0, 2.0);  // ~60 µs, wide tail
+  LatencyHistogram budgeted(24);
+  LatencyHistogram plain;
+  for (int i = 0; i < 200'000; ++i) {
+    const auto v = std::min<std::uint64_t>(static_cast<std::uint64_t>(delay(rng)),
+                                           (std::uint64_t{1} << 33) - 1);
+    budgeted.record(v);
+    plain.record(v);
+  }
+  EXPECT_EQ(budgeted.saturated(), 0U);
+  EXPECT_EQ(budgeted, plain);
+  EXPECT_LE(budgeted.allocated_bytes(), budgeted.memory_bound());
+  EXPECT_EQ(budgeted.memory_bound(), 196'616U);
+}
+
+// A row that cannot be allocated no longer ends the process (record() was
+// noexcept and terminated): the caller gets std::bad_alloc and the histogram
+// is unchanged.
+TEST(LatencyHistogramTest, FailedRowAllocationThrowsAndChangesNothing) {
+  LatencyHistogram h;
+  h.record(100);
+  const LatencyHistogram before = h;
+  LatencyHistogram wide;
+  wide.record(100);
+  wide.record(5'000'000);
+  {
+    const test::FailAllocationsOf fail(LatencyHistogram::kRowBytes);
+    EXPECT_THROW(h.record(1'000'000), std::bad_alloc);
+    EXPECT_THROW(h.merge(wide), std::bad_alloc);
+  }
+  EXPECT_EQ(h, before);
+  h.record(1'000'000);
+  EXPECT_EQ(h.count(), 2U);
+}
 
 TEST(LatencyHistogramTest, MemoryFollowsTheRangeOfRecordedValues) {
   const LatencyHistogram empty;

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 #include <random>
 #include <set>
 #include <utility>
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "allocation_probe.hpp"
 #include "netbench/count_distribution.hpp"
 
 namespace netbench {
@@ -365,6 +367,97 @@ TEST(SequenceTrackerTest, FinalizeIsCallableTwiceWithTheSameResult) {
   EXPECT_EQ(a.lost, 40U - t.unique());  // nothing above 40 was received
   t.on_arrival(31);
   expect_same_report(t.finalize(40), t.finalize(40));
+}
+
+// Issue 16: a hostile sender numbering 0, 2, 4, ... opens a gap per message.
+// The tracker's memory stays within its bound (about 64 KiB at the default
+// 1,024 gaps; 1 MiB of deque before), and the figures stay exact: the gaps
+// closed early are counted as loss bursts, the late arrivals into them as
+// beyond the window, the ones still tracked as reordered.
+TEST(SequenceTrackerTest, AlternateNumbersKeepTrackedGapMemoryUnderItsBound) {
+  constexpr std::uint64_t kMessages = 1'000'000;
+  const std::int64_t before = test::live_bytes();
+  std::int64_t peak = 0;
+  SequenceTracker t;
+  for (std::uint64_t i = 0; i < kMessages; ++i) {
+    t.on_arrival(2 * i);
+    if (i % 4096 == 0) {
+      peak = std::max(peak, test::live_bytes() - before);
+    }
+  }
+  peak = std::max(peak, test::live_bytes() - before);
+  EXPECT_LE(peak, 80 * 1024) << "heap bytes held for the gaps of one flow";
+  EXPECT_EQ(t.unique(), kMessages);
+  const std::uint64_t sent = 2 * kMessages - 1;
+  const LossReport r = t.finalize(sent);
+  EXPECT_EQ(r.unique, kMessages);
+  EXPECT_EQ(r.lost, kMessages - 1);  // every odd number, closed or open
+  EXPECT_EQ(r.bursts, kMessages - 1);
+  EXPECT_EQ(r.burst_lengths.max(), 1U);
+  EXPECT_EQ(r.burst_lengths.sum(), kMessages - 1);
+
+  // Late arrivals: the newest gap is still tracked, the oldest was closed.
+  EXPECT_EQ(t.on_arrival(sent - 2), A::kReordered);
+  EXPECT_EQ(t.on_arrival(1), A::kBeyondWindow);
+  EXPECT_EQ(t.finalize(sent).lost, kMessages - 2);  // the reordered one arrived
+  EXPECT_LE(t.finalize(sent).loss_ratio(), 1.0);
+}
+
+TEST(SequenceTrackerTest, EvictedGapsAreCountedAndBoundTheTrackersHeap) {
+  SequenceTracker t(4);
+  EXPECT_EQ(t.allocated_bytes(), 0U);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    t.on_arrival(2 * i);
+  }
+  EXPECT_EQ(t.open_gaps(), 4U);
+  EXPECT_EQ(t.gaps_evicted(), 99U - 4U);
+  EXPECT_LE(t.allocated_bytes(), t.memory_bound());
+  EXPECT_EQ(t.memory_bound(), 5 * SequenceTracker::kBytesPerGap);
+  EXPECT_EQ(t.on_arrival(3), A::kBeyondWindow);  // in an evicted gap
+  EXPECT_EQ(t.beyond_window(), 1U);
+  EXPECT_EQ(t.on_arrival(197), A::kReordered);  // in the newest gap
+  EXPECT_EQ(t.finalize(199).lost, 98U);
+}
+
+// Once the gap set has reached its peak, no arrival allocates: splitting a
+// gap midway through a full set reuses the nodes of closed ones.
+TEST(SequenceTrackerTest, SplittingGapsMidwayAllocatesNothingOnceFull) {
+  constexpr std::uint64_t kCap = 1'024;
+  SequenceTracker t(kCap);
+  std::uint64_t k = 0;
+  const auto step = [&] {
+    t.on_arrival(4 * k);  // opens [4k − 3, 4k)
+    if (k > kCap / 2) {
+      EXPECT_EQ(t.on_arrival(4 * (k - kCap / 2) - 2), A::kReordered);  // splits it
+    }
+    ++k;
+  };
+  while (k < 4 * kCap) {
+    step();
+  }
+  const std::uint64_t allocations = test::g_allocations.load();
+  while (k < 40 * kCap) {
+    step();
+  }
+  EXPECT_EQ(test::g_allocations.load(), allocations);
+  EXPECT_EQ(t.open_gaps(), kCap);
+}
+
+// An allocation that fails while a gap opens leaves the tracker as it was and
+// reaches the caller as std::bad_alloc (the receiver ends the test with it).
+TEST(SequenceTrackerTest, FailedAllocationThrowsAndLeavesTheTrackerUnchanged) {
+  SequenceTracker t;
+  t.on_arrival(0);
+  {
+    // The size of a gap's tree node: 32 bytes of links and 16 of numbers.
+    const test::FailAllocationsOf fail(48);
+    EXPECT_THROW(t.on_arrival(5), std::bad_alloc);
+  }
+  EXPECT_EQ(t.received(), 1U);
+  EXPECT_EQ(t.next_expected(), 1U);
+  EXPECT_EQ(t.open_gaps(), 0U);
+  EXPECT_EQ(t.on_arrival(5), A::kAhead);
+  EXPECT_EQ(t.finalize(6).lost, 4U);
 }
 
 // Brute-force model with unlimited memory: a set of received numbers.

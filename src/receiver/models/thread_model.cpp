@@ -27,7 +27,7 @@ namespace {
 constexpr timeval kRecvTimeout{0, 100'000};
 
 /// Serves one socket on the calling thread until the peer goes or a stop.
-void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
+void serve_socket(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
   sys::pin_current_thread(state.spec().receiver_cpus);
   ThreadState& thread = state.add_thread();
   const int raw = fd.get();
@@ -69,6 +69,18 @@ void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_
   record_thread_exit(thread);
 }
 
+/// serve_socket() as a thread's whole body: whatever it throws (a thread
+/// record or buffer that cannot be allocated) fails the test, not the process.
+void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state,
+           std::stop_token stop) noexcept {
+  try {
+    serve_socket(std::move(fd), proto, flow, state, std::move(stop));
+  } catch (const std::exception& e) {
+    state.record_failure(e, flow.stats.flow_id);
+    flow.finished.store(true, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace
 
 ThreadModel::~ThreadModel() { stop(); }
@@ -92,7 +104,7 @@ void ThreadModel::start(ServeSet sockets) {
           try {
             accept_loop(std::move(l), wake, thread, stop);
           } catch (const std::exception& e) {
-            state_->set_error(e.what());
+            state_->record_failure(e);
           }
           record_thread_exit(thread);
         });
