@@ -9,14 +9,13 @@
 #include <utility>
 
 #include "app/control/control_channel.hpp"
-#include "app/report/json_report.hpp"
-#include "app/control/result_codec.hpp"
-#include "run/interval_reporter.hpp"
-#include "sys/socket_ops.hpp"
+#include "app/control/messages.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "netbench/registration.hpp"
 #include "netbench/sender.hpp"
+#include "run/interval_reporter.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::app {
 namespace {
@@ -37,10 +36,10 @@ nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
   if (!msg) {
     throw RemoteError("server: " + err);
   }
-  if ((*msg)["type"] == "error") {
-    throw RemoteError("server: " + (*msg).value("error", std::string("error")));
+  if (Error e; has_type(*msg, "error")) {
+    throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
   }
-  if ((*msg)["type"] != type) {
+  if (!has_type(*msg, type)) {
     throw RemoteError(std::string("server: expected '") + type + "', got '" +
                       (*msg)["type"].get<std::string>() + "'");
   }
@@ -52,22 +51,6 @@ void send_or_throw(ControlChannel& ch, const nlohmann::json& msg) {
   if (!ch.send(msg, kReplyTimeoutMs, err)) {
     throw RemoteError("server: " + err);
   }
-}
-
-RegistrationToken token_from_hex(const nlohmann::json& j) {
-  RegistrationToken t{};
-  if (!j.is_string() || j.get<std::string>().size() != 2 * t.size()) {
-    throw RemoteError("server: bad registration token");
-  }
-  const std::string s = j.get<std::string>();
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::string byte = s.substr(2 * i, 2);
-    if (byte.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      throw RemoteError("server: bad registration token");
-    }
-    t[i] = static_cast<std::byte>(std::stoul(byte, nullptr, 16));
-  }
-  return t;
 }
 
 /// Polls the server's live totals through `live` until every TCP flow has
@@ -111,11 +94,11 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   sys::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
   ControlChannel ch(std::move(fd));
 
-  nlohmann::json hello = {{"type", "hello"}, {"version", kControlVersion}};
+  Hello hello;
   if (!auth_token.empty()) {
-    hello["token"] = auth_token;
+    hello.token = auth_token;
   }
-  send_or_throw(ch, hello);
+  send_or_throw(ch, encode(hello));
   try {
     expect(ch, "hello", kReplyTimeoutMs);
   } catch (const RemoteError& e) {
@@ -127,33 +110,33 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     }
     throw;
   }
-  send_or_throw(ch, {{"type", "test"}, {"config", config_json(spec)}, {"clock_ns", now_ns()}});
-  const nlohmann::json ready = expect(ch, "ready", kReplyTimeoutMs);
-  if (!ready.contains("ports") || !ready["ports"].is_array() || ready["ports"].empty()) {
-    throw RemoteError("server: ready without data ports");
+  send_or_throw(ch, encode(Test{spec, now_ns()}));
+  Ready ready;
+  if (std::string why; !decode(expect(ch, "ready", kReplyTimeoutMs), ready, why)) {
+    throw RemoteError("server: bad ready message: " + why);
   }
   std::vector<Endpoint> targets;
-  for (const auto& p : ready["ports"]) {
-    if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535) {
-      throw RemoteError("server: bad data port");
-    }
+  for (const std::uint16_t p : ready.ports) {
     Endpoint ep = server;
-    ep.set_port(p.get<std::uint16_t>());
+    ep.set_port(p);
     targets.push_back(ep);
   }
   Sender tx(spec, targets, false);
   if (spec.proto == Proto::kUdp) {
-    const RegistrationDatagram dgram =
-        registration_datagram(token_from_hex(ready.value("token", nlohmann::json())));
+    if (!ready.token) {
+      throw RemoteError("server: bad registration token");
+    }
+    const RegistrationDatagram dgram = registration_datagram(*ready.token);
     bool registered = false;
     std::string err;
     for (int i = 0; i < kRegisterTries && !registered; ++i) {
       tx.send_on_every_flow(dgram);
       if (auto msg = ch.receive(kRegisterRetryMs, err)) {
-        if ((*msg)["type"] == "error") {
-          throw RemoteError("server: " + msg->value("error", std::string("error")));
+        if (Error e; has_type(*msg, "error")) {
+          throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
         }
-        registered = (*msg)["type"] == "registered";
+        Registered r;
+        registered = decode(*msg, r, err);
       } else if (ch.peer_closed()) {
         throw RemoteError("server: closed the control connection during registration");
       }
@@ -171,26 +154,18 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     // A poll that fails leaves the interval's receiver figures unchanged.
     auto poll = [&ch, &last, &last_latency] {
       std::string err;
-      if (!ch.send({{"type", "poll"}}, kReplyTimeoutMs, err)) {
+      if (!ch.send(encode(Poll{}), kReplyTimeoutMs, err)) {
         return;
       }
-      const auto live = ch.receive(kReplyTimeoutMs, err);
-      if (!live || (*live)["type"] != "live") {
+      const auto reply = ch.receive(kReplyTimeoutMs, err);
+      Live live;
+      if (!reply || !decode(*reply, live, err)) {
         return;
       }
-      last.messages = live->value("messages", last.messages);
-      last.bytes = live->value("bytes", last.bytes);
-      last.reordered = live->value("reordered", last.reordered);
-      last.duplicates = live->value("duplicates", last.duplicates);
-      last.flows = live->value("flows", last.flows);
-      last.finished_flows = live->value("finished_flows", last.finished_flows);
-      if (const auto bytes = unbase64(live->value("latency", std::string()))) {
-        if (auto h = LatencyHistogram::deserialize(*bytes)) {
-          // Each reply holds the samples since the previous poll: add them
-          // up until the reporter takes the interval's histogram.
-          last_latency.merge(*h);
-        }
-      }
+      last = live.totals;
+      // Each reply holds the samples since the previous poll: add them
+      // up until the reporter takes the interval's histogram.
+      last_latency.merge(live.latency);
     };
     probe.live = [poll, &last]() mutable {
       poll();
@@ -208,28 +183,30 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   reporter.finish(stream ? drain(spec, tx, live, stop) : 0);
   result.intervals = reporter.take_records();
   result.spec = spec;
-  result.clock = ready.value("clock", std::string("unknown"));
+  result.clock = ready.clock;
   tx.collect(result);
   const std::vector<std::uint64_t> sent = tx.sent_by_flow();
   std::string err;
-  if (!ch.send({{"type", "done"}, {"sent_by_flow", sent}}, kReplyTimeoutMs, err)) {
+  if (!ch.send(encode(Done{sent}), kReplyTimeoutMs, err)) {
     result.complete = false;
     result.error = "server gone before the end: " + err;
     return result;
   }
   auto reply = ch.receive(kReplyTimeoutMs + 5'000, err);
-  if (!reply || (*reply)["type"] != "result" || !reply->contains("receiver")) {
+  if (Error e; !reply || !has_type(*reply, "result") || !reply->contains("receiver")) {
     result.complete = false;
-    result.error = !reply ? "server gone before its result: " + err
-                          : "server: " + reply->value("error", std::string("no result"));
+    result.error = !reply
+                       ? "server gone before its result: " + err
+                       : "server: " + (decode(*reply, e, err) ? e.error : std::string("no result"));
     return result;
   }
-  RunResult part;
-  if (!receiver_part_from_json((*reply)["receiver"], part, err)) {
+  Result answer;
+  if (!decode(*reply, answer, err)) {
     result.complete = false;
     result.error = "server sent a bad result: " + err;
     return result;
   }
+  RunResult& part = answer.receiver;
   result.receiver_flows = std::move(part.receiver_flows);
   result.receiver = part.receiver;
   if (spec.mode == Mode::kStream) {
@@ -238,10 +215,9 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     result.latency_from_actual = std::move(part.latency_from_actual);
     result.delay_variation = std::move(part.delay_variation);
   }
-  if (reply->contains("error") && (*reply)["error"].is_string() &&
-      !(*reply)["error"].get<std::string>().empty()) {
+  if (!answer.error.empty()) {
     result.complete = false;
-    result.error = "receiver: " + (*reply)["error"].get<std::string>();
+    result.error = "receiver: " + answer.error;
   }
   return result;
 }
