@@ -275,4 +275,6 @@ json document(const json& run, const std::string& error) {
   return doc;
 }
 
+json run_document(const RunResult& r) { return document(run_json(r), r.complete ? "" : r.error); }
+
 }  // namespace netbench::app

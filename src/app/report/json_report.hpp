@@ -20,4 +20,6 @@ inline constexpr const char* kSchema = "netbench/1";
 [[nodiscard]] nlohmann::json run_json(const RunResult& r);
 /// A whole document: schema, tool, host, and either `run` or `error`.
 [[nodiscard]] nlohmann::json document(const nlohmann::json& run, const std::string& error);
+/// The document of one run: its run object, and its error unless complete.
+[[nodiscard]] nlohmann::json run_document(const RunResult& r);
 }  // namespace netbench::app
