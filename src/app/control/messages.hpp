@@ -90,6 +90,7 @@ struct Error {
 /// which decode() applies.
 [[nodiscard]] bool has_type(const nlohmann::json& message, std::string_view type) noexcept;
 
+/// The message as JSON, {"type": NAME, ...}; optional fields only when set.
 [[nodiscard]] nlohmann::json encode(const Hello& m);
 [[nodiscard]] nlohmann::json encode(const Test& m);
 [[nodiscard]] nlohmann::json encode(const Ready& m);
@@ -100,6 +101,7 @@ struct Error {
 [[nodiscard]] nlohmann::json encode(const Result& m);
 [[nodiscard]] nlohmann::json encode(const Error& m);
 
+/// Strict decoders, as described above; each checks "type" first.
 /// The version must be an integer in int's range; whether it is ours is the
 /// server's decision.
 bool decode(const nlohmann::json& j, Hello& out, std::string& error) noexcept;
