@@ -10,6 +10,7 @@
 //     it must frame exactly the messages ControlChannel does, fail where
 //     it fails, and never ask for a byte past the current message;
 //  4. as a LatencyHistogram serialization.
+// Every control message decoder (messages.hpp) sees each message too.
 // Whatever decodes must encode back to something that decodes again.
 #include <sys/socket.h>
 
@@ -24,9 +25,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/control/base64.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/control_frame_reader.hpp"
-#include "app/report/json_report.hpp"
+#include "app/control/messages.hpp"
 #include "app/control/result_codec.hpp"
 #include "app/control/spec_codec.hpp"
 #include "netbench/fd.hpp"
@@ -40,11 +42,36 @@ using netbench::app::receiver_part_from_json;
 using netbench::app::receiver_part_to_json;
 using netbench::app::spec_from_json;
 
+/// A message that decodes as M encodes back to one that decodes again; a
+/// refusal always says why.
+template <typename M>
+void round_trip(const nlohmann::json& j) {
+  M m;
+  std::string error;
+  if (netbench::app::decode(j, m, error)) {
+    M again;
+    if (!netbench::app::decode(netbench::app::encode(m), again, error)) {
+      std::abort();
+    }
+  } else if (error.empty()) {
+    std::abort();
+  }
+}
+
 /// What the server and the client do with one received message.
 void handle_message(nlohmann::json& j) {
   if (!j.is_object()) {
     return;
   }
+  round_trip<netbench::app::Hello>(j);
+  round_trip<netbench::app::Test>(j);
+  round_trip<netbench::app::Ready>(j);
+  round_trip<netbench::app::Registered>(j);
+  round_trip<netbench::app::Poll>(j);
+  round_trip<netbench::app::Live>(j);
+  round_trip<netbench::app::Done>(j);
+  round_trip<netbench::app::Result>(j);
+  round_trip<netbench::app::Error>(j);
   // The server reads fields with operator[] on a mutable object, as here.
   (void)(j["type"] == "test");
   (void)j.contains("version");
@@ -54,7 +81,7 @@ void handle_message(nlohmann::json& j) {
     if (spec_from_json(j["config"], spec, error)) {
       // A spec that was accepted writes out as a config that is accepted.
       netbench::TestSpec again;
-      if (!spec_from_json(netbench::app::config_json(spec), again, error)) {
+      if (!spec_from_json(netbench::app::spec_to_json(spec), again, error)) {
         std::abort();
       }
     }

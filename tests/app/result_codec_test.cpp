@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "app/control/base64.hpp"
 #include "app/control/spec_codec.hpp"
 #include "app/report/json_report.hpp"
 #include "netbench/sequence_tracker.hpp"
@@ -503,7 +504,7 @@ namespace netbench::app {
 namespace {
 
 // A remote server gets the fast-path settings through the config: every
-// one of them survives config_json -> spec_from_json.
+// one of them survives spec_to_json -> spec_from_json.
 TEST(SpecCodecTest, FastPathSettingsRoundTripToTheServer) {
   TestSpec s;
   s.proto = Proto::kTcp;
@@ -516,7 +517,7 @@ TEST(SpecCodecTest, FastPathSettingsRoundTripToTheServer) {
   s.busy_poll = false;
   TestSpec back;
   std::string error;
-  ASSERT_TRUE(spec_from_json(config_json(s), back, error)) << error;
+  ASSERT_TRUE(spec_from_json(spec_to_json(s), back, error)) << error;
   EXPECT_TRUE(back.tcp_nodelay());
   EXPECT_EQ(back.stats, StatsLevel::kCounts);
   EXPECT_EQ(back.coalesce_ns, 100'000U);
@@ -525,7 +526,7 @@ TEST(SpecCodecTest, FastPathSettingsRoundTripToTheServer) {
 }
 
 TEST(SpecCodecTest, AnOlderClientsConfigWithoutTheNewKeysKeepsTheDefaults) {
-  nlohmann::json j = config_json(TestSpec{});
+  nlohmann::json j = spec_to_json(TestSpec{});
   for (const char* key : {"tcp_nodelay", "stats", "coalesce_ns", "sender_cpus", "receiver_cpus"}) {
     j.erase(key);
   }
@@ -544,7 +545,7 @@ TEST(SpecCodecTest, BadFastPathValuesAreRefusedNamingTheField) {
                                    {"coalesce_ns", 20'000'000},
                                    {"receiver_cpus", nlohmann::json::array({-1})},
                                    {"sender_cpus", "0"}}) {
-    nlohmann::json j = config_json(TestSpec{});
+    nlohmann::json j = spec_to_json(TestSpec{});
     j[key] = value;
     TestSpec back;
     std::string error;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -15,16 +16,20 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/exit_codes.hpp"
-#include "app/report/json_report.hpp"
-#include "app/report/live_output.hpp"
-#include "app/remote/remote_client.hpp"
 #include "app/cli/run_args.hpp"
-#include "app/serve/serve.hpp"
 #include "app/cli/signal_stop.hpp"
-#include "app/sweep/sweep.hpp"
-#include "app/report/text_report.hpp"
 #include "app/cli/units.hpp"
-#include "app/report/write_document.hpp"
+#include "app/remote/remote_client.hpp"
+#include "app/report/json_document_reporter.hpp"
+#include "app/report/json_lines_reporter.hpp"
+#include "app/report/multi_reporter.hpp"
+#include "app/report/progress_reporter.hpp"
+#include "app/report/text_reporter.hpp"
+#include "app/serve/serve.hpp"
+#include "app/sweep/sweep.hpp"
+#include "app/sweep/sweep_document_reporter.hpp"
+#include "app/sweep/sweep_progress_reporter.hpp"
+#include "app/sweep/sweep_table_reporter.hpp"
 #include "netbench/error.hpp"
 #include "netbench/paired_run.hpp"
 #include "netbench/plain_echo.hpp"
@@ -71,54 +76,61 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
   return kExitOk;
 }
 
+/// The reporters the flags of a single run ask for. Progress comes first so
+/// that its line is erased before the others print their end.
+MultiReporter single_run_reporters(const RunArgs& a) {
+  const bool human = !a.json && !a.json_lines && !a.quiet;
+  // Live progress on a terminal's stderr when stdout is not showing the
+  // interval lines (JSON on stdout, or stdout redirected).
+  const bool show_progress = !a.quiet && (!human || ::isatty(::fileno(stdout)) == 0);
+  MultiReporter r;
+  if (show_progress) {
+    r.add(std::make_unique<ProgressReporter>(stderr));
+  }
+  if (human) {
+    r.add(std::make_unique<TextReporter>(stdout));
+  }
+  if (a.json || !a.output.empty()) {
+    r.add(std::make_unique<JsonDocumentReporter>(a.json, a.output));
+  }
+  if (a.json_lines) {
+    r.add(std::make_unique<JsonLinesReporter>(stdout));
+  }
+  return r;
+}
+
+/// The reporters the flags of a sweep ask for: the document, a progress line
+/// per point on stderr, the table at the end.
+MultiReporter sweep_reporters(const RunArgs& a) {
+  MultiReporter r;
+  if (a.json || !a.output.empty()) {
+    r.add(std::make_unique<SweepDocumentReporter>(a.json, a.output));
+  }
+  if (!a.quiet) {
+    r.add(std::make_unique<SweepProgressReporter>(stderr));
+  }
+  if (!a.json && !a.quiet) {
+    r.add(std::make_unique<SweepTableReporter>(stdout));
+  }
+  return r;
+}
+
 int run_test(const RunArgs& a) {
+  MultiReporter reporter = single_run_reporters(a);
   std::optional<TestSpec> spec;
   try {
     spec = make_spec(a);
   } catch (const UsageError& e) {
-    if (a.json || !a.output.empty()) {
-      write_document(document(nullptr, e.what()), a.json, a.output);
-    }
+    reporter.on_error(e.what(), nullptr, {});
     throw;
   }
   if (a.json && a.json_lines) {
     throw UsageError("give --json or --json-lines, not both");
   }
-  const bool human = !a.json && !a.json_lines && !a.quiet;
-  std::FILE* text = stdout;
   std::stop_source stop;
   const SignalStop signals(stop);
-  RunHooks hooks;
-  JsonLines lines(stdout);
-  // Live progress on a terminal's stderr when stdout is not showing the
-  // interval lines (JSON on stdout, or stdout redirected).
-  Progress progress(stderr, *spec);
-  const bool show_progress = !a.quiet && (!human || ::isatty(::fileno(stdout)) == 0);
-  if (a.json_lines) {
-    hooks.on_start = [&] { lines.start(*spec); };
-    hooks.on_interval = [&](const IntervalRecord& r) {
-      lines.interval(r);
-      if (show_progress) {
-        progress.interval(r);
-      }
-    };
-  } else if (!human && show_progress) {
-    hooks.on_interval = [&](const IntervalRecord& r) { progress.interval(r); };
-  }
-  if (human) {
-    hooks.on_start = [&] {
-      print_config(text, *spec);
-      print_interval_header(text, *spec);
-      std::fflush(text);
-    };
-    hooks.on_interval = [&](const IntervalRecord& r) {
-      print_interval(text, *spec, r);
-      std::fflush(text);
-      if (show_progress) {
-        progress.interval(r);
-      }
-    };
-  }
+  const RunHooks hooks = run_hooks(reporter, *spec);
+  reporter.on_context({});
   RunResult result;
   try {
     if (a.plain_echo) {
@@ -136,25 +148,20 @@ int run_test(const RunArgs& a) {
       result = run_remote(*spec, host, port, hooks, stop.get_token(), a.auth_token);
     }
   } catch (const std::exception& e) {
-    if (a.json || !a.output.empty()) {
-      write_document(document(nullptr, e.what()), a.json, a.output);
-    }
+    reporter.on_error(e.what(), &*spec, {0, 1, "", PointStatus::kFailed, std::nullopt});
     throw;
   }
-  progress.clear();
+  PointStatus status = PointStatus::kCompleted;
   if (signals.signal() != 0) {
     result.complete = false;
     result.error =
         std::string("interrupted by ") + (signals.signal() == SIGINT ? "SIGINT" : "SIGTERM");
+    status = PointStatus::kInterrupted;
+  } else if (!result.complete) {
+    status = PointStatus::kIncomplete;
   }
-  if (human) {
-    print_summary(text, result);
-  }
-  const nlohmann::json doc = document(run_json(result), result.complete ? "" : result.error);
-  write_document(doc, a.json, a.output);
-  if (a.json_lines) {
-    lines.end(doc);
-  }
+  reporter.on_run(result, {0, 1, "", status, std::nullopt});
+  reporter.finalize("");
   if (!result.complete) {
     std::fprintf(stderr, "netbench: run incomplete: %s\n", result.error.c_str());
     return signals.signal() != 0 ? kExitInterrupted : kExitIncomplete;
@@ -260,7 +267,7 @@ int run_cli(int argc, char** argv) noexcept {
       const std::string text = std::string(e.what()) + " (see netbench --help)";
       std::fprintf(stderr, "netbench: %s\n", text.c_str());
       const RunArgs given = output_flags(argc, argv);
-      write_document(document(nullptr, text), given.json, given.output);
+      JsonDocumentReporter(given.json, given.output).on_error(text, nullptr, {});
       return kExitUsage;
     }
     if (serve->parsed()) {
@@ -301,7 +308,8 @@ int run_cli(int argc, char** argv) noexcept {
       return run_serve(so, stop.get_token());
     }
     if (sweep->parsed()) {
-      return run_sweep(sweep_args);
+      MultiReporter reporter = sweep_reporters(sweep_args);
+      return run_sweep(sweep_args, reporter);
     }
     return run_test(a);
   } catch (const UsageError& e) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "app/control/control_frame_reader.hpp"
+#include "app/control/messages.hpp"
 #include "netbench/clock.hpp"
 
 namespace netbench::app {
@@ -129,7 +130,7 @@ bool ControlChannel::peer_closed() const {
 
 bool send_error(ControlChannel& channel, const std::string& text) {
   std::string ignored;
-  channel.send({{"type", "error"}, {"error", text}}, 1000, ignored);
+  channel.send(encode(Error{text}), 1000, ignored);
   return false;
 }
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/report/json_report.hpp"
+#include "app/control/base64.hpp"
 
 namespace netbench::app {
 namespace {

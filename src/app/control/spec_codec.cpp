@@ -47,7 +47,40 @@ bool get_optional_bool(const nlohmann::json& j, const char* key, bool& out, std:
   return true;
 }
 
+/// JSON has no NaN or infinity: such a value is written as 0.
+double finite(double v) { return std::isfinite(v) ? v : 0.0; }
+
 }  // namespace
+
+nlohmann::json spec_to_json(const TestSpec& s) {
+  // Every key of protocol version 1; spec_from_json() reads them back
+  // (family and bind are informative: the server picks its own).
+  return {{"proto", std::string(to_string(s.proto))},
+          {"model", std::string(to_string(s.model))},
+          {"mode", std::string(to_string(s.mode))},
+          {"pattern", std::string(to_string(s.pattern))},
+          {"family", std::string(to_string(s.family))},
+          {"flows", s.flows},
+          {"size_bytes", s.message_bytes()},
+          {"rate_msgs_per_s", finite(s.rate_msgs_per_s)},
+          {"duration_ns", s.count == 0 ? s.duration_ns : 0},
+          {"count_messages", s.count},
+          {"warmup_ns", s.warmup_ns},
+          {"interval_ns", s.interval_ns},
+          {"outstanding", s.outstanding},
+          {"threads", s.threads},
+          {"batch", s.batch},
+          {"busy_poll", s.busy_poll},
+          {"gso", s.gso},
+          {"socket_buffer_bytes", s.socket_buffer_bytes},
+          {"coalesce_ns", s.coalesce_ns},
+          {"tcp_nodelay", s.tcp_nodelay()},
+          {"stats", std::string(to_string(s.stats))},
+          {"sender_cpus", s.sender_cpus},
+          {"receiver_cpus", s.receiver_cpus},
+          {"bind", s.bind_address},
+          {"port", s.port}};
+}
 
 bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
   if (!j.is_object()) {

@@ -9,8 +9,7 @@
 #include <utility>
 
 #include "app/control/control_channel.hpp"
-#include "app/control/result_codec.hpp"
-#include "app/report/json_report.hpp"
+#include "app/control/messages.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "netbench/registration.hpp"
@@ -35,10 +34,10 @@ nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
   if (!msg) {
     throw RemoteError("server: " + err);
   }
-  if ((*msg)["type"] == "error") {
-    throw RemoteError("server: " + (*msg).value("error", std::string("error")));
+  if (Error e; has_type(*msg, "error")) {
+    throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
   }
-  if ((*msg)["type"] != type) {
+  if (!has_type(*msg, type)) {
     throw RemoteError(std::string("server: expected '") + type + "', got '" +
                       (*msg)["type"].get<std::string>() + "'");
   }
@@ -52,42 +51,19 @@ void send_or_throw(ControlChannel& ch, const nlohmann::json& msg) {
   }
 }
 
-RegistrationToken token_from_hex(const nlohmann::json& j) {
-  RegistrationToken t{};
-  if (!j.is_string() || j.get<std::string>().size() != 2 * t.size()) {
-    throw RemoteError("server: bad registration token");
-  }
-  const std::string s = j.get<std::string>();
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::string byte = s.substr(2 * i, 2);
-    if (byte.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      throw RemoteError("server: bad registration token");
-    }
-    t[i] = static_cast<std::byte>(std::stoul(byte, nullptr, 16));
-  }
-  return t;
-}
-
 /// The receiver is a `netbench serve` at the other end of `ch`: its data
 /// ports come in its "ready", UDP flows register with its token, live
 /// figures are polled once per interval, and its result arrives after "done".
 class RemoteReceiverLink final : public run::ReceiverLink {
  public:
-  RemoteReceiverLink(const TestSpec& spec, ControlChannel& ch, const Endpoint& server,
-                     nlohmann::json ready)
+  RemoteReceiverLink(const TestSpec& spec, ControlChannel& ch, const Endpoint& server, Ready ready)
       : spec_(spec), ch_(ch), server_(server), ready_(std::move(ready)) {}
 
   std::vector<Endpoint> targets() override {
-    if (!ready_.contains("ports") || !ready_["ports"].is_array() || ready_["ports"].empty()) {
-      throw RemoteError("server: ready without data ports");
-    }
     std::vector<Endpoint> out;
-    for (const auto& p : ready_["ports"]) {
-      if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535) {
-        throw RemoteError("server: bad data port");
-      }
+    for (const std::uint16_t p : ready_.ports) {
       Endpoint ep = server_;
-      ep.set_port(p.get<std::uint16_t>());
+      ep.set_port(p);
       out.push_back(ep);
     }
     return out;
@@ -97,17 +73,20 @@ class RemoteReceiverLink final : public run::ReceiverLink {
     if (spec_.proto != Proto::kUdp) {
       return;
     }
-    const RegistrationDatagram dgram =
-        registration_datagram(token_from_hex(ready_.value("token", nlohmann::json())));
+    if (!ready_.token) {
+      throw RemoteError("server: bad registration token");
+    }
+    const RegistrationDatagram dgram = registration_datagram(*ready_.token);
     bool registered = false;
     std::string err;
     for (int i = 0; i < kRegisterTries && !registered; ++i) {
       tx.send_on_every_flow(dgram);
       if (auto msg = ch_.receive(kRegisterRetryMs, err)) {
-        if ((*msg)["type"] == "error") {
-          throw RemoteError("server: " + msg->value("error", std::string("error")));
+        if (Error e; has_type(*msg, "error")) {
+          throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
         }
-        registered = (*msg)["type"] == "registered";
+        Registered r;
+        registered = decode(*msg, r, err);
       } else if (ch_.peer_closed()) {
         throw RemoteError("server: closed the control connection during registration");
       }
@@ -132,27 +111,28 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   [[nodiscard]] std::chrono::milliseconds drain_tick() const override { return kDrainTick; }
 
   void collect(const Sender& tx, RunResult& result) override {
-    result.clock = ready_.value("clock", std::string("unknown"));
-    const std::vector<std::uint64_t> sent = tx.sent_by_flow();
+    result.clock = ready_.clock;
     std::string err;
-    if (!ch_.send({{"type", "done"}, {"sent_by_flow", sent}}, kReplyTimeoutMs, err)) {
+    if (!ch_.send(encode(Done{tx.sent_by_flow()}), kReplyTimeoutMs, err)) {
       result.complete = false;
       result.error = "server gone before the end: " + err;
       return;
     }
     auto reply = ch_.receive(kReplyTimeoutMs + 5'000, err);
-    if (!reply || (*reply)["type"] != "result" || !reply->contains("receiver")) {
+    if (Error e; !reply || !has_type(*reply, "result") || !reply->contains("receiver")) {
       result.complete = false;
-      result.error = !reply ? "server gone before its result: " + err
-                            : "server: " + reply->value("error", std::string("no result"));
+      result.error =
+          !reply ? "server gone before its result: " + err
+                 : "server: " + (decode(*reply, e, err) ? e.error : std::string("no result"));
       return;
     }
-    RunResult part;
-    if (!receiver_part_from_json((*reply)["receiver"], part, err)) {
+    Result answer;
+    if (!decode(*reply, answer, err)) {
       result.complete = false;
       result.error = "server sent a bad result: " + err;
       return;
     }
+    RunResult& part = answer.receiver;
     result.receiver_flows = std::move(part.receiver_flows);
     result.receiver = part.receiver;
     if (spec_.mode == Mode::kStream) {
@@ -161,40 +141,30 @@ class RemoteReceiverLink final : public run::ReceiverLink {
       result.latency_from_actual = std::move(part.latency_from_actual);
       result.delay_variation = std::move(part.delay_variation);
     }
-    if (reply->contains("error") && (*reply)["error"].is_string()) {
-      run::add_receiver_error(result, (*reply)["error"].get<std::string>());
-    }
+    run::add_receiver_error(result, answer.error);
   }
 
  private:
   void poll() {
     std::string err;
-    if (!ch_.send({{"type", "poll"}}, kReplyTimeoutMs, err)) {
+    if (!ch_.send(encode(Poll{}), kReplyTimeoutMs, err)) {
       return;
     }
-    const auto live = ch_.receive(kReplyTimeoutMs, err);
-    if (!live || (*live)["type"] != "live") {
+    const auto reply = ch_.receive(kReplyTimeoutMs, err);
+    Live live;
+    if (!reply || !decode(*reply, live, err)) {
       return;
     }
-    last_.messages = live->value("messages", last_.messages);
-    last_.bytes = live->value("bytes", last_.bytes);
-    last_.reordered = live->value("reordered", last_.reordered);
-    last_.duplicates = live->value("duplicates", last_.duplicates);
-    last_.flows = live->value("flows", last_.flows);
-    last_.finished_flows = live->value("finished_flows", last_.finished_flows);
-    if (const auto bytes = unbase64(live->value("latency", std::string()))) {
-      if (auto h = LatencyHistogram::deserialize(*bytes)) {
-        // Each reply holds the samples since the previous poll: add them
-        // up until the reporter takes the interval's histogram.
-        last_latency_.merge(*h);
-      }
-    }
+    last_ = live.totals;
+    // Each reply holds the samples since the previous poll: add them up
+    // until the reporter takes the interval's histogram.
+    last_latency_.merge(live.latency);
   }
 
   const TestSpec& spec_;
   ControlChannel& ch_;
   Endpoint server_;
-  nlohmann::json ready_;
+  Ready ready_;
   ReceiverLive last_;  ///< the server's latest totals
   LatencyHistogram last_latency_;
 };
@@ -211,11 +181,11 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   sys::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
   ControlChannel ch(std::move(fd));
 
-  nlohmann::json hello = {{"type", "hello"}, {"version", kControlVersion}};
+  Hello hello;
   if (!auth_token.empty()) {
-    hello["token"] = auth_token;
+    hello.token = auth_token;
   }
-  send_or_throw(ch, hello);
+  send_or_throw(ch, encode(hello));
   try {
     expect(ch, "hello", kReplyTimeoutMs);
   } catch (const RemoteError& e) {
@@ -227,8 +197,12 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     }
     throw;
   }
-  send_or_throw(ch, {{"type", "test"}, {"config", config_json(spec)}, {"clock_ns", now_ns()}});
-  RemoteReceiverLink link(spec, ch, server, expect(ch, "ready", kReplyTimeoutMs));
+  send_or_throw(ch, encode(Test{spec, now_ns()}));
+  Ready ready;
+  if (std::string why; !decode(expect(ch, "ready", kReplyTimeoutMs), ready, why)) {
+    throw RemoteError("server: bad ready message: " + why);
+  }
+  RemoteReceiverLink link(spec, ch, server, std::move(ready));
   return run::run_test(spec, link, hooks, std::move(stop));
 }
 

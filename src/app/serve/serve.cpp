@@ -16,6 +16,7 @@
 #include "app/cli/exit_codes.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/control_frame_reader.hpp"
+#include "app/control/messages.hpp"
 #include "app/serve/serve_admission.hpp"
 #include "app/serve/serve_session.hpp"
 #include "app/serve/stop_waker.hpp"
@@ -46,12 +47,8 @@ constexpr std::uint64_t kSameClockNs = 100'000'000;
 
 std::uint64_t ms_to_ns(std::uint64_t ms) { return ms * 1'000'000; }
 
-bool same_clock(const nlohmann::json& j, std::uint64_t received_ns) {
-  if (!j.contains("clock_ns") || !j["clock_ns"].is_number_unsigned()) {
-    return false;
-  }
-  const auto theirs = j["clock_ns"].get<std::uint64_t>();
-  return theirs <= received_ns && received_ns - theirs < kSameClockNs;
+bool same_clock(const std::optional<std::uint64_t>& theirs, std::uint64_t received_ns) {
+  return theirs && *theirs <= received_ns && received_ns - *theirs < kSameClockNs;
 }
 
 /// Sends a small message without waiting; true if all of it went out.
@@ -145,8 +142,7 @@ bool ControlLoop::make_room(const std::string& newcomer) {
     if (it->stage == Stage::kHello || it->stage == Stage::kTest) {
       serve_log(o_, "client " + it->peer + ": dropped unfinished handshake to make room for " +
                         newcomer + " (--max-clients " + std::to_string(o_.max_clients) + ")");
-      send_now(it->fd.get(), {{"type", "error"},
-                              {"error", "too many connections; handshake not finished in time"}});
+      send_now(it->fd.get(), encode(Error{"too many connections; handshake not finished in time"}));
       clients_.erase(it);
       return true;
     }
@@ -177,8 +173,7 @@ void ControlLoop::accept_new(std::uint64_t now) {
     if (clients_.size() >= o_.max_clients && !make_room(peer)) {
       serve_log(o_, "client " + peer + ": refused, " + std::to_string(o_.max_clients) +
                         " control connections open (--max-clients)");
-      send_now(fd.get(),
-               {{"type", "error"}, {"error", "busy: too many connections; try again later"}});
+      send_now(fd.get(), encode(Error{"busy: too many connections; try again later"}));
       continue;  // closed here
     }
     Client& c = clients_.emplace_back();
@@ -191,7 +186,7 @@ void ControlLoop::accept_new(std::uint64_t now) {
 void ControlLoop::refuse(Client& c, const std::string& reply, const std::string& why,
                          std::uint64_t now) {
   serve_log(o_, "client " + c.peer + ": " + why);
-  send_now(c.fd.get(), {{"type", "error"}, {"error", reply}});
+  send_now(c.fd.get(), encode(Error{reply}));
   ::shutdown(c.fd.get(), SHUT_WR);
   c.stage = Stage::kClosing;
   c.deadline_ns = now + ms_to_ns(kLingerMs);
@@ -246,9 +241,9 @@ void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t n
     refuse(c, r.reply, r.log, now);
     return;
   }
-  if (!send_now(c.fd.get(), {{"type", "hello"},
-                             {"version", kControlVersion},
-                             {"server", std::string("netbench ") + kVersion}})) {
+  Hello reply;
+  reply.server = std::string("netbench ") + kVersion;
+  if (!send_now(c.fd.get(), encode(reply))) {
     serve_log(o_, "client " + c.peer + ": could not take the hello reply");
     c.fd.reset();
     return;
@@ -257,14 +252,14 @@ void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t n
 }
 
 void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t now) {
-  TestSpec spec;
-  if (const Refusal r = check_test(m, o_, spec); r.refused()) {
+  Test test;
+  if (const Refusal r = check_test(m, o_, test); r.refused()) {
     refuse(c, r.reply, r.log, now);
     return;
   }
   c.test.peer = c.peer;
-  c.test.spec = spec;
-  c.test.shared_clock = same_clock(m, now);
+  c.test.spec = test.spec;
+  c.test.shared_clock = same_clock(test.clock_ns, now);
   c.stage = Stage::kWaiting;
   c.deadline_ns = now + ms_to_ns(kSlotWaitMs);
 }

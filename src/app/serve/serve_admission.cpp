@@ -5,21 +5,29 @@
 #include <exception>
 
 #include "app/control/control_channel.hpp"
-#include "app/control/spec_codec.hpp"
 
 namespace netbench::app {
 
 Refusal check_hello(const nlohmann::json& m, const ServeOptions& o) {
-  if (m["type"] != "hello" || !m.contains("version") || !m["version"].is_number_integer() ||
-      m["version"] != kControlVersion) {
+  Hello hello;
+  std::string err;
+  if (!decode(m, hello, err) && (m.contains("token") || m.contains("server"))) {
+    // A token that is not a string counts as no token: an authentication
+    // failure when the server wants one, ignored when it does not (and a
+    // client has no business sending "server").
+    nlohmann::json without = m;
+    without.erase("token");
+    without.erase("server");
+    (void)decode(without, hello, err);
+  }
+  if (!err.empty() || hello.version != kControlVersion) {
     const std::string text =
         "expected hello with control protocol version " + std::to_string(kControlVersion);
     return {text, text};
   }
   if (!o.auth_token.empty()) {
-    const auto it = m.find("token");
-    const bool given = it != m.end() && it->is_string();
-    if (!given || !token_matches(o.auth_token, it->get_ref<const std::string&>())) {
+    const bool given = hello.token.has_value();
+    if (!given || !token_matches(o.auth_token, *hello.token)) {
       return {"authentication failed",
               given ? "refused: wrong auth token" : "refused: no auth token"};
     }
@@ -28,13 +36,21 @@ Refusal check_hello(const nlohmann::json& m, const ServeOptions& o) {
 }
 
 Refusal check_test(const nlohmann::json& m, const ServeOptions& o, TestSpec& spec) {
+  Test test;
+  Refusal r = check_test(m, o, test);
+  spec = test.spec;
+  return r;
+}
+
+Refusal check_test(const nlohmann::json& m, const ServeOptions& o, Test& test) {
   std::string err;
-  if (m["type"] != "test" || !m.contains("config")) {
+  if (!has_type(m, "test") || !m.contains("config")) {
     return {"expected a test message", "sent no test message"};
   }
-  if (!spec_from_json(m["config"], spec, err)) {
+  if (!decode(m, test, err)) {
     return {"bad test: " + err, "bad test: " + err};
   }
+  const TestSpec& spec = test.spec;
   std::string limit;
   const double bitrate = spec.rate_msgs_per_s * spec.message_bytes() * 8.0;
   if (spec.flows > o.max_flows) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/control/messages.hpp"
 #include "app/serve/serve.hpp"
 #include "netbench/test_spec.hpp"
 
@@ -28,6 +29,9 @@ struct Refusal {
 /// Checks a client's test message: a "test" whose config decodes to a valid
 /// spec (into `spec`) within the server's limits — flows, duration, rate and
 /// bit rate (a test without a rate is refused when a rate limit is set). Pure.
+[[nodiscard]] Refusal check_test(const nlohmann::json& test, const ServeOptions& options,
+                                 Test& decoded);
+/// check_test() for callers that need only the spec.
 [[nodiscard]] Refusal check_test(const nlohmann::json& test, const ServeOptions& options,
                                  TestSpec& spec);
 

@@ -14,6 +14,7 @@
 #include "app/control/control_channel.hpp"
 #include "app/control/result_codec.hpp"
 #include "app/report/json_report.hpp"
+#include "app/control/messages.hpp"
 #include "app/serve/stop_waker.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/receiver.hpp"
@@ -31,16 +32,6 @@ constexpr std::chrono::milliseconds kDrainTick{2};
 /// How often a running test checks that its client is still there, ms.
 constexpr std::uint64_t kLivenessCheckMs = 1'000;
 
-std::string hex(const RegistrationToken& t) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const std::byte b : t) {
-    out += kDigits[std::to_integer<unsigned>(b) >> 4];
-    out += kDigits[std::to_integer<unsigned>(b) & 15];
-  }
-  return out;
-}
-
 /// Waits up to `timeout_ms` for the control connection to become readable
 /// (a message starts, or the peer closes). False on timeout or a stop.
 bool wait_control(int fd, const StopWaker& waker, int timeout_ms) {
@@ -55,34 +46,32 @@ bool wait_control(int fd, const StopWaker& waker, int timeout_ms) {
 }
 
 nlohmann::json live_reply(Receiver& rx) {
-  const ReceiverLive live = rx.live();
-  return {{"type", "live"},
-          {"messages", live.messages},
-          {"bytes", live.bytes},
-          {"reordered", live.reordered},
-          {"duplicates", live.duplicates},
-          {"flows", live.flows},
-          {"finished_flows", live.finished_flows},
-          {"latency", base64(rx.take_interval_latency().serialize())}};
+  Live live;
+  live.totals = rx.live();
+  live.latency = rx.take_interval_latency();
+  return encode(live);
 }
 
 /// The client's per-flow sent counts from its "done" message; false (and
 /// `error` says why) if there is no valid one.
 bool sent_counts(const std::optional<nlohmann::json>& done, std::uint32_t flows,
                  std::vector<std::uint64_t>& sent, std::string& error) {
-  if (!done || (*done)["type"] != "done" || !done->contains("sent_by_flow") ||
-      !(*done)["sent_by_flow"].is_array() || (*done)["sent_by_flow"].size() != flows) {
-    error = done ? "bad done message" : "client gone mid-test: " + error;
+  if (!done) {
+    error = "client gone mid-test: " + error;
     return false;
   }
-  for (std::size_t i = 0; i < flows; ++i) {
-    const auto& v = (*done)["sent_by_flow"][i];
-    if (!v.is_number_unsigned()) {
-      error = "bad done message: sent_by_flow[" + std::to_string(i) + "]";
-      return false;
-    }
-    sent[i] = v.get<std::uint64_t>();
+  Done counts;
+  std::string why;
+  if (!decode(*done, counts, why)) {
+    error = "bad done message: " + why;
+    return false;
   }
+  if (counts.sent_by_flow.size() != flows) {
+    error = "bad done message: " + std::to_string(counts.sent_by_flow.size()) + " counts for " +
+            std::to_string(flows) + " flows";
+    return false;
+  }
+  sent = std::move(counts.sent_by_flow);
   return true;
 }
 
@@ -126,19 +115,18 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
       rx->restrict_tcp_peers(peer);
     }
   }
-  nlohmann::json ready = {
-      {"type", "ready"},
-      {"ports", rx->ports()},
-      {"clock", test.shared_clock ? "shared CLOCK_MONOTONIC (same host)"
-                                  : "separate clocks: one-way delay variation only"}};
+  Ready ready;
+  ready.ports = rx->ports();
+  ready.clock = test.shared_clock ? "shared CLOCK_MONOTONIC (same host)"
+                                  : "separate clocks: one-way delay variation only";
   const bool udp = spec.proto == Proto::kUdp;
   const RegistrationToken token = random_token();
   if (udp) {
-    ready["token"] = hex(token);
+    ready.token = token;
   } else {
     rx->start();
   }
-  if (!ch.send(ready, o.idle_timeout_ms, err)) {
+  if (!ch.send(encode(ready), o.idle_timeout_ms, err)) {
     serve_log(o, who + "gone before its test started: " + err);
     return SessionOutcome::kFailed;
   }
@@ -154,7 +142,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
       return SessionOutcome::kFailed;
     }
     rx->start();
-    if (!ch.send({{"type", "registered"}}, o.idle_timeout_ms, err)) {
+    if (!ch.send(encode(Registered{}), o.idle_timeout_ms, err)) {
       serve_log(o, who + "gone before its test started: " + err);
       return SessionOutcome::kFailed;
     }
@@ -212,7 +200,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
         static_cast<int>(std::min<std::uint64_t>(std::max<std::uint64_t>(left_ms, 1),
                                                  static_cast<std::uint64_t>(o.idle_timeout_ms))),
         err);
-    if (!done || (*done)["type"] != "poll") {
+    if (!done || !has_type(*done, "poll")) {
       break;
     }
     if (!ch.send(live_reply(*rx), o.idle_timeout_ms, err)) {
@@ -231,9 +219,9 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
         spec, total, [&rx] { return rx->live(); }, stop, kDrainTick);
   }
   rx->stop();
-  RunResult part;
-  part.spec = spec;
-  rx->collect(part, sent);
+  Result result;
+  result.receiver.spec = spec;
+  rx->collect(result.receiver, sent);
   std::string strangers;
   if (const std::uint64_t n = rx->refused_tcp_connections(); n > 0) {
     strangers = "; " + std::to_string(n) + " stray TCP data connections refused";
@@ -243,9 +231,8 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
     send_error(ch, err);
     return SessionOutcome::kIncomplete;
   }
-  nlohmann::json result = {
-      {"type", "result"}, {"receiver", receiver_part_to_json(part)}, {"error", rx->error()}};
-  if (!ch.send(result, o.idle_timeout_ms, err)) {
+  result.error = rx->error();
+  if (!ch.send(encode(result), o.idle_timeout_ms, err)) {
     serve_log(o, who + "could not return the result: " + err);
     return SessionOutcome::kIncomplete;
   }

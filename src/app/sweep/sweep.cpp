@@ -10,12 +10,9 @@
 #include <utility>
 
 #include "app/cli/exit_codes.hpp"
-#include "app/report/json_report.hpp"
-#include "app/remote/remote_client.hpp"
 #include "app/cli/signal_stop.hpp"
-#include "app/sweep/sweep_report.hpp"
 #include "app/cli/units.hpp"
-#include "app/report/write_document.hpp"
+#include "app/remote/remote_client.hpp"
 #include "netbench/paired_run.hpp"
 
 namespace netbench::app {
@@ -73,33 +70,18 @@ std::string interruption(const SignalStop& signals) {
   return std::string("interrupted by ") + (signals.signal() == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-/// Runs point `i` and records it in `doc`. A point that cannot be set up
-/// (select beyond FD_SETSIZE, a refused connection, ...) is recorded as
-/// failed, not thrown: the sweep goes on.
-PointOutcome run_point(std::size_t i, const SweepPoint& p, const Remote& remote,
-                       const std::string& auth_token, const SignalStop& signals,
-                       std::stop_token stop, SweepDocument& doc) {
+/// Runs one point. A point that cannot be set up (select beyond FD_SETSIZE,
+/// a refused connection, ...) gives nullopt and `failure`, not an exception:
+/// the sweep goes on.
+std::optional<RunResult> run_point(const SweepPoint& p, const Remote& remote,
+                                   const std::string& auth_token, const RunHooks& hooks,
+                                   std::stop_token stop, std::string& failure) {
   try {
-    RunResult r = remote ? run_remote(p.spec, remote->first, remote->second, {}, stop, auth_token)
-                         : run_paired(p.spec, {}, stop);
-    PointStatus status = PointStatus::kCompleted;
-    if (!r.complete) {
-      status = signals.signal() != 0 ? PointStatus::kInterrupted : PointStatus::kIncomplete;
-      if (status == PointStatus::kInterrupted) {
-        r.error = interruption(signals);
-      }
-    }
-    doc.add_run(i, r, status);
-    return outcome_of(i, p.label, r, status);
+    return remote ? run_remote(p.spec, remote->first, remote->second, hooks, stop, auth_token)
+                  : run_paired(p.spec, hooks, stop);
   } catch (const std::exception& e) {
-    doc.add_failure(i, p.spec, e.what());
-    PointOutcome failed;
-    failed.point = i;
-    failed.label = p.label;
-    failed.spec = p.spec;
-    failed.status = PointStatus::kFailed;
-    failed.error = e.what();
-    return failed;
+    failure = e.what();
+    return std::nullopt;
   }
 }
 
@@ -215,7 +197,7 @@ std::uint64_t estimate_remaining_ns(const std::vector<SweepPoint>& points, std::
   return left;
 }
 
-int run_sweep(const RunArgs& a) {
+int run_sweep(const RunArgs& a, Reporter& reporter) {
   SweepMatrix matrix;
   std::vector<SweepPoint> points;
   Remote remote;
@@ -226,49 +208,47 @@ int run_sweep(const RunArgs& a) {
       remote = split_host_port(a.connect, kDefaultServePort);
     }
   } catch (const UsageError& e) {
-    if (a.json || !a.output.empty()) {
-      write_document(document(nullptr, e.what()), a.json, a.output);
-    }
+    reporter.on_error(e.what(), nullptr, {});
     throw;
   }
   std::stop_source stop;
   const SignalStop signals(stop);
-  SweepDocument doc(matrix_json(matrix), points.size());
-  // A valid document exists from the start: a crash in the first point
-  // still leaves one (completed + failed < points says the sweep is unfinished).
-  write_document(doc.as_json(), false, a.output);
-  std::vector<PointOutcome> outcomes;
+  reporter.on_context({points.size(), matrix_json(matrix)});
+  std::size_t done = 0;
+  std::size_t failed = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < points.size() && !stop.stop_requested(); ++i) {
-    PointOutcome outcome =
-        run_point(i, points[i], remote, a.auth_token, signals, stop.get_token(), doc);
-    write_document(doc.as_json(), false, a.output);
-    if (!a.quiet) {
-      const bool last = i + 1 == points.size() || stop.stop_requested();
-      const std::string line = progress_line(
-          outcome, points.size(),
-          last ? std::nullopt
-               : std::optional<std::uint64_t>(estimate_remaining_ns(points, i + 1, ns_since(t0))));
-      std::fprintf(stderr, "%s\n", line.c_str());
+    const SweepPoint& p = points[i];
+    RunPoint at{i, points.size(), p.label, PointStatus::kCompleted, std::nullopt};
+    std::string failure;
+    std::optional<RunResult> r =
+        run_point(p, remote, a.auth_token, run_hooks(reporter, p.spec), stop.get_token(), failure);
+    if (!r) {
+      at.status = PointStatus::kFailed;
+    } else if (!r->complete) {
+      at.status = signals.signal() != 0 ? PointStatus::kInterrupted : PointStatus::kIncomplete;
+      if (at.status == PointStatus::kInterrupted) {
+        r->error = interruption(signals);
+      }
     }
-    outcomes.push_back(std::move(outcome));
+    if (i + 1 < points.size() && !stop.stop_requested()) {
+      at.eta_ns = estimate_remaining_ns(points, i + 1, ns_since(t0));
+    }
+    if (r) {
+      reporter.on_run(*r, at);
+    } else {
+      reporter.on_error(failure, &p.spec, at);
+    }
+    ++done;
+    failed += at.status == PointStatus::kFailed || at.status == PointStatus::kIncomplete ? 1 : 0;
   }
-  const json& sweep = doc.as_json()["sweep"];
-  const auto completed = sweep["completed"].get<std::size_t>();
-  const auto failed = sweep["failed"].get<std::size_t>();
-  if (signals.signal() != 0) {
-    doc.set_interrupted(interruption(signals) + " at point " + std::to_string(outcomes.size()) +
-                        " of " + std::to_string(points.size()));
-  }
-  write_document(doc.as_json(), a.json, a.output);
-  if (!a.json && !a.quiet) {
-    std::printf("\nSweep: %zu points, %zu completed, %zu failed%s\n", points.size(), completed,
-                failed, signals.signal() != 0 ? ", interrupted" : "");
-    print_sweep_table(stdout, outcomes);
-    std::fflush(stdout);
-  }
-  if (signals.signal() != 0) {
-    std::fprintf(stderr, "netbench: sweep %s\n", doc.as_json()["error"].get<std::string>().c_str());
+  const std::string why = signals.signal() == 0
+                              ? std::string()
+                              : interruption(signals) + " at point " + std::to_string(done) +
+                                    " of " + std::to_string(points.size());
+  reporter.finalize(why);
+  if (!why.empty()) {
+    std::fprintf(stderr, "netbench: sweep %s\n", why.c_str());
     return kExitInterrupted;
   }
   if (failed > 0) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/run_args.hpp"
+#include "app/report/reporter.hpp"
 #include "netbench/test_spec.hpp"
 
 namespace netbench::app {
@@ -57,10 +58,12 @@ struct SweepPoint {
                                                   std::size_t done, std::uint64_t elapsed_ns);
 
 /// Runs `netbench sweep` (list flags in `a`): every point in turn with
-/// run_paired, or run_remote with --connect, writing the document after
-/// each point (-o). Returns the exit code: kExitOk, kExitIncomplete if a
-/// point failed, kExitInterrupted on SIGINT/SIGTERM. Throws UsageError for
-/// bad flags, after writing an error document if --json or -o was given.
-[[nodiscard]] int run_sweep(const RunArgs& a);
+/// run_paired, or run_remote with --connect, reporting the matrix
+/// (on_context), each point (on_run, or on_error when it could not be set
+/// up, with its ETA) and the end (finalize, with why when interrupted) to
+/// `reporter`. Returns the exit code: kExitOk, kExitIncomplete if a point
+/// failed, kExitInterrupted on SIGINT/SIGTERM. Throws UsageError for bad
+/// flags, after reporting it (on_error without a spec).
+[[nodiscard]] int run_sweep(const RunArgs& a, Reporter& reporter);
 
 }  // namespace netbench::app

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <utility>
 
-#include "app/report/json_report.hpp"
 #include "app/cli/units.hpp"
+#include "app/report/json_report.hpp"
 #include "netbench/summary.hpp"
 
 namespace netbench::app {
@@ -50,6 +50,17 @@ PointOutcome outcome_of(std::size_t point, std::string label, const RunResult& r
   o.lost = t.lost;
   o.loss_ratio = t.loss_ratio;
   o.receiver_cpu_per_msg_ns = t.receiver_cpu_per_msg_ns;
+  return o;
+}
+
+PointOutcome failed_outcome(std::size_t point, std::string label, const TestSpec& spec,
+                            std::string error) {
+  PointOutcome o;
+  o.point = point;
+  o.label = std::move(label);
+  o.spec = spec;
+  o.status = PointStatus::kFailed;
+  o.error = std::move(error);
   return o;
 }
 

@@ -9,18 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/report/reporter.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 
 namespace netbench::app {
-
-/// What became of one point of a sweep.
-enum class PointStatus : std::uint8_t {
-  kCompleted,    ///< ran to the end
-  kFailed,       ///< could not be set up (no run)
-  kIncomplete,   ///< ran but ended early (peer died, stalled)
-  kInterrupted,  ///< stopped by SIGINT/SIGTERM; its partial run is kept
-};
 
 /// One point's headline figures, for the progress line and the table.
 struct PointOutcome {
@@ -42,6 +35,9 @@ struct PointOutcome {
 /// The outcome of a point that ran (completely or not).
 [[nodiscard]] PointOutcome outcome_of(std::size_t point, std::string label, const RunResult& r,
                                       PointStatus status);
+/// The outcome of a point that could not be set up (kFailed), with why.
+[[nodiscard]] PointOutcome failed_outcome(std::size_t point, std::string label,
+                                          const TestSpec& spec, std::string error);
 
 /// The sweep document (docs/schema.md, "Sweep documents"), kept current as
 /// points finish so that it can be written after each one.

@@ -1,40 +1,21 @@
-#include "app/report/live_output.hpp"
+#include "app/report/progress_reporter.hpp"
 
 #include <unistd.h>
 
 #include <string>
 
-#include "app/report/json_report.hpp"
 #include "app/cli/units.hpp"
 #include "netbench/interval_meter.hpp"
 
 namespace netbench::app {
 
-void JsonLines::write(const nlohmann::json& event) {
-  const std::string line = event.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
-}
+ProgressReporter::ProgressReporter(std::FILE* out)
+    : out_(out), tty_(::isatty(::fileno(out)) == 1) {}
 
-void JsonLines::start(const TestSpec& spec) {
-  write({{"event", "start"}, {"schema", kSchema}, {"config", config_json(spec)}});
-}
+void ProgressReporter::on_start(const TestSpec& spec) { spec_ = spec; }
 
-void JsonLines::interval(const IntervalRecord& r) {
-  nlohmann::json e = interval_json(r);
-  e["event"] = "interval";
-  write(e);
-}
-
-void JsonLines::end(const nlohmann::json& document) {
-  write({{"event", "end"}, {"document", document}});
-}
-
-Progress::Progress(std::FILE* out, const TestSpec& spec)
-    : out_(out), spec_(&spec), tty_(::isatty(::fileno(out)) == 1) {}
-
-void Progress::interval(const IntervalRecord& r) {
-  if (!tty_) {
+void ProgressReporter::on_interval(const IntervalRecord& r) {
+  if (!tty_ || !spec_) {
     return;
   }
   const IntervalSample recv{r.start_ns, r.end_ns, r.received_bytes, r.received_messages};
@@ -48,7 +29,7 @@ void Progress::interval(const IntervalRecord& r) {
   shown_ = true;
 }
 
-void Progress::clear() {
+void ProgressReporter::on_run(const RunResult& /*result*/, const RunPoint& /*point*/) {
   if (tty_ && shown_) {
     std::fprintf(out_, "\r\033[K");
     std::fflush(out_);

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstdio>
+#include <optional>
+
+#include "app/report/reporter.hpp"
+
+namespace netbench::app {
+
+/// The terminal output of a single run (text_report.hpp): the configuration
+/// and column titles at the start, one line per interval (each flushed), the
+/// summary table at the end. Writes to `out`, which it does not own.
+class TextReporter final : public Reporter {
+ public:
+  explicit TextReporter(std::FILE* out) : out_(out) {}
+
+  void on_start(const TestSpec& spec) override;
+  void on_interval(const IntervalRecord& record) override;
+  void on_run(const RunResult& result, const RunPoint& point) override;
+
+ private:
+  std::FILE* out_;
+  std::optional<TestSpec> spec_;  ///< the running test's, from on_start
+};
+
+}  // namespace netbench::app
