@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "netbench/clock.hpp"
+#include "netbench/interval_meter.hpp"
 
 namespace netbench::run {
 
@@ -72,20 +73,19 @@ void IntervalReporter::run(std::stop_token stop) {
   prev_.at_ns = origin_;
   prev_.tx.messages = prev_.tx.bytes = prev_.tx.replies = prev_.tx.reply_bytes = 0;
   prev_.rx.messages = prev_.rx.bytes = prev_.rx.reordered = prev_.rx.duplicates = 0;
-  std::uint64_t boundary = origin_ + spec_.interval_ns;
+  // The reporting grid: deadlines at origin + k × interval, each interval
+  // closed at the measured time it ends.
+  IntervalMeter grid(origin_, spec_.interval_ns);
   // A --duration run's last interval runs from its last boundary to the end
   // of the run (finish()), drain included: a boundary at the very end of the
   // schedule would leave a sliver of an interval behind it.
-  const std::uint64_t schedule_end =
-      spec_.count == 0 ? origin_ + spec_.duration_ns : UINT64_MAX;
-  while (!tx_.wait_finished_until(boundary < schedule_end ? boundary : UINT64_MAX)) {
+  const std::uint64_t schedule_end = spec_.count == 0 ? origin_ + spec_.duration_ns : UINT64_MAX;
+  while (!tx_.wait_finished_until(grid.deadline_ns() < schedule_end ? grid.deadline_ns()
+                                                                    : UINT64_MAX)) {
     const Snapshot cur = snapshot();
     emit(prev_, cur);
     prev_ = cur;
-    boundary += spec_.interval_ns;
-    while (boundary <= cur.at_ns) {
-      boundary += spec_.interval_ns;
-    }
+    grid.close(cur.at_ns);
   }
   tx_.join();
 }

@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <thread>
 

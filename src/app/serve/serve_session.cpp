@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "app/control/control_channel.hpp"
+#include "app/control/messages.hpp"
 #include "app/control/result_codec.hpp"
 #include "app/report/json_report.hpp"
-#include "app/control/messages.hpp"
 #include "app/serve/stop_waker.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/receiver.hpp"
