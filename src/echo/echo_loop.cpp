@@ -12,6 +12,7 @@
 #include <cstring>
 #include <utility>
 
+#include "measure/saturating.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "sys/waker.hpp"
@@ -36,10 +37,6 @@ constexpr unsigned kDatagramBatch = 64;
 constexpr std::uint64_t kAcceptPauseNs = 100'000'000;
 /// Above the largest UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).
 constexpr std::size_t kDatagramBytes = 65'536;
-
-void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
-  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
 
 bool transient(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "measure/latency_exchange.hpp"
+#include "measure/saturating.hpp"
 #include "netbench/jitter_estimator.hpp"
 #include "netbench/latency_histogram.hpp"
 #include "netbench/receiver.hpp"
@@ -20,12 +21,6 @@
 #include "netbench/test_spec.hpp"
 
 namespace netbench::receiver {
-
-/// Adds `n` to a counter that only the calling thread writes; other threads
-/// may read it at any time. Avoids a locked read-modify-write per message.
-inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
 
 /// Receiver state of one flow. Written by the one thread serving the flow;
 /// `live_*` counters may be read by any thread; the rest is read after that

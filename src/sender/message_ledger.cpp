@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "measure/saturating.hpp"
+
 namespace netbench::sender {
 
 std::optional<Outgoing> MessageLedger::take(
@@ -39,8 +41,8 @@ void MessageLedger::sent(SendFlow& f, std::uint64_t now, const Outgoing& m) {
     }
     ++f.stats.messages;
     f.stats.bytes += state_.size();
-    LoopLive::bump(live_.messages);
-    LoopLive::bump(live_.bytes, state_.size());
+    bump(live_.messages);
+    bump(live_.bytes, state_.size());
     if (pacing_.sends++ == 0) {
       pacing_.first_send_ns = now;
     }
@@ -62,8 +64,8 @@ bool MessageLedger::reply(SendFlow& f, const WireHeader& h, std::uint64_t now) {
   if (!h.has(MessageFlag::kWarmup)) {
     ++f.stats.replies;
     f.stats.reply_bytes += h.length;
-    LoopLive::bump(live_.replies);
-    LoopLive::bump(live_.reply_bytes, h.length);
+    bump(live_.replies);
+    bump(live_.reply_bytes, h.length);
     last_reply_ns_ = now;
     // --stats counts: replies are counted, nothing else (no RTT, no order).
     if (spec.full_stats()) {

@@ -17,11 +17,6 @@ struct alignas(64) LoopLive {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> replies{0};  ///< echo: measured replies
   std::atomic<std::uint64_t> reply_bytes{0};
-
-  /// Adds `n` to `c`; only the owning loop's thread calls it.
-  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
-    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
 };
 
 /// What every send loop of one test shares: the spec, the schedule's time
