@@ -23,6 +23,22 @@
 namespace netbench::receiver {
 namespace {
 
+/// All connection threads' receive buffers of one test stay within this:
+/// a thread per flow holds one each (4,096 flows × 64 KiB was 256 MiB).
+constexpr std::size_t kThreadBuffersBudget = std::size_t{32} << 20;
+/// The smallest TCP read buffer a connection thread shrinks to.
+constexpr std::size_t kMinTcpRxBytes = std::size_t{16} << 10;
+
+/// One connection thread's receive buffer: the loops' size, shrunk with many
+/// flows to the budget's share, never below one UDP datagram (or 16 KiB for
+/// TCP, where a smaller read only costs more calls).
+std::size_t thread_rx_bytes(const TestSpec& spec) noexcept {
+  const std::size_t full = receive_buffer_bytes(spec);
+  const std::size_t share = kThreadBuffersBudget / std::max<std::uint32_t>(spec.flows, 1);
+  const std::size_t floor = spec.proto == Proto::kUdp ? udp_slot_bytes(spec) : kMinTcpRxBytes;
+  return std::max(floor, std::min(full, share));
+}
+
 // Upper bound on how long a blocked recv waits before it checks for a stop.
 constexpr timeval kRecvTimeout{0, 100'000};
 
@@ -48,7 +64,7 @@ void serve_socket(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std
     // shutdown() makes a blocked recv return at once. The descriptor stays
     // open (conn owns it) until this thread ends, so it cannot be reused.
     const std::stop_callback on_stop(stop, [raw] { ::shutdown(raw, SHUT_RDWR); });
-    std::vector<std::byte> rx(receive_buffer_bytes(state.spec()));
+    std::vector<std::byte> rx(thread_rx_bytes(state.spec()));
     while (!stop.stop_requested()) {
       if (conn.on_readable(rx, 1) == Connection::Status::kClosed) {
         break;
