@@ -125,6 +125,14 @@ struct IntervalRecord {
 };
 
 /// Everything one test measured. Plain data: the app layer formats it.
+/// One send loop (thread) of the sender.
+struct SendLoopStats {
+  std::int32_t cpu = -1;       ///< the CPU it was pinned to; -1 = not pinned
+  std::uint32_t flows = 0;     ///< flows dealt to it
+  std::uint64_t messages = 0;  ///< measured messages it sent
+  CpuUsage cpu_usage;          ///< its thread's CPU time
+};
+
 struct RunResult {
   TestSpec spec;
   std::uint32_t message_bytes = 0;
@@ -132,6 +140,7 @@ struct RunResult {
   std::vector<FlowSendStats> sender_flows;
   std::vector<FlowRecvStats> receiver_flows;  ///< empty for plain-echo runs
   SideStats sender;
+  std::vector<SendLoopStats> send_loops;  ///< the sender's threads, in loop order
   SideStats receiver;
   PacingStats pacing;
   /// stream: one-way delay (receive − send, shared clock); echo: RTT from the

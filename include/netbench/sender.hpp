@@ -81,6 +81,11 @@ class Sender {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Send loops (threads) a sender runs for `spec`: --sender-threads, or
+/// with auto (0) one per flow up to the CPUs the sender may use (its --cpu
+/// list, else this thread's affinity); never more than the flows.
+[[nodiscard]] unsigned sender_loop_count(const TestSpec& spec) noexcept;
+
 /// The measured period of a run, ns (docs/schema.md, `measured_ns`): from
 /// the end of warm-up to the last measured send (stream) or reply (echo)
 /// at `last_activity_ns`; a paced run (--rate) that was not ended early

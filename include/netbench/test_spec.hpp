@@ -42,6 +42,10 @@ struct TestSpec {
   std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
   std::uint32_t batch = 1;                    ///< UDP: datagrams per sendmmsg when due together
   std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
+  /// Send loops (threads) of the sender, each owning every K-th flow; 0 =
+  /// auto: one per flow, up to the CPUs the sender may use. Never more than
+  /// the flows (see sender_loop_count()).
+  std::uint32_t sender_threads = 1;
   /// Spin instead of sleeping: the receiver's waits use a zero timeout (the
   /// thread model spins on non-blocking reads), the sender never sleeps.
   bool busy_poll = false;
@@ -57,9 +61,12 @@ struct TestSpec {
   /// TCP_NODELAY on both ends' data sockets; kAuto = on for echo, off for stream.
   Toggle nodelay = Toggle::kAuto;
   StatsLevel stats = StatsLevel::kFull;  ///< per-message statistics
-  /// CPUs the sender's thread may run on (sched_setaffinity); empty = any.
+  /// CPUs of the sender's threads: send loop i is pinned to the i-th CPU of
+  /// the list, round robin (sched_setaffinity); empty = any.
   std::vector<std::uint32_t> sender_cpus;
-  /// CPUs every receiver thread may run on (the server's, when remote); empty = any.
+  /// CPUs of the receiver's threads (the server's, when remote): event loop
+  /// i, or the thread of flow i, on the i-th CPU of the list, round robin;
+  /// empty = any.
   std::vector<std::uint32_t> receiver_cpus;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port

@@ -35,9 +35,10 @@ void LoopModel::start(ServeSet sockets) {
   }
   for (unsigned i = 0; i < loops; ++i) {
     ThreadState& thread = state_->add_thread();
-    threads_.emplace_back([this, part = std::move(parts[i]), wake = wakers_[i].fd(),
-                           &thread](std::stop_token stop) mutable {
-      sys::pin_current_thread(state_->spec().receiver_cpus);
+    threads_.emplace_back([this, part = std::move(parts[i]), wake = wakers_[i].fd(), &thread,
+                           i](std::stop_token stop) mutable {
+      // Loop i on the i-th CPU of --cpu's receiver list, round robin.
+      sys::pin_current_thread(sys::cpu_of_thread(state_->spec().receiver_cpus, i));
       // Wakes the loop from its wait as soon as a stop is requested.
       const std::stop_callback on_stop(stop, [wake] { sys::signal_eventfd(wake); });
       try {

@@ -31,8 +31,9 @@ constexpr std::uint64_t kMaxWaitNs = 100'000'000;
 
 }  // namespace
 
-SendLoop::SendLoop(SenderState& state)
+SendLoop::SendLoop(SenderState& state, unsigned index)
     : state_(state),
+      index_(index),
       live_(std::make_unique<LoopLive>()),
       ledger_(state, *live_),
       replies_(state, ledger_),
@@ -163,9 +164,10 @@ bool SendLoop::all_done() const noexcept {
 
 void SendLoop::run(std::stop_token stop) {
   const TestSpec& spec = state_.spec();
-  // The CPUs were checked at setup (check_cpus_available); a refusal now
-  // leaves the thread where the scheduler puts it.
-  sys::pin_current_thread(spec.sender_cpus);
+  // Loop i on the i-th CPU of --cpu's sender list, round robin. The CPUs
+  // were checked at setup (check_cpus_available); a refusal now leaves the
+  // thread where the scheduler puts it.
+  sys::pin_current_thread(sys::cpu_of_thread(spec.sender_cpus, index_));
   const bool paced = spec.rate_msgs_per_s > 0;
   if (paced) {
     // Precise sleeps: the default 50 µs timer slack would blur the schedule.

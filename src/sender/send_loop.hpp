@@ -31,8 +31,9 @@ namespace netbench::sender {
 /// live() from any thread; the accessors after run() returned.
 class SendLoop {
  public:
-  /// `state` must outlive the loop. Throws SystemError if epoll fails.
-  explicit SendLoop(SenderState& state);
+  /// Loop `index` of the sender; `state` must outlive the loop. Throws
+  /// SystemError if epoll fails.
+  SendLoop(SenderState& state, unsigned index);
   SendLoop(const SendLoop&) = delete;
   SendLoop& operator=(const SendLoop&) = delete;
 
@@ -48,6 +49,8 @@ class SendLoop {
   [[nodiscard]] const LoopLive& live() const noexcept { return *live_; }
   [[nodiscard]] const MessageLedger& ledger() const noexcept { return ledger_; }
   [[nodiscard]] const CpuUsage& cpu() const noexcept { return cpu_; }
+  /// This loop's place among the sender's loops (its --cpu placement).
+  [[nodiscard]] unsigned index() const noexcept { return index_; }
   /// Why run() ended early; empty if it did not.
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   [[nodiscard]] bool aborted() const noexcept { return aborted_; }
@@ -86,6 +89,7 @@ class SendLoop {
   }
 
   SenderState& state_;
+  unsigned index_;
   std::unique_ptr<LoopLive> live_;
   MessageLedger ledger_;
   std::optional<TcpWriter> tcp_;

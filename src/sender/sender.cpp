@@ -22,9 +22,6 @@ namespace netbench {
 namespace {
 
 constexpr std::uint64_t kConnectTimeoutMs = 5'000;
-/// Send loops (threads) of one sender. One today: the flag that sets more
-/// (--sender-threads) comes with per-thread CPU placement.
-constexpr unsigned kSendLoops = 1;
 
 Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
   const int type = spec.proto == Proto::kTcp ? SOCK_STREAM : SOCK_DGRAM;
@@ -55,6 +52,15 @@ void probe_gso(int fd, std::uint32_t size) {
 }
 
 }  // namespace
+
+unsigned sender_loop_count(const TestSpec& spec) noexcept {
+  unsigned k = spec.sender_threads;
+  if (k == 0) {
+    k = spec.sender_cpus.empty() ? sys::available_cpus()
+                                 : static_cast<unsigned>(spec.sender_cpus.size());
+  }
+  return std::max(1U, std::min(k, spec.flows));
+}
 
 std::uint64_t measured_period_ns(const TestSpec& spec, std::uint64_t warm_end_ns,
                                  std::uint64_t last_activity_ns, bool ended_early) noexcept {
@@ -93,9 +99,9 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   if (targets.empty() || (spec.proto == Proto::kUdp && targets.size() < spec.flows)) {
     throw ConfigError("sender: no target address for every flow");
   }
-  const unsigned loops = std::min<unsigned>(kSendLoops, spec.flows);
+  const unsigned loops = sender_loop_count(spec);
   for (unsigned i = 0; i < loops; ++i) {
-    s.loops.push_back(std::make_unique<sender::SendLoop>(s.state));
+    s.loops.push_back(std::make_unique<sender::SendLoop>(s.state, i));
   }
   const std::uint64_t per_flow = spec.count / spec.flows;
   const std::uint64_t extra = spec.count % spec.flows;
@@ -208,7 +214,16 @@ void Sender::collect(RunResult& out) const {
   std::uint64_t last = 0;
   std::string error;
   bool aborted = false;
+  out.send_loops.clear();
   for (const auto& loop : s.loops) {
+    SendLoopStats ls;
+    const std::vector<std::uint32_t> cpu =
+        sys::cpu_of_thread(s.state.spec().sender_cpus, loop->index());
+    ls.cpu = cpu.empty() ? -1 : static_cast<std::int32_t>(cpu.front());
+    ls.flows = static_cast<std::uint32_t>(loop->flows().size());
+    ls.messages = loop->live().messages.load(std::memory_order_relaxed);
+    ls.cpu_usage = loop->cpu();
+    out.send_loops.push_back(ls);
     out.sender.cpu.add(loop->cpu());
     const PacingStats& p = loop->ledger().pacing();
     out.pacing.lateness.merge(p.lateness);

@@ -107,6 +107,9 @@ void validate(const TestSpec& spec) {
   if (spec.coalesce_ns > 0 && spec.busy_poll) {
     fail("--coalesce sleeps and --busy-poll spins: give one of them");
   }
+  if (spec.sender_threads > 256) {
+    fail("--sender-threads must be between 1 and 256, or auto");
+  }
   if (spec.threads == 0 || spec.threads > 256) {
     fail("--threads must be between 1 and 256");
   }

@@ -158,6 +158,23 @@ std::uint64_t raise_fd_limit() noexcept {
   return lim.rlim_cur;
 }
 
+std::vector<std::uint32_t> cpu_of_thread(const std::vector<std::uint32_t>& cpus,
+                                         std::size_t index) {
+  if (cpus.empty()) {
+    return {};
+  }
+  return {cpus[index % cpus.size()]};
+}
+
+unsigned available_cpus() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+    return 1;
+  }
+  return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+}
+
 bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept {
   if (cpus.empty()) {
     return true;

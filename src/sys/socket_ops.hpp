@@ -48,6 +48,12 @@ CpuUsage thread_cpu_usage() noexcept;
 /// Restricts the calling thread to `cpus` (pthread_setaffinity_np); nothing
 /// when empty. False if the kernel refused (the CPUs were checked at setup).
 bool pin_current_thread(const std::vector<std::uint32_t>& cpus) noexcept;
+/// Thread `index` of a side: its one CPU from `cpus`, round robin (as
+/// neper's -U spreads threads); empty (any CPU) when `cpus` is empty.
+[[nodiscard]] std::vector<std::uint32_t> cpu_of_thread(const std::vector<std::uint32_t>& cpus,
+                                                       std::size_t index);
+/// CPUs this thread may run on now (sched_getaffinity); at least 1.
+[[nodiscard]] unsigned available_cpus() noexcept;
 
 }  // namespace netbench::sys
 

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -215,6 +216,42 @@ std::string run_name(const ::testing::TestParamInfo<RunParams>& p) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, PairedRunTest, all_runs(), run_name);
+
+// ---------------------------------------------------------------------------
+// --sender-threads: the same exact counts with the flows dealt to K send
+// loops — 4 flows over 2 loops, 3 over 2 (uneven) and 2 over 3 (more loops
+// asked than flows: 2 run) — and the loops' messages add up.
+
+class SenderThreadsTest : public ::testing::TestWithParam<RunParams> {};
+
+TEST_P(SenderThreadsTest, MovesExactlyKMessagesOverSeveralSendLoops) {
+  const auto [proto, model, mode] = GetParam();
+  struct Shape {
+    std::uint32_t flows;
+    std::uint32_t loops;
+  };
+  for (const Shape shape : {Shape{4, 2}, Shape{3, 2}, Shape{2, 3}}) {
+    TestSpec spec = make_spec(proto, model, mode);
+    spec.flows = shape.flows;
+    spec.count = 600;
+    spec.sender_threads = shape.loops;
+    const RunResult r = run(spec);
+    SCOPED_TRACE(std::to_string(shape.flows) + " flows, " + std::to_string(shape.loops) +
+                 " sender threads");
+    expect_exact(r, spec);
+    ASSERT_EQ(r.send_loops.size(), std::min(shape.flows, shape.loops));
+    std::uint64_t sent = 0;
+    std::uint32_t flows = 0;
+    for (const SendLoopStats& l : r.send_loops) {
+      sent += l.messages;
+      flows += l.flows;
+    }
+    EXPECT_EQ(sent, spec.count);
+    EXPECT_EQ(flows, spec.flows);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, SenderThreadsTest, all_runs(), run_name);
 
 // ---------------------------------------------------------------------------
 // --busy-poll: the same exact counts when every wait spins instead of sleeping.

@@ -187,6 +187,16 @@ TestSpec make_spec(const RunArgs& a) {
   s.interval_ns = duration_of("--interval", a.interval, false);
   s.outstanding = a.outstanding;
   s.threads = a.threads;
+  if (a.sender_threads == "auto") {
+    s.sender_threads = 0;
+  } else {
+    const auto k = parse_size(a.sender_threads);
+    if (!k || *k == 0 || *k > 256) {
+      usage_error("--sender-threads '" + a.sender_threads +
+                  "' is not a thread count; use 1-256 or auto (one per flow, up to the CPUs)");
+    }
+    s.sender_threads = static_cast<std::uint32_t>(*k);
+  }
   s.batch = a.batch;
   s.busy_poll = a.busy_poll;
   s.gso = a.gso;
@@ -305,6 +315,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("--outstanding", a.outstanding, "echo: requests in flight per flow (closed loop)")
       ->capture_default_str();
   app.add_option("--threads", a.threads, "event loops of select/poll/epoll (SO_REUSEPORT)")
+      ->capture_default_str();
+  app.add_option("--sender-threads", a.sender_threads,
+                 "send loops (threads) of the sender, flows dealt round robin; auto = one per "
+                 "flow up to the CPUs the sender may use")
       ->capture_default_str();
   app.add_option("--buffer", a.buffer,
                  "socket send and receive buffer of every data socket, e.g. 4MiB (default: "

@@ -38,6 +38,7 @@ struct RunArgs {
   std::string interval = "1s";
   std::uint32_t outstanding = 1;
   std::uint32_t threads = 1;
+  std::string sender_threads = "1";  ///< --sender-threads K|auto
   std::uint32_t batch = 1;
   bool busy_poll = false;      ///< --busy-poll: spin instead of sleeping
   bool gso = false;            ///< --gso: UDP_SEGMENT sends, UDP_GRO receives

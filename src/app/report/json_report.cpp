@@ -147,6 +147,7 @@ json config_json(const TestSpec& s) {
           {"interval_ns", s.interval_ns},
           {"outstanding", s.outstanding},
           {"threads", s.threads},
+          {"sender_threads", s.sender_threads},
           {"batch", s.batch},
           {"busy_poll", s.busy_poll},
           {"gso", s.gso},
@@ -178,6 +179,23 @@ json interval_json(const IntervalRecord& i) {
           {"latency_p50_ns", i.latency_p50_ns},
           {"latency_p99_ns", i.latency_p99_ns}};
 }
+
+namespace {
+
+/// The sender's threads: where each ran and what it did.
+json send_loops_json(const RunResult& r) {
+  json loops = json::array();
+  for (const SendLoopStats& l : r.send_loops) {
+    loops.push_back({{"cpu", l.cpu < 0 ? json(nullptr) : json(l.cpu)},
+                     {"flows", l.flows},
+                     {"messages", l.messages},
+                     {"user_s", finite(l.cpu_usage.user_s)},
+                     {"sys_s", finite(l.cpu_usage.sys_s)}});
+  }
+  return loops;
+}
+
+}  // namespace
 
 json run_json(const RunResult& r) {
   const RunTotals t = summarize(r);
@@ -225,6 +243,7 @@ json run_json(const RunResult& r) {
           {"achieved_msgs_per_s", finite(r.pacing.achieved_msgs_per_s())},
           {"lateness", latency_json(r.pacing.lateness)}}},
         {"cost", cpu_json(r.sender, t.sender_cpu_per_msg_ns)},
+        {"threads", send_loops_json(r)},
         {"flows", sender_flows}}},
       {"receiver",
        {{"messages", t.received_messages},

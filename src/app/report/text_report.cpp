@@ -6,6 +6,7 @@
 
 #include "app/cli/units.hpp"
 #include "netbench/interval_meter.hpp"
+#include "netbench/sender.hpp"
 #include "netbench/summary.hpp"
 #include "netbench/version.hpp"
 
@@ -67,6 +68,10 @@ void print_config(std::FILE* out, const TestSpec& s) {
   }
   if (s.model != ModelKind::kThread && s.threads > 1) {
     std::fprintf(out, ", %u loops", s.threads);
+  }
+  if (s.sender_threads != 1) {
+    const unsigned k = sender_loop_count(s);
+    std::fprintf(out, ", %u sender thread%s", k, k == 1 ? "" : "s");
   }
   if (s.busy_poll) {
     std::fprintf(out, ", busy-poll");

@@ -43,8 +43,10 @@ std::size_t thread_rx_bytes(const TestSpec& spec) noexcept {
 constexpr timeval kRecvTimeout{0, 100'000};
 
 /// Serves one socket on the calling thread until the peer goes or a stop.
-void serve_socket(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std::stop_token stop) {
-  sys::pin_current_thread(state.spec().receiver_cpus);
+/// `index` places the thread on a CPU of --cpu's receiver list.
+void serve_socket(Fd fd, Proto proto, FlowState& flow, std::size_t index, ReceiverState& state,
+                  std::stop_token stop) {
+  sys::pin_current_thread(sys::cpu_of_thread(state.spec().receiver_cpus, index));
   ThreadState& thread = state.add_thread();
   const int raw = fd.get();
   // --busy-poll: non-blocking reads in a spin loop that checks the stop
@@ -87,10 +89,10 @@ void serve_socket(Fd fd, Proto proto, FlowState& flow, ReceiverState& state, std
 
 /// serve_socket() as a thread's whole body: whatever it throws (a thread
 /// record or buffer that cannot be allocated) fails the test, not the process.
-void serve(Fd fd, Proto proto, FlowState& flow, ReceiverState& state,
+void serve(Fd fd, Proto proto, FlowState& flow, std::size_t index, ReceiverState& state,
            std::stop_token stop) noexcept {
   try {
-    serve_socket(std::move(fd), proto, flow, state, std::move(stop));
+    serve_socket(std::move(fd), proto, flow, index, state, std::move(stop));
   } catch (const std::exception& e) {
     state.record_failure(e, flow.stats.flow_id);
     flow.finished.store(true, std::memory_order_relaxed);
@@ -107,9 +109,10 @@ void ThreadModel::start(ServeSet sockets) {
     FlowState& flow = state_->add_flow();
     flow.stats.flow_id = f.flow_id;
     flow.flow_id_known = true;
-    threads_.emplace_back([this, fd = std::move(f.fd), &flow](std::stop_token stop) mutable {
-      serve(std::move(fd), Proto::kUdp, flow, *state_, stop);
-    });
+    threads_.emplace_back(
+        [this, fd = std::move(f.fd), &flow, index = f.flow_id](std::stop_token stop) mutable {
+          serve(std::move(fd), Proto::kUdp, flow, index, *state_, stop);
+        });
   }
   for (Fd& l : sockets.tcp_listeners) {
     ThreadState& thread = state_->add_thread();
@@ -149,9 +152,11 @@ void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std
     const auto admit = [this](const sockaddr_storage& from) { return state_->admit_tcp(from); };
     while (Fd fd = sys::accept_admitted(listener.get(), SOCK_CLOEXEC, admit)) {
       FlowState& flow = state_->add_flow();
-      workers.emplace_back([this, fd = std::move(fd), &flow](std::stop_token s) mutable {
-        serve(std::move(fd), Proto::kTcp, flow, *state_, s);
-      });
+      // Connections take the receiver's CPUs in the order they arrive.
+      workers.emplace_back(
+          [this, fd = std::move(fd), &flow, index = workers.size()](std::stop_token s) mutable {
+            serve(std::move(fd), Proto::kTcp, flow, index, *state_, s);
+          });
     }
   }
 }
