@@ -121,7 +121,11 @@ int run_test(const RunArgs& a) {
   try {
     spec = make_spec(a);
   } catch (const UsageError& e) {
-    reporter.on_error(e.what(), nullptr, {});
+    try {
+      reporter.on_error(e.what(), nullptr, {});
+    } catch (const SystemError&) {
+      // -o itself is what is wrong: the usage error is the one line to show.
+    }
     throw;
   }
   if (a.json && a.json_lines) {

@@ -1,5 +1,8 @@
 #include "app/cli/run_args.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -141,9 +144,30 @@ void refuse_ineffective(const TestSpec& s) {
   }
 }
 
+/// -o FILE must be writable before a run starts, not after it: its
+/// directory exists and is a directory we may write into.
+void check_output_path(const std::string& path) {
+  if (path.empty()) {
+    return;
+  }
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    usage_error("-o '" + path + "': directory '" + dir +
+                "' does not exist; create it first (mkdir -p " + dir + ")");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    usage_error("-o '" + path + "': directory '" + dir + "' is not writable");
+  }
+}
+
 }  // namespace
 
 TestSpec make_spec(const RunArgs& a) {
+  check_output_path(a.output);
   TestSpec s;
   s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
   s.model = parse_enum<ModelKind>("--model", a.model, model_names());
