@@ -25,6 +25,7 @@ class LocalReceiverLink final : public run::ReceiverLink {
     }
     return out;
   }
+  [[nodiscard]] unsigned descriptors_per_flow() const override { return 2; }
   [[nodiscard]] bool high_descriptors() const override { return spec_.model == ModelKind::kSelect; }
   void attach(Sender& tx) override {
     if (spec_.proto == Proto::kUdp) {

@@ -3,12 +3,21 @@
 #include <numeric>
 #include <utility>
 
+#include "netbench/error.hpp"
 #include "run/drain.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::run {
+namespace {
+
+/// Descriptors a test needs besides its flows' sockets.
+constexpr std::uint64_t kSpareDescriptors = 64;
+
+}  // namespace
 
 RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hooks,
                    std::stop_token stop) {
+  require_descriptors(spec, link.descriptors_per_flow());
   Sender tx(spec, link.targets(), link.high_descriptors());
   link.attach(tx);
   IntervalReporter::ReceiverProbe probe = link.probe();
@@ -31,6 +40,19 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   tx.collect(result);
   link.collect(tx, result);
   return result;
+}
+
+void require_descriptors(const TestSpec& spec, unsigned per_flow) {
+  // Sockets, plus epoll sets, eventfds, listeners and the process's own.
+  const std::uint64_t need = std::uint64_t{spec.flows} * per_flow + kSpareDescriptors;
+  const std::uint64_t limit = sys::raise_fd_limit();
+  if (limit != 0 && limit < need) {
+    throw ConfigError("--flows " + std::to_string(spec.flows) + " needs about " +
+                      std::to_string(need) + " descriptors here (" + std::to_string(per_flow) +
+                      " per flow), but this process may open " + std::to_string(limit) +
+                      " (RLIMIT_NOFILE): raise it, e.g. ulimit -n " + std::to_string(need) +
+                      " (its hard limit needs root), or use fewer flows");
+  }
 }
 
 void add_receiver_error(RunResult& out, const std::string& error) {

@@ -25,6 +25,9 @@ class ReceiverLink {
   /// The data endpoints: one for every TCP flow, or one per UDP flow. The
   /// receiver may start serving here (TCP: accept while the sender connects).
   virtual std::vector<Endpoint> targets() = 0;
+  /// Descriptors each flow takes in this process: 1 (the sender's socket),
+  /// 2 when the receiver is here too.
+  [[nodiscard]] virtual unsigned descriptors_per_flow() const { return 1; }
   /// Whether the sender's sockets must go above FD_SETSIZE (a select()
   /// receiver in this process keeps the low numbers).
   [[nodiscard]] virtual bool high_descriptors() const { return false; }
@@ -52,6 +55,11 @@ class ReceiverLink {
 /// early with `complete == false`.
 RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hooks,
                    std::stop_token stop);
+
+/// Throws ConfigError, naming the limit, the need and `ulimit -n`, when this
+/// process may not open the descriptors a test of `spec` needs (`per_flow`
+/// per flow plus a margin), after raising its soft limit to the hard one.
+void require_descriptors(const TestSpec& spec, unsigned per_flow);
 
 /// Marks `out` incomplete with "receiver: `error`" unless it is empty or
 /// `out` already has an error.

@@ -134,6 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadLine{"--pattern poisson", kExitUsage, "give --rate or --bitrate"},
                       BadLine{"--count 0", kExitUsage, "--count 0 sends nothing"},
                       BadLine{"--sender-threads 0", kExitUsage, "is not a thread count"},
+                      BadLine{"--connect ::1:41863", kExitUsage, "needs brackets: [::1]:41863"},
                       BadLine{"--count 10 -o /nonexistent-dir/r.json", kExitUsage,
                               "directory '/nonexistent-dir' does not exist"},
                       BadLine{"--count 10 --duration 1s", kExitUsage, "not both"},

@@ -1,5 +1,7 @@
 #include "app/cli/run_args.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,6 +103,15 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
         usage_error("--connect '" + text + "': expected [ADDRESS]:PORT");
       }
       port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    // An IPv6 address: whole, or with a port that needs brackets.
+    in6_addr a6{};
+    const std::size_t last = text.rfind(':');
+    if (::inet_pton(AF_INET6, text.c_str(), &a6) != 1 &&
+        ::inet_pton(AF_INET6, text.substr(0, last).c_str(), &a6) == 1) {
+      usage_error("--connect '" + text + "': an IPv6 address with a port needs brackets: [" +
+                  text.substr(0, last) + "]:" + text.substr(last + 1));
     }
   } else if (std::count(text.begin(), text.end(), ':') == 1) {
     host = text.substr(0, text.find(':'));
