@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "measure/saturating.hpp"
 #include "netbench/interval_meter.hpp"
 
 namespace netbench {
@@ -19,28 +20,28 @@ RunTotals summarize(const RunResult& r) noexcept {
   const bool echo = r.spec.mode == Mode::kEcho;
   const std::uint64_t ip_header = r.spec.family == Family::kV6 ? 40 : 20;
   for (const FlowSendStats& f : r.sender_flows) {
-    t.sent_messages += f.messages;
-    t.sent_bytes += f.bytes;
-    t.warmup_sent += f.warmup_messages;
-    t.send_failures += f.send_failures;
-    t.would_block += f.would_block;
+    t.sent_messages = add_saturating(t.sent_messages, f.messages);
+    t.sent_bytes = add_saturating(t.sent_bytes, f.bytes);
+    t.warmup_sent = add_saturating(t.warmup_sent, f.warmup_messages);
+    t.send_failures = add_saturating(t.send_failures, f.send_failures);
+    t.would_block = add_saturating(t.would_block, f.would_block);
     if (r.spec.proto == Proto::kUdp) {
       t.wire_overhead_bytes += (f.messages + f.warmup_messages) * (kUdpHeader + ip_header);
     } else if (f.tcp.valid) {
       t.wire_overhead_bytes += f.tcp.segments_out * (kTcpHeaderWithTimestamps + ip_header);
-      t.tcp_retransmits += f.tcp.retransmits;
+      t.tcp_retransmits = add_saturating(t.tcp_retransmits, f.tcp.retransmits);
       t.tcp_mean_srtt_us += f.tcp.srtt_us;
     }
     if (echo) {
-      t.received_messages += f.replies;
-      t.received_bytes += f.reply_bytes;
-      t.duplicates += f.reply_duplicates;
-      t.reordered += f.reply_reordered;
+      t.received_messages = add_saturating(t.received_messages, f.replies);
+      t.received_bytes = add_saturating(t.received_bytes, f.reply_bytes);
+      t.duplicates = add_saturating(t.duplicates, f.reply_duplicates);
+      t.reordered = add_saturating(t.reordered, f.reply_reordered);
       t.max_reorder_extent = std::max(t.max_reorder_extent, f.reply_reorder_extents.max());
-      t.malformed += f.replies_malformed;
-      t.unique += f.reply_loss.unique;
-      t.lost += f.reply_loss.lost;
-      t.loss_bursts += f.reply_loss.bursts;
+      t.malformed = add_saturating(t.malformed, f.replies_malformed);
+      t.unique = add_saturating(t.unique, f.reply_loss.unique);
+      t.lost = add_saturating(t.lost, f.reply_loss.lost);
+      t.loss_bursts = add_saturating(t.loss_bursts, f.reply_loss.bursts);
       t.max_loss_burst = std::max(t.max_loss_burst, f.reply_loss.burst_lengths.max());
     }
   }
@@ -51,7 +52,7 @@ RunTotals summarize(const RunResult& r) noexcept {
   std::uint64_t first_arrival = UINT64_MAX;
   std::uint64_t last_arrival = 0;
   for (const FlowRecvStats& f : r.receiver_flows) {
-    socket_drops += f.socket_drops;
+    socket_drops = add_saturating(socket_drops, f.socket_drops);
     if (echo) {
       continue;
     }
@@ -59,15 +60,15 @@ RunTotals summarize(const RunResult& r) noexcept {
       first_arrival = std::min(first_arrival, f.first_arrival_ns);
       last_arrival = std::max(last_arrival, f.last_arrival_ns);
     }
-    t.received_messages += f.messages;
-    t.received_bytes += f.bytes;
-    t.unique += f.unique;
-    t.duplicates += f.duplicates;
-    t.reordered += f.reordered;
+    t.received_messages = add_saturating(t.received_messages, f.messages);
+    t.received_bytes = add_saturating(t.received_bytes, f.bytes);
+    t.unique = add_saturating(t.unique, f.unique);
+    t.duplicates = add_saturating(t.duplicates, f.duplicates);
+    t.reordered = add_saturating(t.reordered, f.reordered);
     t.max_reorder_extent = std::max(t.max_reorder_extent, f.reorder_extents.max());
-    t.malformed += f.malformed;
-    t.lost += f.loss.lost;
-    t.loss_bursts += f.loss.bursts;
+    t.malformed = add_saturating(t.malformed, f.malformed);
+    t.lost = add_saturating(t.lost, f.loss.lost);
+    t.loss_bursts = add_saturating(t.loss_bursts, f.loss.bursts);
     t.max_loss_burst = std::max(t.max_loss_burst, f.loss.burst_lengths.max());
   }
   t.loss_ratio =
@@ -97,7 +98,7 @@ RunTotals summarize(const RunResult& r) noexcept {
   // The receiver handles every message once (stream) or echoes it (echo).
   std::uint64_t handled = 0;
   for (const FlowRecvStats& f : r.receiver_flows) {
-    handled += f.messages;
+    handled = add_saturating(handled, f.messages);
   }
   t.receiver_cpu_per_msg_ns = ratio(t.receiver_cpu_s * 1e9, static_cast<double>(handled));
   t.receiver_ready_per_wakeup = ratio(static_cast<double>(r.receiver.loop.ready_events),

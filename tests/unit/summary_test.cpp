@@ -107,3 +107,27 @@ TEST(SummaryTest, NoArrivalsGiveZeroRatesNotNaN) {
 
 }  // namespace
 }  // namespace netbench
+
+namespace netbench {
+namespace {
+
+// A remote server chooses the receiver's figures: 10 + (2^64 − 1) must not
+// wrap to 9.
+TEST(SummaryTest, ReceiverSumsSaturateInsteadOfWrapping) {
+  RunResult r;
+  r.spec.mode = Mode::kStream;
+  r.receiver_flows.resize(2);
+  r.receiver_flows[0].messages = 10;
+  r.receiver_flows[1].messages = UINT64_MAX;
+  r.receiver_flows[0].bytes = UINT64_MAX;
+  r.receiver_flows[1].bytes = 1;
+  r.receiver_flows[0].loss.lost = UINT64_MAX;
+  r.receiver_flows[1].loss.lost = UINT64_MAX;
+  const RunTotals t = summarize(r);
+  EXPECT_EQ(t.received_messages, UINT64_MAX);
+  EXPECT_EQ(t.received_bytes, UINT64_MAX);
+  EXPECT_EQ(t.lost, UINT64_MAX);
+}
+
+}  // namespace
+}  // namespace netbench

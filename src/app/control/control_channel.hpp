@@ -30,6 +30,12 @@ class ControlChannel {
   explicit ControlChannel(Fd fd, std::uint32_t max_receive = kMaxControlBytes)
       : fd_(std::move(fd)), max_receive_(std::min(max_receive, kMaxControlBytes)) {}
 
+  /// Changes what receive() takes from now on (at most kMaxControlBytes): a
+  /// client bounds each reply by what the test it asked for can need.
+  void set_max_receive(std::uint32_t max_receive) noexcept {
+    max_receive_ = std::min(max_receive, kMaxControlBytes);
+  }
+
   /// Sends one message (blocking, at most `timeout_ms`). False if the peer
   /// is gone or too slow; `error` says why.
   bool send(const nlohmann::json& message, int timeout_ms, std::string& error);

@@ -34,7 +34,37 @@ std::string encode_control(const nlohmann::json& message, std::uint32_t max_byte
   return frame + body;
 }
 
+bool nesting_within(std::string_view body, std::size_t max_depth) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return false;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 std::optional<nlohmann::json> parse_control_body(std::string_view body, std::string& error) {
+  if (!nesting_within(body, kMaxControlDepth)) {
+    error = "control message nested deeper than " + std::to_string(kMaxControlDepth) + " levels";
+    return std::nullopt;
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
     error = "control message is not a JSON object with a \"type\"";

@@ -63,8 +63,15 @@ class ControlFrameReader {
 /// `message` framed for the wire: its 4-byte big-endian length, then its
 /// JSON. Empty if the JSON is longer than `max_bytes`.
 [[nodiscard]] std::string encode_control(const nlohmann::json& message, std::uint32_t max_bytes);
-/// Parses a message body: a JSON object with a string "type", else nullopt
-/// and `error` says so. Never throws.
+/// Deepest nesting of arrays and objects a control message may have (the
+/// deepest real one, a result, has 7): a body of '[' costs the parser about
+/// 77 bytes of memory per byte (a 64 MiB frame took 4.9 GiB).
+inline constexpr std::size_t kMaxControlDepth = 64;
+/// True when `body` nests arrays and objects at most `max_depth` deep
+/// (brackets inside strings do not count). Pure.
+[[nodiscard]] bool nesting_within(std::string_view body, std::size_t max_depth) noexcept;
+/// Parses a message body: a JSON object with a string "type", nested at most
+/// kMaxControlDepth deep, else nullopt and `error` says so. Never throws.
 [[nodiscard]] std::optional<nlohmann::json> parse_control_body(std::string_view body,
                                                                std::string& error);
 

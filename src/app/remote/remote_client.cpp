@@ -10,6 +10,8 @@
 
 #include "app/control/control_channel.hpp"
 #include "app/control/messages.hpp"
+#include "app/remote/client_checks.hpp"
+#include "app/report/printable.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "netbench/registration.hpp"
@@ -22,24 +24,40 @@ namespace {
 
 constexpr int kReplyTimeoutMs = 10'000;
 constexpr int kConnectTimeoutMs = 5'000;
+/// After "done": the server ends its receiver and sends its result.
+constexpr int kResultTimeoutMs = 15'000;
 /// UDP registration: resend the token this often, this many times.
 constexpr int kRegisterRetryMs = 200;
 constexpr int kRegisterTries = 25;
 /// Draining after the last send: the server is asked this often.
 constexpr std::chrono::milliseconds kDrainTick{5};
 
-nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms) {
+/// One line for a server's "error" message; its text is the server's, so
+/// escaped (printable()).
+std::string server_error(const nlohmann::json& msg) {
+  Error e;
+  std::string why;
+  return decode(msg, e, why) ? "server: " + printable(e.error)
+                             : "server sent a malformed error (" + why + ")";
+}
+
+/// The next message, which must be of `type` (an "error" is thrown as
+/// what the server said). At most `max_bytes` of JSON, within `timeout_ms`.
+nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms,
+                      std::uint32_t max_bytes) {
   std::string err;
+  ch.set_max_receive(max_bytes);
   auto msg = ch.receive(timeout_ms, err);
   if (!msg) {
     throw RemoteError("server: " + err);
   }
-  if (Error e; has_type(*msg, "error")) {
-    throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
+  if (has_type(*msg, "error")) {
+    throw RemoteError(server_error(*msg));
   }
   if (!has_type(*msg, type)) {
+    // parse_control_body() let only objects with a string "type" through.
     throw RemoteError(std::string("server: expected '") + type + "', got '" +
-                      (*msg)["type"].get<std::string>() + "'");
+                      printable(msg->at("type").get_ref<const std::string&>()) + "'");
   }
   return *msg;
 }
@@ -79,11 +97,14 @@ class RemoteReceiverLink final : public run::ReceiverLink {
     const RegistrationDatagram dgram = registration_datagram(*ready_.token);
     bool registered = false;
     std::string err;
+    ch_.set_max_receive(max_setup_message_bytes(spec_));
+    // At most kRegisterTries × kRegisterRetryMs (5 s), whatever the server
+    // sends meanwhile.
     for (int i = 0; i < kRegisterTries && !registered; ++i) {
       tx.send_on_every_flow(dgram);
       if (auto msg = ch_.receive(kRegisterRetryMs, err)) {
-        if (Error e; has_type(*msg, "error")) {
-          throw RemoteError("server: " + (decode(*msg, e, err) ? e.error : std::string("error")));
+        if (has_type(*msg, "error")) {
+          throw RemoteError(server_error(*msg));
         }
         Registered r;
         registered = decode(*msg, r, err);
@@ -111,19 +132,27 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   [[nodiscard]] std::chrono::milliseconds drain_tick() const override { return kDrainTick; }
 
   void collect(const Sender& tx, RunResult& result) override {
-    result.clock = ready_.clock;
+    result.clock = printable(ready_.clock);
+    if (!failed_.empty()) {
+      // The server broke the protocol mid-test: what the sender measured
+      // stands, the receiver's part is missing.
+      result.complete = false;
+      result.error = failed_;
+      return;
+    }
     std::string err;
     if (!ch_.send(encode(Done{tx.sent_by_flow()}), kReplyTimeoutMs, err)) {
       result.complete = false;
       result.error = "server gone before the end: " + err;
       return;
     }
-    auto reply = ch_.receive(kReplyTimeoutMs + 5'000, err);
-    if (Error e; !reply || !has_type(*reply, "result") || !reply->contains("receiver")) {
+    ch_.set_max_receive(max_result_message_bytes(spec_));
+    auto reply = ch_.receive(kResultTimeoutMs, err);
+    if (!reply || !has_type(*reply, "result")) {
       result.complete = false;
-      result.error =
-          !reply ? "server gone before its result: " + err
-                 : "server: " + (decode(*reply, e, err) ? e.error : std::string("no result"));
+      result.error = !reply                      ? "server gone before its result: " + err
+                     : has_type(*reply, "error") ? server_error(*reply)
+                                                 : "server sent no result";
       return;
     }
     Result answer;
@@ -133,6 +162,11 @@ class RemoteReceiverLink final : public run::ReceiverLink {
       return;
     }
     RunResult& part = answer.receiver;
+    if (const std::string why = check_result(spec_, part); !why.empty()) {
+      result.complete = false;
+      result.error = "server sent a result of another test: " + why;
+      return;
+    }
     result.receiver_flows = std::move(part.receiver_flows);
     result.receiver = part.receiver;
     if (spec_.mode == Mode::kStream) {
@@ -141,24 +175,41 @@ class RemoteReceiverLink final : public run::ReceiverLink {
       result.latency_from_actual = std::move(part.latency_from_actual);
       result.delay_variation = std::move(part.delay_variation);
     }
-    run::add_receiver_error(result, answer.error);
+    run::add_receiver_error(result, printable(answer.error));
   }
 
  private:
+  /// One live poll. The first failure (no answer within reply_deadline(),
+  /// a malformed or impossible "live", an "error") ends the polling: the
+  /// totals stay as they were, so the drain stops after its idle time, and
+  /// collect() reports the test incomplete with that one line.
   void poll() {
+    if (!failed_.empty()) {
+      return;
+    }
     std::string err;
-    if (!ch_.send(encode(Poll{}), kReplyTimeoutMs, err)) {
+    const auto wait_ms = static_cast<int>(reply_deadline(spec_).count());
+    if (!ch_.send(encode(Poll{}), wait_ms, err)) {
+      failed_ = "server gone during the test: " + err;
       return;
     }
-    const auto reply = ch_.receive(kReplyTimeoutMs, err);
+    ch_.set_max_receive(max_live_message_bytes());
+    const auto reply = ch_.receive(wait_ms, err);
     Live live;
-    if (!reply || !decode(*reply, live, err)) {
-      return;
+    if (!reply) {
+      failed_ = "no usable answer from the server during the test: " + err;
+    } else if (has_type(*reply, "error")) {
+      failed_ = server_error(*reply);
+    } else if (!decode(*reply, live, err)) {
+      failed_ = "server sent a bad live message: " + err;
+    } else if (err = check_live(spec_, last_, live.totals); !err.empty()) {
+      failed_ = "server sent impossible live figures: " + err;
+    } else {
+      last_ = live.totals;
+      // Each reply holds the samples since the previous poll: add them up
+      // until the reporter takes the interval's histogram.
+      last_latency_.merge(live.latency);
     }
-    last_ = live.totals;
-    // Each reply holds the samples since the previous poll: add them up
-    // until the reporter takes the interval's histogram.
-    last_latency_.merge(live.latency);
   }
 
   const TestSpec& spec_;
@@ -167,6 +218,7 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   Ready ready_;
   ReceiverLive last_;  ///< the server's latest totals
   LatencyHistogram last_latency_;
+  std::string failed_;  ///< why the server's answers stopped counting; empty while fine
 };
 
 }  // namespace
@@ -179,7 +231,7 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   Fd fd = sys::make_socket(server.family(), SOCK_STREAM);
   sys::set_nonblocking(fd.get(), true);
   sys::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
-  ControlChannel ch(std::move(fd));
+  ControlChannel ch(std::move(fd), max_setup_message_bytes(spec));
 
   Hello hello;
   if (!auth_token.empty()) {
@@ -187,7 +239,7 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   }
   send_or_throw(ch, encode(hello));
   try {
-    expect(ch, "hello", kReplyTimeoutMs);
+    expect(ch, "hello", kReplyTimeoutMs, max_setup_message_bytes(spec));
   } catch (const RemoteError& e) {
     if (std::string_view(e.what()) == "server: authentication failed") {
       throw RemoteError(std::string(e.what()) +
@@ -199,8 +251,12 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   }
   send_or_throw(ch, encode(Test{spec, now_ns()}));
   Ready ready;
-  if (std::string why; !decode(expect(ch, "ready", kReplyTimeoutMs), ready, why)) {
+  if (std::string why;
+      !decode(expect(ch, "ready", kReplyTimeoutMs, max_setup_message_bytes(spec)), ready, why)) {
     throw RemoteError("server: bad ready message: " + why);
+  }
+  if (const std::string why = check_ready(spec, ready); !why.empty()) {
+    throw RemoteError("server: ready for another test: " + why);
   }
   RemoteReceiverLink link(spec, ch, server, std::move(ready));
   return run::run_test(spec, link, hooks, std::move(stop));
