@@ -308,7 +308,6 @@ int run_cli(int argc, char** argv) noexcept {
       };
       so.max_rate_msgs_per_s = limit_of("--max-rate", max_rate);
       so.max_bitrate_bps = limit_of("--max-bitrate", max_bitrate);
-      so.max_buffer_bytes = system_max_buffer();
       if (!max_buffer.empty()) {
         const auto bytes = parse_size(max_buffer);
         if (!bytes || *bytes == 0 || *bytes > UINT32_MAX) {

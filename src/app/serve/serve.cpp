@@ -83,6 +83,9 @@ void ControlLoop::reap_tests() {
 
 int ControlLoop::run() {
   fit_fd_budget();
+  if (o_.max_buffer_bytes == 0) {
+    o_.max_buffer_bytes = system_max_buffer();  // what plain SO_RCVBUF/SO_SNDBUF allow anyway
+  }
   listener_ = sys::listen_tcp(resolve(o_.bind, o_.port, o_.family, true), false, 128);
   sys::set_nonblocking(listener_.get(), true);
   serve_log(o_, "listening on " + sys::local_endpoint(listener_.get()).to_string() + " (" +
@@ -90,6 +93,7 @@ int ControlLoop::run() {
                          ? std::string("one test at a time")
                          : "up to " + std::to_string(o_.max_concurrent) + " tests at once") +
                     ", up to " + std::to_string(o_.max_clients) + " control connections" +
+                    ", buffers up to " + bytes_text(o_.max_buffer_bytes) +
                     (o_.auth_token.empty() ? ")" : ", auth token required)"));
   std::vector<pollfd> fds;
   while (!stop_.stop_requested()) {

@@ -28,7 +28,7 @@ struct ServeOptions {
   std::uint32_t max_concurrent = 1;
   /// Largest socket buffer (SO_RCVBUF/SO_SNDBUF request, bytes) one test may
   /// ask for; a bigger one is refused by name. 0 = the system's own limit,
-  /// min(net.core.rmem_max, net.core.wmem_max), read at start. A remote
+  /// min(net.core.rmem_max, net.core.wmem_max), read by run_serve() at start. A remote
   /// client's buffers are never forced beyond the system limits.
   std::uint64_t max_buffer_bytes = 0;
   std::uint32_t max_flows = 4096;                   ///< flows one test may ask for
