@@ -136,7 +136,8 @@ int ControlLoop::run() {
         continue;
       }
       if (c.stage == Stage::kWaiting) {
-        serve_log(o_, "client " + c.peer + ": hung up while waiting for its test to start");
+        log_from(c.source, "hang-ups while waiting",
+                 "client " + c.peer + ": hung up while waiting for its test to start");
         c.fd.reset();
       } else {
         on_readable(c, now);

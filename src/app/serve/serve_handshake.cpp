@@ -163,7 +163,8 @@ void ControlLoop::on_message(Client& c, const nlohmann::json& m, std::uint64_t n
   Hello reply;
   reply.server = std::string("netbench ") + kVersion;
   if (!send_now(c.fd.get(), encode(reply))) {
-    serve_log(o_, "client " + c.peer + ": could not take the hello reply");
+    log_from(c.source, "hello replies not taken",
+             "client " + c.peer + ": could not take the hello reply");
     c.fd.reset();
     return;
   }
