@@ -137,6 +137,7 @@ def main():
     ap.add_argument("--max-clients", type=int, default=16)
     ap.add_argument("--max-log-bytes", type=int, default=1 << 20)
     ap.add_argument("--no-token", action="store_true", help="serve without --auth-token")
+    ap.add_argument("--show-log", action="store_true", help="print the server's log at the end")
     args = ap.parse_args()
 
     log = tempfile.TemporaryFile()
@@ -221,6 +222,9 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+    if args.show_log:
+        log.seek(0)
+        print(log.read().decode(errors="replace"), end="")
     for f in failures:
         print("FAIL:", f)
     print("PASS" if not failures else "FAILED")
