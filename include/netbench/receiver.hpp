@@ -45,8 +45,10 @@ class Receiver {
   /// serve yet. Throws ConfigError or SystemError (e.g. port in use).
   /// `shared_clock`: the sender stamps messages with this host's
   /// CLOCK_MONOTONIC (paired runs; hosts on one machine). When false, the
-  /// receiver measures one-way delay *variation* only.
-  explicit Receiver(const TestSpec& spec, bool shared_clock = true);
+  /// receiver measures one-way delay *variation* only. `force_buffers`:
+  /// spec.socket_buffer_bytes may go beyond the system's limits (the local
+  /// user's paired runs); false for a remote client's test.
+  explicit Receiver(const TestSpec& spec, bool shared_clock = true, bool force_buffers = true);
   ~Receiver();
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
@@ -63,8 +65,13 @@ class Receiver {
   /// queued before it was connected (the client sends no data before it is
   /// told every flow registered): no datagram from an unregistered source is
   /// ever counted or echoed. Returns how many flows registered (all of them
-  /// on success). Call before start().
-  std::uint32_t register_udp_by_token(const RegistrationToken& token, int timeout_ms);
+  /// on success). `host`, when given (a remote test: the control client's
+  /// address): a registration from any other IP address is discarded
+  /// whatever its token, so a token sent from elsewhere, or with a spoofed
+  /// source, cannot point a flow (and its echo) at a third party. Call
+  /// before start().
+  std::uint32_t register_udp_by_token(const RegistrationToken& token, int timeout_ms,
+                                      const Endpoint* host = nullptr);
   /// Datagrams register_udp_by_token() discarded (from unregistered
   /// sources, or repeats of a registration). Once a flow's socket is
   /// connected the kernel drops any other source's datagrams unseen.

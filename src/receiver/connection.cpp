@@ -330,6 +330,13 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
 
 void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now) {
   const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
+  if (!r.ok() && !truncated && is_registration(got)) {
+    // A registration retry that arrived after the flow was connected (the
+    // client resends until "registered" comes, which takes a control round
+    // trip): the protocol's own datagram, neither data nor malformed, and
+    // never echoed.
+    return;
+  }
   if (r.ok()) {
     on_message(r.header, now);
   } else {

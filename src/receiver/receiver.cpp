@@ -28,7 +28,7 @@ struct Receiver::Impl {
   std::uint64_t unregistered = 0;
 };
 
-Receiver::Receiver(const TestSpec& spec, bool shared_clock)
+Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
     : impl_(std::make_unique<Impl>(spec, shared_clock)) {
   validate(spec);
   Endpoint ep = resolve(spec.bind_address, spec.port, spec.family, true);
@@ -43,8 +43,8 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock)
     for (unsigned i = 0; i < loops; ++i) {
       Fd l = sys::listen_tcp(ep, loops > 1);
       // Accepted connections inherit the listener's buffer sizes.
-      sys::set_buffer(l.get(), true, spec.socket_buffer_bytes);
-      sys::set_buffer(l.get(), false, spec.socket_buffer_bytes);
+      sys::set_buffer(l.get(), true, spec.socket_buffer_bytes, force_buffers);
+      sys::set_buffer(l.get(), false, spec.socket_buffer_bytes, force_buffers);
       if (i == 0) {
         impl_->local = sys::local_endpoint(l.get());
         ep.set_port(impl_->local.port());  // later loops share the chosen port
@@ -59,8 +59,8 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock)
       Endpoint flow_ep = ep;
       flow_ep.set_port(i == 0 ? spec.port : 0);
       Fd s = sys::bind_udp(flow_ep);
-      sys::set_buffer(s.get(), true, spec.socket_buffer_bytes);
-      sys::set_buffer(s.get(), false, spec.socket_buffer_bytes);
+      sys::set_buffer(s.get(), true, spec.socket_buffer_bytes, force_buffers);
+      sys::set_buffer(s.get(), false, spec.socket_buffer_bytes, force_buffers);
       const Endpoint bound = sys::local_endpoint(s.get());
       if (i == 0) {
         impl_->local = bound;
@@ -88,7 +88,8 @@ void Receiver::register_udp_peer(std::uint32_t flow, const Endpoint& peer) {
   }
 }
 
-std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, int timeout_ms) {
+std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, int timeout_ms,
+                                              const Endpoint* host) {
   auto& flows = impl_->sockets.udp_flows;
   std::vector<bool> done(flows.size(), false);
   std::uint32_t registered = 0;
@@ -116,7 +117,8 @@ std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, in
       from.len = sizeof from.addr;
       const ssize_t got = ::recvfrom(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT,
                                      reinterpret_cast<sockaddr*>(&from.addr), &from.len);  // NOLINT
-      if (got == static_cast<ssize_t>(buf.size()) && matches(buf, token)) {
+      if (got == static_cast<ssize_t>(buf.size()) && matches(buf, token) &&
+          (host == nullptr || receiver::same_host(from.addr, host->addr))) {
         if (::connect(flows[i].fd.get(), from.sa(), from.len) == 0) {
           done[i] = true;
           ++registered;

@@ -31,13 +31,13 @@ std::span<const std::uint8_t> ip_bytes(const sockaddr_storage& a) noexcept {
   return {};
 }
 
+}  // namespace
+
 bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
   const auto x = ip_bytes(a);
   const auto y = ip_bytes(b);
   return !x.empty() && x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
 }
-
-}  // namespace
 
 void ReceiverState::restrict_tcp(const Endpoint& host) noexcept { tcp_host_ = host; }
 

@@ -22,6 +22,10 @@
 
 namespace netbench::receiver {
 
+/// True when `a` and `b` hold the same IP address (ports ignored; an
+/// IPv4-mapped IPv6 address equals its IPv4 one). Pure.
+[[nodiscard]] bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) noexcept;
+
 /// Receiver state of one flow. Written by the one thread serving the flow;
 /// `live_*` counters may be read by any thread; the rest is read after that
 /// thread has been joined.

@@ -82,13 +82,13 @@ void set_nonblocking(int fd, bool on) {
   }
 }
 
-void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept {
+void set_buffer(int fd, bool receive, std::uint32_t bytes, bool force) noexcept {
   if (bytes == 0) {
     return;
   }
   const int value = static_cast<int>(std::min<std::uint32_t>(bytes, INT32_MAX / 2));
-  if (::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &value,
-                   sizeof value) != 0) {
+  if (!force || ::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, &value,
+                             sizeof value) != 0) {
     ::setsockopt(fd, SOL_SOCKET, receive ? SO_RCVBUF : SO_SNDBUF, &value, sizeof value);
   }
 }

@@ -35,7 +35,10 @@ void set_int_option(int fd, int level, int name, int value, const char* what);
 /// Sets the receive (`receive` true) or send buffer of `fd` to `bytes`: with
 /// SO_RCVBUFFORCE/SO_SNDBUFFORCE where permitted (root), else the plain
 /// option, which the kernel caps at net.core.{r,w}mem_max. 0 leaves it alone.
-void set_buffer(int fd, bool receive, std::uint32_t bytes) noexcept;
+/// `force`: try SO_RCVBUFFORCE/SO_SNDBUFFORCE first (beyond net.core.*mem_max
+/// when privileged) — for the local user's own runs only, never for a
+/// remote client's request.
+void set_buffer(int fd, bool receive, std::uint32_t bytes, bool force = true) noexcept;
 /// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
 TcpKernelInfo read_tcp_info(int fd) noexcept;
 /// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the

@@ -55,8 +55,11 @@ class Server {
   /// `nofile`: the child's RLIMIT_NOFILE (soft and hard) when not 0.
   explicit Server(const char* auth_token = nullptr, std::vector<std::string> extra = {},
                   rlim_t nofile = 0) {
+    // --max-buffer 4MiB: the tests ask for 4 MiB buffers, above a stock
+    // kernel's rmem_max (the server still sets them without forcing).
     std::vector<std::string> args = {NETBENCH_BINARY, "serve", "--bind",         "127.0.0.1",
-                                     "--port",        "0",     "--idle-timeout", "2s"};
+                                     "--port",        "0",     "--idle-timeout", "2s",
+                                     "--max-buffer",  "4MiB"};
     if (auth_token != nullptr) {
       args.insert(args.end(), {"--auth-token", auth_token});
     }

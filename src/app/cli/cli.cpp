@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "app/report/progress_reporter.hpp"
 #include "app/report/text_reporter.hpp"
 #include "app/serve/serve.hpp"
+#include "app/serve/serve_admission.hpp"
 #include "app/sweep/sweep.hpp"
 #include "app/sweep/sweep_document_reporter.hpp"
 #include "app/sweep/sweep_progress_reporter.hpp"
@@ -195,6 +197,7 @@ int run_cli(int argc, char** argv) noexcept {
     std::string handshake = "5s";
     std::string max_rate;
     std::string max_bitrate;
+    std::string max_buffer;
     bool serve_v4 = false;
     bool serve_v6 = false;
     CLI::App* serve = app.add_subcommand(
@@ -244,12 +247,17 @@ int run_cli(int argc, char** argv) noexcept {
                      "exit after this many tests ran to their result (0 = never)")
         ->capture_default_str();
     serve->add_flag("-q,--quiet", so.quiet, "no log lines");
-    serve
-        ->add_option("--auth-token", so.auth_token,
-                     "shared secret every client must send (--auth-token on the client); "
-                     "compared in constant time, sent in clear: not a substitute for a trusted "
-                     "network")
-        ->envname("NETBENCH_AUTH_TOKEN");
+    serve->add_option("--max-buffer", max_buffer,
+                      "largest socket buffer a test may ask for (--buffer; k/M/G or KiB/MiB "
+                      "suffixes); a bigger one is refused (default: the system's "
+                      "min(net.core.rmem_max, wmem_max)); never forced beyond the system limits");
+    CLI::Option* auth =
+        serve
+            ->add_option("--auth-token", so.auth_token,
+                         "shared secret every client must send (--auth-token on the client); "
+                         "compared in constant time, sent in clear: not a substitute for a trusted "
+                         "network")
+            ->envname("NETBENCH_AUTH_TOKEN");
     bool serve_plain_echo = false;
     serve->add_flag("--plain-echo", serve_plain_echo,
                     "serve only as a plain RFC 862 echo server (TCP and UDP) on --bind/--port, for "
@@ -304,6 +312,19 @@ int run_cli(int argc, char** argv) noexcept {
       };
       so.max_rate_msgs_per_s = limit_of("--max-rate", max_rate);
       so.max_bitrate_bps = limit_of("--max-bitrate", max_bitrate);
+      if (!max_buffer.empty()) {
+        const auto bytes = parse_size(max_buffer);
+        if (!bytes || *bytes == 0 || *bytes > UINT32_MAX) {
+          throw UsageError("serve --max-buffer '" + max_buffer +
+                           "' is not a size of 1 byte to 4GiB; use e.g. 4M, 256KiB");
+        }
+        so.max_buffer_bytes = *bytes;
+      }
+      if (const std::string bad = check_auth_token_setting(
+              auth->count() > 0 || std::getenv("NETBENCH_AUTH_TOKEN") != nullptr, so.auth_token);
+          !bad.empty()) {
+        throw UsageError("serve: " + bad);
+      }
       std::stop_source stop;
       const SignalStop signals(stop);
       if (serve_plain_echo) {

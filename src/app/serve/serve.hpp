@@ -18,13 +18,19 @@ struct ServeOptions {
   /// a client slower than this (silent, one byte a second) is dropped.
   int handshake_timeout_ms = 5'000;
   /// Control connections open at once (handshaking, waiting or testing).
-  /// When the table is full a new connection evicts the oldest one still in
-  /// its handshake; if none is, the newcomer is refused.
+  /// When the table is full a newcomer evicts a handshake of the source
+  /// holding the most places (pick_eviction()); if that would leave the
+  /// newcomer's source holding more than any other, it is refused.
   std::uint32_t max_clients = 256;
   /// Tests that may run at once, each on its own thread with its own data
   /// sockets; a test beyond them is answered "busy". Concurrent tests share
   /// the machine's CPUs, so each one's figures reflect the others' load.
   std::uint32_t max_concurrent = 1;
+  /// Largest socket buffer (SO_RCVBUF/SO_SNDBUF request, bytes) one test may
+  /// ask for; a bigger one is refused by name. 0 = the system's own limit,
+  /// min(net.core.rmem_max, net.core.wmem_max), read by run_serve() at start. A remote
+  /// client's buffers are never forced beyond the system limits.
+  std::uint64_t max_buffer_bytes = 0;
   std::uint32_t max_flows = 4096;                   ///< flows one test may ask for
   std::uint64_t max_duration_ns = 600'000'000'000;  ///< warm-up + duration one test may ask for
   /// Total offered messages/s one test may ask for; 0 = no limit. When set,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <fstream>
 
 #include "app/control/control_channel.hpp"
 
@@ -55,9 +56,14 @@ Refusal check_test(const nlohmann::json& m, const ServeOptions& o, Test& test) {
   const double bitrate = spec.rate_msgs_per_s * spec.message_bytes() * 8.0;
   if (spec.flows > o.max_flows) {
     limit = "this server allows at most " + std::to_string(o.max_flows) + " flows";
-  } else if (spec.count == 0 && spec.warmup_ns + spec.duration_ns > o.max_duration_ns) {
+  } else if (spec.count == 0 && (spec.warmup_ns > o.max_duration_ns ||
+                                 spec.duration_ns > o.max_duration_ns - spec.warmup_ns)) {
+    // Compared without adding: warm-up + duration near 2^64 would wrap.
     limit = "this server allows tests of at most " +
             std::to_string(o.max_duration_ns / 1'000'000'000) + " s";
+  } else if (o.max_buffer_bytes > 0 && spec.socket_buffer_bytes > o.max_buffer_bytes) {
+    limit = "--buffer " + bytes_text(spec.socket_buffer_bytes) +
+            " is above this server's --max-buffer " + bytes_text(o.max_buffer_bytes);
   } else if ((o.max_rate_msgs_per_s > 0 || o.max_bitrate_bps > 0) && spec.rate_msgs_per_s <= 0) {
     // Refused, not capped: a capped test is not the test the client asked for.
     limit = "this server limits the rate: give --rate or --bitrate";
@@ -77,6 +83,37 @@ Refusal check_test(const nlohmann::json& m, const ServeOptions& o, Test& test) {
     return {e.what(), std::string("test refused: ") + e.what()};
   }
   return {};
+}
+
+std::string check_auth_token_setting(bool given, std::string_view token) {
+  if (given && token.empty()) {
+    return "the auth token (--auth-token or NETBENCH_AUTH_TOKEN) is empty, which would turn "
+           "authentication off; give a non-empty token, or unset it to serve without one";
+  }
+  return {};
+}
+
+std::uint64_t system_max_buffer(std::uint64_t fallback) {
+  const auto read = [](const char* path) -> std::uint64_t {
+    std::ifstream in(path);
+    std::uint64_t v = 0;
+    return in >> v ? v : 0;
+  };
+  const std::uint64_t r = read("/proc/sys/net/core/rmem_max");
+  const std::uint64_t w = read("/proc/sys/net/core/wmem_max");
+  return r == 0 || w == 0 ? fallback : std::min(r, w);
+}
+
+std::string bytes_text(std::uint64_t bytes) {
+  constexpr std::uint64_t kKiB = 1024;
+  const char* units[] = {"GiB", "MiB", "KiB"};
+  const std::uint64_t sizes[] = {kKiB * kKiB * kKiB, kKiB * kKiB, kKiB};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (bytes >= sizes[i] && bytes % sizes[i] == 0) {
+      return std::to_string(bytes / sizes[i]) + units[i];
+    }
+  }
+  return std::to_string(bytes) + " bytes";
 }
 
 std::uint64_t test_fds(std::uint32_t flows, std::uint32_t threads) noexcept {

@@ -27,13 +27,26 @@ struct Refusal {
 [[nodiscard]] Refusal check_hello(const nlohmann::json& hello, const ServeOptions& options);
 
 /// Checks a client's test message: a "test" whose config decodes to a valid
-/// spec (into `spec`) within the server's limits — flows, duration, rate and
-/// bit rate (a test without a rate is refused when a rate limit is set). Pure.
+/// spec (into `spec`) within the server's limits — flows, duration (warm-up
+/// plus duration, saturating), socket buffer (--max-buffer), rate and bit rate (a test without a
+/// rate is refused when a rate limit is set). Pure.
 [[nodiscard]] Refusal check_test(const nlohmann::json& test, const ServeOptions& options,
                                  Test& decoded);
 /// check_test() for callers that need only the spec.
 [[nodiscard]] Refusal check_test(const nlohmann::json& test, const ServeOptions& options,
                                  TestSpec& spec);
+
+/// The setting of --auth-token / NETBENCH_AUTH_TOKEN: `given` when either
+/// was set at all. An empty token would silently turn authentication off,
+/// so it is refused: returns the error line, or empty when fine. Pure.
+[[nodiscard]] std::string check_auth_token_setting(bool given, std::string_view token);
+
+/// The default --max-buffer: min(net.core.rmem_max, net.core.wmem_max) from
+/// /proc/sys (bytes); `fallback` if either cannot be read.
+[[nodiscard]] std::uint64_t system_max_buffer(std::uint64_t fallback = 212'992);
+
+/// A byte count as people write it: "208KiB", "1GiB", "1000 bytes". Pure.
+[[nodiscard]] std::string bytes_text(std::uint64_t bytes);
 
 /// Descriptors kept aside for everything but clients and tests: standard
 /// streams, the listener, eventfds, /proc reads.

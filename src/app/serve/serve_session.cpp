@@ -100,20 +100,22 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   spec.port = 0;
   std::optional<Receiver> rx;
   try {
-    rx.emplace(spec, test.shared_clock);
+    // A remote client's buffers stay within the system's limits (and
+    // --max-buffer, checked at admission): never SO_*BUFFORCE.
+    rx.emplace(spec, test.shared_clock, false);
   } catch (const std::exception& e) {
     serve_log(o, who + "cannot set up its test: " + e.what());
     send_error(ch, std::string("cannot set up: ") + e.what());
     return SessionOutcome::kFailed;
   }
-  if (spec.proto == Proto::kTcp) {
-    // Data connections only from the control client's host, one per flow.
-    Endpoint peer;
-    peer.len = sizeof peer.addr;
-    if (::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&peer.addr), &peer.len) ==
-        0) {  // NOLINT
-      rx->restrict_tcp_peers(peer);
-    }
+  // Data connections (TCP) and registrations (UDP) only from the control
+  // client's host: a token seen elsewhere cannot add or redirect a flow.
+  Endpoint peer;
+  peer.len = sizeof peer.addr;
+  const bool peer_known =
+      ::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&peer.addr), &peer.len) == 0;  // NOLINT
+  if (spec.proto == Proto::kTcp && peer_known) {
+    rx->restrict_tcp_peers(peer);
   }
   Ready ready;
   ready.ports = rx->ports();
@@ -132,7 +134,12 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   }
   std::string foreign;
   if (udp) {
-    const std::uint32_t n = rx->register_udp_by_token(token, kRegisterTimeoutMs);
+    if (!peer_known) {
+      serve_log(o, who + "cannot tell its address (getpeername); test refused");
+      send_error(ch, "the server cannot tell the client's address");
+      return SessionOutcome::kFailed;
+    }
+    const std::uint32_t n = rx->register_udp_by_token(token, kRegisterTimeoutMs, &peer);
     if (n < spec.flows) {
       const std::string why = "only " + std::to_string(n) + " of " + std::to_string(spec.flows) +
                               " UDP flows registered within " + std::to_string(kRegisterTimeoutMs) +

@@ -97,7 +97,9 @@ class Server:
     """`netbench serve` in a child process; its log lines are collected."""
 
     def __init__(self, netbench: str, extra: list):
-        cmd = [netbench, "serve", "--bind", "127.0.0.1", "--port", "0"] + extra
+        # --max-buffer: the normal runs ask for 4 MiB, above a stock rmem_max.
+        cmd = [netbench, "serve", "--bind", "127.0.0.1", "--port", "0",
+               "--max-buffer", "4MiB"] + extra
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.lines = []
