@@ -121,9 +121,12 @@ void print_summary(std::FILE* out, const RunResult& r) {
   if (r.receiver_flows.empty() && echo) {
     std::fprintf(
         out, "  (plain echo: client-side figures only; the server knows nothing of netbench)\n");
-  } else if (r.clock.find("separate") != std::string::npos) {
-    std::fprintf(out,
-                 "  (separate clocks: one-way figures are delay variation above the minimum)\n");
+  } else if (!echo && !r.clock.empty()) {
+    // Which clock one-way figures use, always: delay, or variation only.
+    std::fprintf(out, "  clock: %s%s\n", r.clock.c_str(),
+                 r.clock.find("separate") != std::string::npos
+                     ? " (one-way figures are delay variation above the minimum)"
+                     : "");
   }
   row(out, "", "sender", echo ? "replies (at client)" : "receiver");
   row(out, "messages", u64(t.sent_messages), u64(t.received_messages));

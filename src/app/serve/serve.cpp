@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/cli/exit_codes.hpp"
+#include "app/control/clock_match.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/control_frame_reader.hpp"
 #include "app/control/messages.hpp"
@@ -42,14 +43,7 @@ constexpr int kLingerMs = 1'000;
 constexpr int kAcceptsPerRound = 64;
 /// After accept() ran out of descriptors: stop accepting this long.
 constexpr int kAcceptPauseMs = 100;
-/// A client clock reading within this of ours means one machine, one clock.
-constexpr std::uint64_t kSameClockNs = 100'000'000;
-
 std::uint64_t ms_to_ns(std::uint64_t ms) { return ms * 1'000'000; }
-
-bool same_clock(const std::optional<std::uint64_t>& theirs, std::uint64_t received_ns) {
-  return theirs && *theirs <= received_ns && received_ns - *theirs < kSameClockNs;
-}
 
 /// Sends a small message without waiting; true if all of it went out.
 bool send_now(int fd, const nlohmann::json& message) {
@@ -116,6 +110,7 @@ class ControlLoop {
   std::uint64_t fd_limit_ = 0;
   std::uint64_t accept_paused_until_ = 0;
   std::uint64_t last_emfile_log_ = 0;
+  std::string boot_id_ = read_boot_id();  ///< this kernel's, for decide_clock()
   /// The test threads (at most --max-concurrent); last, so that they are
   /// joined (on any exit) before the members they use are destroyed.
   std::list<Worker> workers_;
@@ -259,7 +254,16 @@ void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t 
   }
   c.test.peer = c.peer;
   c.test.spec = test.spec;
-  c.test.shared_clock = same_clock(test.clock_ns, now);
+  // Our clock read now, after decoding: the loop's `now` was read before
+  // the read loop and could precede the client's own reading (issue 14).
+  ClockEvidence evidence;
+  evidence.client_boot_id = test.boot_id;
+  evidence.server_boot_id = boot_id_;
+  evidence.client_sent_ns = test.clock_ns;
+  evidence.server_received_ns = now_ns();
+  evidence.rtt_ns = test.rtt_ns;
+  c.test.clock = decide_clock(evidence);
+  c.test.shared_clock = is_shared_clock(c.test.clock);
   c.stage = Stage::kWaiting;
   c.deadline_ns = now + ms_to_ns(kSlotWaitMs);
 }
