@@ -140,6 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadLine{"--port 70000", kExitUsage, "--port 70000 is out of range"},
                       BadLine{"--flows 0", kExitUsage, "--flows must be between"},
                       BadLine{"--rate 1k --bitrate 1M", kExitUsage, "not both"},
+                      BadLine{"--pacing spin", kExitUsage, "give --rate or --bitrate"},
+                      BadLine{"--pacing lazy --rate 1k", kExitUsage, "use sleep or spin"},
                       BadLine{"--no-such-flag", kExitUsage, "--no-such-flag"},
                       BadLine{"--model select --flows 5000 --proto udp --count 5000", kExitUsage,
                               "FD_SETSIZE"},
@@ -268,6 +270,21 @@ TEST(CliTest, SigintEndsARunWithPartialValidResults) {
 
 namespace netbench::app {
 namespace {
+
+// Issue 14 (8): a paced run says how it waits and what the sender's CPU
+// cost, beside the pacing figures; both wait modes run.
+TEST(CliRateTest, PacedRunReportsItsWaitModeAndTheSenderCpuShare) {
+  for (const char* mode : {"", " --pacing spin", " --pacing sleep"}) {
+    const Outcome o = run_netbench(std::string("--rate 20k --count 400 --json") + mode);
+    ASSERT_EQ(o.code, 0) << mode << "\n" << o.err;
+    const auto run = nlohmann::json::parse(o.out)["run"];
+    EXPECT_EQ(run["config"]["pacing"],
+              std::string(mode).find("spin") != std::string::npos ? "spin" : "sleep")
+        << mode;
+    EXPECT_GE(run["sender"]["pacing"]["sender_cpu_share"].get<double>(), 0.0);
+    EXPECT_EQ(run["receiver"]["messages"], 400) << mode;
+  }
+}
 
 TEST(CliRateTest, RateZeroMeansUnlimitedAsInSweepsAndIperf3) {
   for (const char* args : {"--rate 0 --count 200 -q", "--bitrate 0 --count 200 -q"}) {

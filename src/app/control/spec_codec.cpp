@@ -71,6 +71,7 @@ nlohmann::json spec_to_json(const TestSpec& s) {
           {"threads", s.threads},
           {"batch", s.batch},
           {"busy_poll", s.busy_poll},
+          {"pacing", s.pacing_spin ? "spin" : "sleep"},
           {"gso", s.gso},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
           {"coalesce_ns", s.coalesce_ns},
@@ -110,7 +111,15 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_optional_bool(j, "gso", s.gso, error)) {
     return false;
   }
-  // Optional (an older peer's config has none): coalesce, nodelay, stats, CPU lists.
+  // Optional (an older peer's config has none): pacing, coalesce, nodelay, stats, CPU lists.
+  if (j.contains("pacing")) {
+    const auto& p = j["pacing"];
+    if (!p.is_string() || (p != "sleep" && p != "spin")) {
+      error = "config.pacing must be \"sleep\" or \"spin\"";
+      return false;
+    }
+    s.pacing_spin = p == "spin";
+  }
   if (j.contains("coalesce_ns")) {
     std::uint64_t coalesce = 0;
     if (!get_u64(j, "coalesce_ns", 10'000'000, coalesce, error)) {

@@ -68,6 +68,9 @@ void print_config(std::FILE* out, const TestSpec& s) {
   if (s.model != ModelKind::kThread && s.threads > 1) {
     std::fprintf(out, ", %u loops", s.threads);
   }
+  if (s.pacing_spin && s.rate_msgs_per_s > 0) {
+    std::fprintf(out, ", pacing spin");
+  }
   if (s.busy_poll) {
     std::fprintf(out, ", busy-poll");
   }
@@ -174,11 +177,14 @@ void print_summary(std::FILE* out, const RunResult& r) {
     }
   }
   if (r.spec.rate_msgs_per_s > 0) {
-    std::fprintf(out, "  %-22s target %s msg/s, achieved %s msg/s, lateness p50 %s p99 %s\n",
+    std::fprintf(out,
+                 "  %-22s target %s msg/s, achieved %s msg/s, lateness p50 %s p99 %s, "
+                 "sender CPU %.0f%% of a core\n",
                  "pacing", format_count(r.pacing.target_msgs_per_s).c_str(),
                  format_count(r.pacing.achieved_msgs_per_s()).c_str(),
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
-                 format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str());
+                 format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str(),
+                 100.0 * t.sender_cpu_share);
   }
   print_cost(out, r, t);
 }
