@@ -149,6 +149,9 @@ struct RunResult {
   std::vector<IntervalRecord> intervals;
   bool complete = true;  ///< false if the test ended early
   std::string error;     ///< why it ended early
+  /// Figures the run could not honour, one sentence each (pacing_warnings()):
+  /// the run completed, but not as asked.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace netbench

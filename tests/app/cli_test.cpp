@@ -286,6 +286,18 @@ TEST(CliRateTest, PacedRunReportsItsWaitModeAndTheSenderCpuShare) {
   }
 }
 
+// Issue 14 (4): a rate no sender reaches is said, in the JSON and on stderr,
+// and the run still completes (exit 0).
+TEST(CliRateTest, AnUnreachableRateIsWarnedInTheJsonAndOnStderr) {
+  const Outcome o = run_netbench("--proto udp --size 64 --rate 1G --duration 300ms --json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  ASSERT_FALSE(run["warnings"].empty());
+  EXPECT_NE(run["warnings"][0].get<std::string>().find("of the target"), std::string::npos)
+      << run["warnings"].dump();
+  EXPECT_NE(o.err.find("netbench: warning: achieved"), std::string::npos) << o.err;
+}
+
 TEST(CliRateTest, RateZeroMeansUnlimitedAsInSweepsAndIperf3) {
   for (const char* args : {"--rate 0 --count 200 -q", "--bitrate 0 --count 200 -q"}) {
     const Outcome o = run_netbench(args);

@@ -208,6 +208,7 @@ json run_json(const RunResult& r) {
       {"config", config_json(r.spec)},
       {"complete", r.complete},
       {"error", r.error},
+      {"warnings", r.warnings},
       {"measured_ns", r.measured_ns},
       {"intervals", intervals},
       {"sender",

@@ -245,6 +245,10 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     }
     if (r) {
       reporter.on_run(*r, at);
+      for (const std::string& w : r->warnings) {
+        std::fprintf(stderr, "netbench: warning: point %zu (%s): %s\n", i + 1, p.label.c_str(),
+                     w.c_str());
+      }
     } else {
       reporter.on_error(failure, &p.spec, at);
     }
