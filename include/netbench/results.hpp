@@ -78,7 +78,10 @@ struct FlowRecvStats {
   CountDistribution reorder_extents;  ///< NextExp − seq of reordered messages
   LossReport loss;                    ///< filled once the sender's count is known
   double jitter_ns = 0;               ///< RFC 3550 interarrival jitter
-  std::uint64_t socket_drops = 0;     ///< UDP: SO_RXQ_OVFL drops on this flow's socket
+  /// UDP: datagrams the receiving socket dropped (buffer full): the kernel's
+  /// SO_RXQ_OVFL count, with each dropped GRO batch counted as the datagrams
+  /// it held (SocketDropCounter).
+  std::uint64_t socket_drops = 0;
   /// Stream: receive time of the first and the last measured message, ns on
   /// the receiver's CLOCK_MONOTONIC (0 before any). Comparable between flows
   /// of one receiver, not with the sender's clock unless the run is paired.
@@ -155,6 +158,9 @@ struct RunResult {
   std::vector<IntervalRecord> intervals;
   bool complete = true;  ///< false if the test ended early
   std::string error;     ///< why it ended early
+  /// Figures the run could not honour, one sentence each (pacing_warnings()):
+  /// the run completed, but not as asked.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace netbench

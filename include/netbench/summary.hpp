@@ -51,6 +51,8 @@ struct RunTotals {
   double tcp_mean_srtt_us = 0;
   // Costs.
   double sender_cpu_s = 0;
+  /// Sender CPU over the run's warm-up and measured period: 1.0 = one core.
+  double sender_cpu_share = 0;
   double receiver_cpu_s = 0;
   double sender_cpu_per_msg_ns = 0;
   double receiver_cpu_per_msg_ns = 0;

@@ -49,6 +49,10 @@ struct TestSpec {
   /// Spin instead of sleeping: the receiver's waits use a zero timeout (the
   /// thread model spins on non-blocking reads), the sender never sleeps.
   bool busy_poll = false;
+  /// Paced sender: spin the last 60 µs before each send (precise, but a
+  /// whole core at any rate) instead of sleeping to the deadline and sending
+  /// what is due then in one go (the default: `--pacing sleep`).
+  bool pacing_spin = false;
   /// UDP: the sender coalesces up to kMaxGsoSegments due datagrams of a flow
   /// into one send with UDP_SEGMENT; the receiver takes them with UDP_GRO.
   bool gso = false;

@@ -94,6 +94,8 @@ RunTotals summarize(const RunResult& r) noexcept {
 
   t.sender_cpu_s = r.sender.cpu.user_s + r.sender.cpu.sys_s;
   t.receiver_cpu_s = r.receiver.cpu.user_s + r.receiver.cpu.sys_s;
+  t.sender_cpu_share =
+      ratio(t.sender_cpu_s * 1e9, static_cast<double>(r.spec.warmup_ns + r.measured_ns));
   t.sender_cpu_per_msg_ns = ratio(t.sender_cpu_s * 1e9, static_cast<double>(t.sent_messages));
   // The receiver handles every message once (stream) or echoes it (echo).
   std::uint64_t handled = 0;

@@ -58,7 +58,9 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
     // splits them into single datagrams instead, which reads just as well:
     // the refusal is not an error.
     const int one = 1;
-    ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one);
+    const bool gro = ::setsockopt(fd_.get(), SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+    // With GRO one counted socket drop is a whole batch of datagrams.
+    flow_->drops = SocketDropCounter(gro);
   }
 }
 
@@ -67,8 +69,7 @@ void Connection::retire() noexcept {
     retired_ = true;
     if (proto_ == Proto::kUdp) {
       // Drops after the last datagram read are only visible here.
-      flow_->stats.socket_drops =
-          std::max(flow_->stats.socket_drops, sys::udp_socket_drops(fd_.get()));
+      flow_->drops.on_counter(sys::udp_socket_drops(fd_.get()));
     }
     flow_->finished.store(true, std::memory_order_relaxed);
   }
@@ -119,6 +120,10 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) {
   f.stats.last_arrival_ns = recv_ns;
   if (!full_stats_) {
     return;  // --stats counts: no sequence tracking, delay or jitter
+  }
+  if (batch_start_) {
+    batch_start_ = false;
+    f.drops.on_batch(h.seq, f.tracker.next_expected(), batch_segments_);
   }
   switch (f.tracker.on_arrival(h.seq)) {
     case Arrival::kReordered:
@@ -302,7 +307,7 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
           std::uint32_t drops = 0;
           std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-          flow_->stats.socket_drops = drops;  // cumulative count of the socket
+          flow_->drops.on_counter(drops);  // cumulative count of the socket, in skbs
         } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
           int gso_size = 0;
           std::memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
@@ -312,6 +317,10 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       const std::size_t len = msgs[static_cast<std::size_t>(k)].msg_len;
       const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot, len);
       const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+      // The first sequenced datagram of this skb tells how many datagrams
+      // the socket dropped before it (SocketDropCounter).
+      batch_start_ = true;
+      batch_segments_ = segment == 0 || segment >= len ? 1 : (len + segment - 1) / segment;
       if (segment == 0 || segment >= len) {
         on_datagram(got, truncated, now);
         continue;

@@ -78,8 +78,10 @@ class Connection {
   bool full_ = false;  // the last read filled its buffer or batch
   std::stop_token stop_;
   bool shared_clock_;
-  bool full_stats_;             // false under --stats counts
-  std::size_t udp_slot_bytes_;  // one datagram's room in the receive buffer
+  bool full_stats_;                   // false under --stats counts
+  std::size_t udp_slot_bytes_;        // one datagram's room in the receive buffer
+  bool batch_start_ = false;          // UDP: the next datagram is the first of its skb
+  std::uint64_t batch_segments_ = 1;  // UDP: datagrams in the skb being read
   FrameDecoder decoder_;
   // Echo bytes not yet accepted by the socket: at most one read's worth
   // (receive_buffer_bytes), allocated once.

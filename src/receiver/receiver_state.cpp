@@ -111,6 +111,9 @@ void ReceiverState::collect(RunResult& out, std::span<const std::uint64_t> sent_
     s.jitter_ns = f.jitter.jitter_ns();
     if (spec_.mode == Mode::kStream && spec_.full_stats() && s.flow_id < sent_by_flow.size()) {
       s.loss = f.tracker.finalize(sent_by_flow[s.flow_id]);
+      s.socket_drops = f.drops.finalize(sent_by_flow[s.flow_id], f.tracker.next_expected());
+    } else {
+      s.socket_drops = f.drops.datagrams();
     }
     if (!f.flow_id_known && s.messages == 0 && s.warmup_messages == 0 && s.malformed == 0) {
       continue;  // a connection that never said anything (e.g. a port probe)

@@ -13,6 +13,7 @@
 
 #include "measure/latency_exchange.hpp"
 #include "measure/saturating.hpp"
+#include "measure/socket_drop_counter.hpp"
 #include "netbench/jitter_estimator.hpp"
 #include "netbench/latency_histogram.hpp"
 #include "netbench/receiver.hpp"
@@ -33,6 +34,8 @@ struct FlowState {
   FlowRecvStats stats;  // messages/bytes/reordered/duplicates live in live_*
   SequenceTracker tracker;
   JitterEstimator jitter;
+  /// UDP: the socket's drop counter, turned into datagrams (GRO batches).
+  SocketDropCounter drops;
   bool flow_id_known = false;
   /// Separate clocks: lowest receive − send seen so far (ns, signed).
   std::int64_t min_transit_ns = INT64_MAX;

@@ -3,6 +3,7 @@
 #include <numeric>
 #include <utility>
 
+#include "measure/run_warnings.hpp"
 #include "netbench/error.hpp"
 #include "run/drain.hpp"
 #include "sys/socket_ops.hpp"
@@ -39,6 +40,8 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   result.intervals = reporter.take_records();
   tx.collect(result);
   link.collect(tx, result);
+  // An unreachable rate is said, not passed over (issue 14).
+  result.warnings = pacing_warnings(result);
   return result;
 }
 

@@ -21,11 +21,20 @@ namespace {
 constexpr std::uint64_t kDrainNs = 2'000'000'000;
 /// No send completed and no reply came for this long: the peer is stuck.
 constexpr std::uint64_t kStallNs = 10'000'000'000;
-/// Waits shorter than this are spun (epoll_wait with a zero timeout):
-/// a sleeping wake-up is tens of µs late on a loaded VM.
+/// --pacing spin: waits shorter than this are spun (epoll_wait with a zero
+/// timeout), since a sleeping wake-up is tens of µs late on a loaded VM.
+/// The default (--pacing sleep) sleeps to the deadline and sends what is due
+/// then in one go (send_due): the lateness grows by a wake-up, the CPU cost
+/// falls from a core to what the sends cost (results/pacing.md).
 constexpr std::uint64_t kSpinNs = 60'000;
 /// Sends per pass before the loop looks at its sockets again.
 constexpr unsigned kSendBatch = 64;
+/// --pacing sleep: at most one wake-up per this long, ns. Below it the
+/// sender sleeps past the next deadline and sends everything then due in
+/// one go: a wake-up costs several µs of CPU, so waking for every message at
+/// 50k msg/s would cost about half a core; the price is up to this much
+/// lateness at rates above 1/kSleepQuantumNs per loop.
+constexpr std::uint64_t kSleepQuantumNs = 50'000;
 /// The longest sleep in one wait, ns.
 constexpr std::uint64_t kMaxWaitNs = 100'000'000;
 
@@ -189,6 +198,7 @@ void SendLoop::run(std::stop_token stop) {
   std::array<epoll_event, 256> events{};
   std::uint64_t drain_deadline = UINT64_MAX;
   const std::uint64_t end_ns = state_.end_ns();
+  std::uint64_t last_wake_ns = 0;  // when the last wait returned
 
   for (;;) {
     if (stop.stop_requested()) {
@@ -243,17 +253,23 @@ void SendLoop::run(std::stop_token stop) {
     if (drain_deadline != UINT64_MAX) {
       wait_ns = std::min(wait_ns, drain_deadline > now ? drain_deadline - now : 0);
     }
+    if (paced && !spec.pacing_spin && !spec.busy_poll && wait_ns > 0 &&
+        now - last_wake_ns < kSleepQuantumNs) {
+      // Not again before a quantum has passed since the last wake-up.
+      wait_ns = std::max(wait_ns, last_wake_ns + kSleepQuantumNs - now);
+    }
     int n = 0;
-    if (spec.busy_poll || wait_ns < kSpinNs) {
+    if (spec.busy_poll || wait_ns == 0 || (spec.pacing_spin && wait_ns < kSpinNs)) {
       // --busy-poll: never sleep, for sends and echo replies alike.
       n = ::epoll_wait(ep_.get(), events.data(), static_cast<int>(events.size()), 0);
     } else {
-      // Wake a little early and spin the rest: sleeping is coarse.
-      const std::uint64_t sleep_ns = wait_ns - kSpinNs / 2;
+      // --pacing spin: wake a little early and spin the rest.
+      const std::uint64_t sleep_ns = spec.pacing_spin ? wait_ns - kSpinNs / 2 : wait_ns;
       const timespec ts{static_cast<time_t>(sleep_ns / 1'000'000'000),
                         static_cast<long>(sleep_ns % 1'000'000'000)};
       n = ::epoll_pwait2(ep_.get(), events.data(), static_cast<int>(events.size()), &ts, nullptr);
     }
+    last_wake_ns = now_ns();
     if (n == 0 && spec.busy_poll) {
       // An empty spin round: let a runnable peer thread (the receiver, on a
       // machine with fewer cores than spinners) have the CPU, if there is one.

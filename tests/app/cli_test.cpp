@@ -148,6 +148,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"--no-such-flag", kExitUsage, "--no-such-flag"},
         BadLine{"--model select --flows 5000 --proto udp --count 5000", kExitUsage, "FD_SETSIZE"},
         BadLine{"--bind 192.0.2.1 --count 10", kExitSetup, "bind"},
+        BadLine{"--pacing spin", kExitUsage, "give --rate or --bitrate"},
+        BadLine{"--pacing lazy --rate 1k", kExitUsage, "use sleep or spin"},
         BadLine{"serve --port 0 --auth-token ''", kExitUsage, "would turn authentication off"},
         BadLine{"serve --port 0 --max-buffer 0", kExitUsage,
                 "serve --max-buffer '0' is not a size"}),
@@ -275,6 +277,33 @@ TEST(CliTest, SigintEndsARunWithPartialValidResults) {
 
 namespace netbench::app {
 namespace {
+
+// Issue 14 (8): a paced run says how it waits and what the sender's CPU
+// cost, beside the pacing figures; both wait modes run.
+TEST(CliRateTest, PacedRunReportsItsWaitModeAndTheSenderCpuShare) {
+  for (const char* mode : {"", " --pacing spin", " --pacing sleep"}) {
+    const Outcome o = run_netbench(std::string("--rate 20k --count 400 --json") + mode);
+    ASSERT_EQ(o.code, 0) << mode << "\n" << o.err;
+    const auto run = nlohmann::json::parse(o.out)["run"];
+    EXPECT_EQ(run["config"]["pacing"],
+              std::string(mode).find("spin") != std::string::npos ? "spin" : "sleep")
+        << mode;
+    EXPECT_GE(run["sender"]["pacing"]["sender_cpu_share"].get<double>(), 0.0);
+    EXPECT_EQ(run["receiver"]["messages"], 400) << mode;
+  }
+}
+
+// Issue 14 (4): a rate no sender reaches is said, in the JSON and on stderr,
+// and the run still completes (exit 0).
+TEST(CliRateTest, AnUnreachableRateIsWarnedInTheJsonAndOnStderr) {
+  const Outcome o = run_netbench("--proto udp --size 64 --rate 1G --duration 300ms --json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  ASSERT_FALSE(run["warnings"].empty());
+  EXPECT_NE(run["warnings"][0].get<std::string>().find("of the target"), std::string::npos)
+      << run["warnings"].dump();
+  EXPECT_NE(o.err.find("netbench: warning: achieved"), std::string::npos) << o.err;
+}
 
 TEST(CliRateTest, RateZeroMeansUnlimitedAsInSweepsAndIperf3) {
   for (const char* args : {"--rate 0 --count 200 -q", "--bitrate 0 --count 200 -q"}) {

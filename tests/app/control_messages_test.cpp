@@ -61,14 +61,14 @@ M round_trip(const M& m) {
 // encoders before the protocol had its own (the report's config_json() then).
 TEST(ControlMessagesTest, TestMessageBytesAreThoseOfProtocolVersionOne) {
   EXPECT_EQ(
-      encode(TestMessage{TestSpec{}, 42}).dump(),
+      encode(TestMessage{TestSpec{}, 42, "", 0}).dump(),
       R"({"clock_ns":42,"config":{"batch":1,"bind":"","busy_poll":false,"coalesce_ns":0,)"
       R"("count_messages":0,"duration_ns":5000000000,"family":"any","flows":1,"gso":false,)"
       R"("interval_ns":1000000000,"mode":"stream","model":"epoll","outstanding":1,)"
       R"("pattern":"constant","port":0,"proto":"tcp","rate_msgs_per_s":0.0,"receiver_cpus":[],)"
       R"("sender_cpus":[],"size_bytes":131072,"socket_buffer_bytes":0,"stats":"full",)"
       R"("tcp_nodelay":false,"threads":1,"warmup_ns":0},"type":"test"})");
-  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt}).dump(),
+  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt, "", 0}).dump(),
             R"({"config":{"batch":1,"bind":"127.0.0.1","busy_poll":false,"coalesce_ns":5000,)"
             R"("count_messages":1000,"duration_ns":0,"family":"any","flows":16,"gso":true,)"
             R"("interval_ns":1000000000,"mode":"echo","model":"epoll","outstanding":1,)"
@@ -104,13 +104,17 @@ TEST(ControlMessagesTest, EveryMessageRoundTrips) {
   EXPECT_EQ(h.token, hello.token);
   EXPECT_EQ(h.server, hello.server);
 
-  const TestMessage t = round_trip(TestMessage{busy_spec(), 7});
+  const TestMessage t = round_trip(TestMessage{busy_spec(), 7, "", 0});
   // Everything but the address, which the server picks for itself.
   TestSpec sent = busy_spec();
   sent.bind_address.clear();
   EXPECT_EQ(spec_to_json(t.spec), spec_to_json(sent));
   EXPECT_EQ(t.clock_ns, 7U);
-  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, std::nullopt}).clock_ns.has_value());
+  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, std::nullopt, "", 0}).clock_ns.has_value());
+  // Issue 14: the client's boot id and hello round trip reach the server.
+  const TestMessage e = round_trip(TestMessage{TestSpec{}, 9, "boot-id-1", 80'000});
+  EXPECT_EQ(e.boot_id, "boot-id-1");
+  EXPECT_EQ(e.rtt_ns, 80'000U);
 
   Ready ready;
   ready.ports = {1, 65535};
@@ -182,7 +186,7 @@ json without(json j, const char* key) {
 
 TEST(ControlMessagesTest, MalformedMessagesAreRefusedNamingTheField) {
   const json hello = encode(Hello{});
-  const json test = encode(TestMessage{TestSpec{}, 1});
+  const json test = encode(TestMessage{TestSpec{}, 1, "", 0});
   Ready good_ready;
   good_ready.ports = {5000};
   const json ready = encode(good_ready);

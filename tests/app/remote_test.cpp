@@ -206,6 +206,24 @@ TEST_P(RemoteRunTest, MovesExactlyKMessagesBetweenProcesses) {
   EXPECT_TRUE(server.alive());
 }
 
+// Issue 14: against one server on this host, every point of a sweep (each a
+// fresh control connection) reports the shared clock; the old comparison of
+// a reading taken before the server's read loop flipped at random.
+TEST(RemoteRunTest2, EveryRunAgainstAServerOnThisHostReportsTheSharedClock) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client("sweep --connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --proto tcp,udp --model thread,select,poll,epoll --flows 1,2"
+                               " --count 200 --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const auto doc = nlohmann::json::parse(o.out);
+  ASSERT_EQ(doc["runs"].size(), 16U);
+  for (const auto& point : doc["runs"]) {
+    EXPECT_EQ(point["run"]["latency"]["clock"], "shared CLOCK_MONOTONIC (same host)")
+        << point["point"].dump();
+  }
+}
+
 TEST(RemoteRunTest2, LastIntervalTakesInWhatArrivesAfterTheLastSend) {
   // Unpaced TCP: the sender is done while megabytes still sit in socket
   // buffers; the intervals must still add up to what the server received.

@@ -234,6 +234,16 @@ TestSpec make_spec(const RunArgs& a) {
   }
   s.batch = a.batch;
   s.busy_poll = a.busy_poll;
+  if (!a.pacing.empty()) {
+    if (a.pacing != "sleep" && a.pacing != "spin") {
+      usage_error("--pacing '" + a.pacing + "': use sleep or spin");
+    }
+    if (s.rate_msgs_per_s <= 0) {
+      usage_error("--pacing " + a.pacing +
+                  " sets how a paced sender waits: give --rate or --bitrate, or drop --pacing");
+    }
+    s.pacing_spin = a.pacing == "spin";
+  }
   s.gso = a.gso;
   if (a.nodelay && a.no_nodelay) {
     usage_error("give --nodelay or --no-nodelay, not both");
@@ -365,6 +375,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_flag("--busy-poll", a.busy_poll,
                "spin instead of sleeping: receiver waits with a zero timeout (thread model: "
                "non-blocking reads), sender never sleeps; costs a core per loop");
+  app.add_option("--pacing", a.pacing,
+                 "paced sender (--rate/--bitrate): sleep (default: sleep to each deadline and "
+                 "send what is due, little CPU) or spin (spin the last 60 us: least lateness, "
+                 "a core per send loop)");
   app.add_flag("--gso", a.gso,
                "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
                "receiver takes them coalesced with UDP_GRO");

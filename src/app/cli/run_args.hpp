@@ -41,6 +41,7 @@ struct RunArgs {
   std::string sender_threads = "1";  ///< --sender-threads K|auto
   std::uint32_t batch = 1;
   bool busy_poll = false;      ///< --busy-poll: spin instead of sleeping
+  std::string pacing;          ///< --pacing sleep|spin ("": the default, sleep)
   bool gso = false;            ///< --gso: UDP_SEGMENT sends, UDP_GRO receives
   std::string cpu;             ///< --cpu SENDER[,RECEIVER] CPU lists; empty = not pinned
   bool nodelay = false;        ///< --nodelay: TCP_NODELAY in every mode

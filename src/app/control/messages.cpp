@@ -144,6 +144,12 @@ json encode(const Test& m) {
   if (m.clock_ns) {
     j["clock_ns"] = *m.clock_ns;
   }
+  if (!m.boot_id.empty()) {
+    j["boot_id"] = m.boot_id;
+  }
+  if (m.rtt_ns != 0) {
+    j["rtt_ns"] = m.rtt_ns;
+  }
   return j;
 }
 
@@ -227,7 +233,12 @@ bool decode(const json& j, Test& out, std::string& error) noexcept {
       }
       out.clock_ns = clock;
     }
-    return true;
+    out.rtt_ns = 0;
+    if (member(j, "rtt_ns") != nullptr && !get_uint(j, "test", "rtt_ns", out.rtt_ns, error)) {
+      return false;
+    }
+    out.boot_id.clear();
+    return get_optional_string(j, "test", "boot_id", out.boot_id, error);
   });
 }
 

@@ -44,8 +44,12 @@ struct Hello {
 struct Test {
   TestSpec spec;
   /// The client's CLOCK_MONOTONIC reading, ns (the server compares it with
-  /// its own to see whether both share one clock).
+  /// its own to see whether both share one clock, clock_match.hpp).
   std::optional<std::uint64_t> clock_ns;
+  /// The client's kernel boot id; "" when it sent none.
+  std::string boot_id;
+  /// The client's measured hello round trip, ns (0: not measured).
+  std::uint64_t rtt_ns = 0;
 };
 
 /// "ready": the server's data sockets are set up.

@@ -55,31 +55,36 @@ double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 nlohmann::json spec_to_json(const TestSpec& s) {
   // Every key of protocol version 1; spec_from_json() reads them back
   // (family and bind are informative: the server picks its own).
-  return {{"proto", std::string(to_string(s.proto))},
-          {"model", std::string(to_string(s.model))},
-          {"mode", std::string(to_string(s.mode))},
-          {"pattern", std::string(to_string(s.pattern))},
-          {"family", std::string(to_string(s.family))},
-          {"flows", s.flows},
-          {"size_bytes", s.message_bytes()},
-          {"rate_msgs_per_s", finite(s.rate_msgs_per_s)},
-          {"duration_ns", s.count == 0 ? s.duration_ns : 0},
-          {"count_messages", s.count},
-          {"warmup_ns", s.warmup_ns},
-          {"interval_ns", s.interval_ns},
-          {"outstanding", s.outstanding},
-          {"threads", s.threads},
-          {"batch", s.batch},
-          {"busy_poll", s.busy_poll},
-          {"gso", s.gso},
-          {"socket_buffer_bytes", s.socket_buffer_bytes},
-          {"coalesce_ns", s.coalesce_ns},
-          {"tcp_nodelay", s.tcp_nodelay()},
-          {"stats", std::string(to_string(s.stats))},
-          {"sender_cpus", s.sender_cpus},
-          {"receiver_cpus", s.receiver_cpus},
-          {"bind", s.bind_address},
-          {"port", s.port}};
+  nlohmann::json j = {{"proto", std::string(to_string(s.proto))},
+                      {"model", std::string(to_string(s.model))},
+                      {"mode", std::string(to_string(s.mode))},
+                      {"pattern", std::string(to_string(s.pattern))},
+                      {"family", std::string(to_string(s.family))},
+                      {"flows", s.flows},
+                      {"size_bytes", s.message_bytes()},
+                      {"rate_msgs_per_s", finite(s.rate_msgs_per_s)},
+                      {"duration_ns", s.count == 0 ? s.duration_ns : 0},
+                      {"count_messages", s.count},
+                      {"warmup_ns", s.warmup_ns},
+                      {"interval_ns", s.interval_ns},
+                      {"outstanding", s.outstanding},
+                      {"threads", s.threads},
+                      {"batch", s.batch},
+                      {"busy_poll", s.busy_poll},
+                      {"gso", s.gso},
+                      {"socket_buffer_bytes", s.socket_buffer_bytes},
+                      {"coalesce_ns", s.coalesce_ns},
+                      {"tcp_nodelay", s.tcp_nodelay()},
+                      {"stats", std::string(to_string(s.stats))},
+                      {"sender_cpus", s.sender_cpus},
+                      {"receiver_cpus", s.receiver_cpus},
+                      {"bind", s.bind_address},
+                      {"port", s.port}};
+  if (s.pacing_spin) {
+    // Only when not the default, so that version-1 bytes stay the same.
+    j["pacing"] = "spin";
+  }
+  return j;
 }
 
 bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
@@ -110,7 +115,15 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_optional_bool(j, "gso", s.gso, error)) {
     return false;
   }
-  // Optional (an older peer's config has none): coalesce, nodelay, stats, CPU lists.
+  // Optional (an older peer's config has none): pacing, coalesce, nodelay, stats, CPU lists.
+  if (j.contains("pacing")) {
+    const auto& p = j["pacing"];
+    if (!p.is_string() || (p != "sleep" && p != "spin")) {
+      error = "config.pacing must be \"sleep\" or \"spin\"";
+      return false;
+    }
+    s.pacing_spin = p == "spin";
+  }
   if (j.contains("coalesce_ns")) {
     std::uint64_t coalesce = 0;
     if (!get_u64(j, "coalesce_ns", 10'000'000, coalesce, error)) {

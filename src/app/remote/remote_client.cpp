@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "app/control/clock_match.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/messages.hpp"
 #include "app/remote/client_checks.hpp"
@@ -237,6 +238,7 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   if (!auth_token.empty()) {
     hello.token = auth_token;
   }
+  const std::uint64_t hello_sent = now_ns();
   send_or_throw(ch, encode(hello));
   try {
     expect(ch, "hello", kReplyTimeoutMs, max_setup_message_bytes(spec));
@@ -249,7 +251,11 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
     }
     throw;
   }
-  send_or_throw(ch, encode(Test{spec, now_ns()}));
+  // The server decides the clock (decide_clock): our boot id, the hello's
+  // round trip and our clock when sending, read last.
+  Test test{spec, std::nullopt, read_boot_id(), now_ns() - hello_sent};
+  test.clock_ns = now_ns();
+  send_or_throw(ch, encode(test));
   Ready ready;
   if (std::string why;
       !decode(expect(ch, "ready", kReplyTimeoutMs, max_setup_message_bytes(spec)), ready, why)) {

@@ -73,6 +73,9 @@ void print_config(std::FILE* out, const TestSpec& s) {
     const unsigned k = sender_loop_count(s);
     std::fprintf(out, ", %u sender thread%s", k, k == 1 ? "" : "s");
   }
+  if (s.pacing_spin && s.rate_msgs_per_s > 0) {
+    std::fprintf(out, ", pacing spin");
+  }
   if (s.busy_poll) {
     std::fprintf(out, ", busy-poll");
   }
@@ -126,9 +129,12 @@ void print_summary(std::FILE* out, const RunResult& r) {
   if (r.receiver_flows.empty() && echo) {
     std::fprintf(
         out, "  (plain echo: client-side figures only; the server knows nothing of netbench)\n");
-  } else if (r.clock.find("separate") != std::string::npos) {
-    std::fprintf(out,
-                 "  (separate clocks: one-way figures are delay variation above the minimum)\n");
+  } else if (!echo && !r.clock.empty()) {
+    // Which clock one-way figures use, always: delay, or variation only.
+    std::fprintf(out, "  clock: %s%s\n", r.clock.c_str(),
+                 r.clock.find("separate") != std::string::npos
+                     ? " (one-way figures are delay variation above the minimum)"
+                     : "");
   }
   row(out, "", "sender", echo ? "replies (at client)" : "receiver");
   row(out, "messages", u64(t.sent_messages), u64(t.received_messages));
@@ -176,11 +182,14 @@ void print_summary(std::FILE* out, const RunResult& r) {
     }
   }
   if (r.spec.rate_msgs_per_s > 0) {
-    std::fprintf(out, "  %-22s target %s msg/s, achieved %s msg/s, lateness p50 %s p99 %s\n",
+    std::fprintf(out,
+                 "  %-22s target %s msg/s, achieved %s msg/s, lateness p50 %s p99 %s, "
+                 "sender CPU %.0f%% of a core\n",
                  "pacing", format_count(r.pacing.target_msgs_per_s).c_str(),
                  format_count(r.pacing.achieved_msgs_per_s()).c_str(),
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
-                 format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str());
+                 format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str(),
+                 100.0 * t.sender_cpu_share);
   }
   print_cost(out, r, t);
 }

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/control/clock_match.hpp"
 #include "app/control/control_frame_reader.hpp"
 #include "app/serve/log_limiter.hpp"
 #include "app/serve/serve.hpp"
@@ -37,8 +38,6 @@ constexpr int kLingerMs = 1'000;
 constexpr int kAcceptsPerRound = 64;
 /// After accept() ran out of descriptors: stop accepting this long.
 constexpr int kAcceptPauseMs = 100;
-/// A client clock reading within this of ours means one machine, one clock.
-constexpr std::uint64_t kSameClockNs = 100'000'000;
 /// Log lines of one kind from one source: this many per window, then one
 /// summary line at the window's end (a churning peer cannot fill the disk).
 constexpr std::uint32_t kLogBurst = 5;
@@ -46,10 +45,6 @@ constexpr std::uint64_t kLogWindowNs = 10'000'000'000;
 constexpr std::size_t kLogKeys = 1024;
 
 inline std::uint64_t ms_to_ns(std::uint64_t ms) { return ms * 1'000'000; }
-
-inline bool same_clock(const std::optional<std::uint64_t>& theirs, std::uint64_t received_ns) {
-  return theirs && *theirs <= received_ns && received_ns - *theirs < kSameClockNs;
-}
 
 /// Sends a small message without waiting; true if all of it went out.
 bool send_now(int fd, const nlohmann::json& message);
@@ -114,6 +109,7 @@ class ControlLoop {
   std::uint64_t fd_limit_ = 0;
   std::uint64_t accept_paused_until_ = 0;
   std::uint64_t last_emfile_log_ = 0;
+  std::string boot_id_ = read_boot_id();  ///< this kernel's, for decide_clock()
   LogLimiter log_limiter_{kLogBurst, kLogWindowNs, kLogKeys};
   /// The test threads (at most --max-concurrent); last, so that they are
   /// joined (on any exit) before the members they use are destroyed.

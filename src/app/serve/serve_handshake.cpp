@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "app/control/clock_match.hpp"
 #include "app/control/control_channel.hpp"
 #include "app/control/messages.hpp"
 #include "app/serve/admission_policy.hpp"
@@ -179,7 +180,16 @@ void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t 
   }
   c.test.peer = c.peer;
   c.test.spec = test.spec;
-  c.test.shared_clock = same_clock(test.clock_ns, now);
+  // Our clock read now, after decoding: the loop's `now` was read before
+  // the read loop and could precede the client's own reading (issue 14).
+  ClockEvidence evidence;
+  evidence.client_boot_id = test.boot_id;
+  evidence.server_boot_id = boot_id_;
+  evidence.client_sent_ns = test.clock_ns;
+  evidence.server_received_ns = now_ns();
+  evidence.rtt_ns = test.rtt_ns;
+  c.test.clock = decide_clock(evidence);
+  c.test.shared_clock = is_shared_clock(c.test.clock);
   c.stage = Stage::kWaiting;
   c.deadline_ns = now + ms_to_ns(kSlotWaitMs);
 }

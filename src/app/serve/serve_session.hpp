@@ -25,6 +25,7 @@ struct AcceptedTest {
   std::string peer;           ///< the client's address, for log lines
   TestSpec spec;              ///< validated against the server's limits
   bool shared_clock = false;  ///< the client's clock reading agreed with ours
+  std::string clock;          ///< decide_clock()'s verdict, sent in "ready"
 };
 
 /// Runs one test after the handshake: sets up the data sockets, sends

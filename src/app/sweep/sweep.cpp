@@ -217,14 +217,23 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
   std::size_t done = 0;
   std::size_t failed = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  std::string sweep_clock;  // the first remote point's clock applies to all
   for (std::size_t i = 0; i < points.size() && !stop.stop_requested(); ++i) {
     const SweepPoint& p = points[i];
     RunPoint at{i, points.size(), p.label, PointStatus::kCompleted, std::nullopt};
     std::string failure;
     std::optional<RunResult> r =
         run_point(p, remote, a.auth_token, run_hooks(reporter, p.spec), stop.get_token(), failure);
+    if (r && remote && !r->clock.empty() && sweep_clock.empty()) {
+      sweep_clock = r->clock;
+    }
     if (!r) {
       at.status = PointStatus::kFailed;
+    } else if (remote && r->clock != sweep_clock) {
+      // One-way delays and delay variations cannot share a chart: refuse.
+      at.status = PointStatus::kFailed;
+      r->error = "clock changed within the sweep: '" + r->clock + "' after '" + sweep_clock +
+                 "' at the first point; refused";
     } else if (!r->complete) {
       at.status = signals.signal() != 0 ? PointStatus::kInterrupted : PointStatus::kIncomplete;
       if (at.status == PointStatus::kInterrupted) {
@@ -236,6 +245,10 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     }
     if (r) {
       reporter.on_run(*r, at);
+      for (const std::string& w : r->warnings) {
+        std::fprintf(stderr, "netbench: warning: point %zu (%s): %s\n", i + 1, p.label.c_str(),
+                     w.c_str());
+      }
     } else {
       reporter.on_error(failure, &p.spec, at);
     }

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""UDP loss attribution against the kernel's own counters (issue 14, item 3).
+
+Runs paired UDP runs with a small receive buffer inside a fresh network
+namespace with only loopback, whose /proc/net/snmp belongs to this test
+alone, and checks netbench's loss attribution against the kernel's counter
+deltas:
+
+- the kernel's view: every UDP socket buffer sent (Udp OutDatagrams) was
+  either delivered (InDatagrams) or dropped by a socket (InErrors), and IP
+  discarded nothing: no loss in the network;
+- without --gso one socket buffer is one datagram: netbench's
+  at_receiver_socket equals the kernel's InErrors delta and in_network is 0;
+- with --gso (the receiver takes UDP_GRO) the counters count whole batches:
+  netbench's at_receiver_socket is at least InErrors (one datagram or more
+  per dropped batch), in_network is 0 within a small tolerance, and
+  at_receiver_socket scaled back to batches by the kernel's own datagrams
+  per batch (sent datagrams / OutDatagrams) is within 20% of InErrors.
+
+Needs root and 'ip netns': skips (77) otherwise, except under CI=true,
+where a skip is a failure. Stdlib only.
+Usage: gso_attribution_test.py NETBENCH
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import topology  # noqa: E402  (the namespace naming and stale cleanup)
+
+NS = f"{topology.PREFIX}{os.getpid()}-gso"
+
+
+def skip(why: str) -> None:
+    print(f"skipped: {why}", file=sys.stderr)
+    sys.exit(1 if os.environ.get("CI") == "true" else 77)
+
+
+def snmp() -> dict[str, int]:
+    """Ip and Udp counters of the namespace, as {"Udp.InErrors": n, ...}."""
+    text = subprocess.run(["ip", "netns", "exec", NS, "cat", "/proc/net/snmp"],
+                          capture_output=True, text=True, check=True, timeout=10).stdout
+    lines = text.splitlines()
+    out: dict[str, int] = {}
+    for head, values in zip(lines[::2], lines[1::2]):
+        proto, *keys = head.split()
+        _, *vals = values.split()
+        for k, v in zip(keys, vals):
+            out[proto.rstrip(":") + "." + k] = int(v)
+    return out
+
+
+def delta(before: dict[str, int], after: dict[str, int], key: str) -> int:
+    return after[key] - before[key]
+
+
+def run(netbench: str, extra: list[str]) -> tuple[dict, dict[str, int]]:
+    before = snmp()
+    args = ["ip", "netns", "exec", NS, "timeout", "30", netbench, "--proto", "udp",
+            "--buffer", "256KiB", "--duration", "1s", "--json", *extra]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    after = snmp()
+    if p.returncode != 0:
+        raise AssertionError(f"netbench exited {p.returncode}: {p.stderr.strip()}")
+    d = {k: delta(before, after, k) for k in after}
+    return json.loads(p.stdout)["run"], d
+
+
+def check(name: str, ok: bool, detail: str, failures: list[str]) -> None:
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+    if not ok:
+        failures.append(name)
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    netbench = sys.argv[1]
+    if os.geteuid() != 0:
+        skip("needs root for 'ip netns'")
+    topology.remove_stale()
+    try:
+        subprocess.run(["ip", "netns", "add", NS], check=True, capture_output=True, timeout=10)
+    except (OSError, subprocess.CalledProcessError) as e:
+        skip(f"'ip netns add' not permitted: {e}")
+    failures: list[str] = []
+    try:
+        subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"], check=True, timeout=10)
+        for label, extra in (("plain", []), ("gso", ["--gso"])):
+            r, k = run(netbench, extra)
+            loss = r["receiver"]["loss"]
+            sent = r["sender"]["messages"]
+            dropped_skbs = k["Udp.InErrors"]
+            print(f"{label}: sent {sent}, lost {loss['lost']}, at_receiver_socket "
+                  f"{loss['at_receiver_socket']}, in_network {loss['in_network']}; kernel: "
+                  f"OutDatagrams {k['Udp.OutDatagrams']}, InDatagrams {k['Udp.InDatagrams']}, "
+                  f"InErrors {dropped_skbs}, RcvbufErrors {k['Udp.RcvbufErrors']}, "
+                  f"Ip.InDiscards {k['Ip.InDiscards']}")
+            check(f"{label}: the run lost datagrams at the socket", dropped_skbs > 0,
+                  f"InErrors {dropped_skbs}", failures)
+            check(f"{label}: kernel saw no loss outside sockets",
+                  k["Udp.OutDatagrams"] == k["Udp.InDatagrams"] + dropped_skbs
+                  and k["Ip.InDiscards"] == 0,
+                  f"{k['Udp.OutDatagrams']} = {k['Udp.InDatagrams']} + {dropped_skbs}", failures)
+            check(f"{label}: socket + network = lost",
+                  loss["at_receiver_socket"] + loss["in_network"] + loss["at_sender"]
+                  == loss["lost"], json.dumps(loss), failures)
+            if label == "plain":
+                check("plain: socket drops equal the kernel's InErrors",
+                      loss["at_receiver_socket"] == dropped_skbs and loss["in_network"] == 0,
+                      f"{loss['at_receiver_socket']} vs {dropped_skbs}", failures)
+                continue
+            tolerance = max(64, loss["lost"] // 200)  # 0.5%
+            check("gso: no loss blamed on the network",
+                  loss["in_network"] <= tolerance,
+                  f"in_network {loss['in_network']} (tolerance {tolerance})", failures)
+            check("gso: at least one datagram per dropped batch",
+                  loss["at_receiver_socket"] >= dropped_skbs,
+                  f"{loss['at_receiver_socket']} >= {dropped_skbs}", failures)
+            per_batch = sent / max(1, k["Udp.OutDatagrams"])
+            batches = loss["at_receiver_socket"] / per_batch
+            check("gso: socket drops scaled to batches match InErrors within 20%",
+                  abs(batches - dropped_skbs) <= 0.2 * dropped_skbs,
+                  f"{batches:.0f} batches of {per_batch:.1f} vs {dropped_skbs}", failures)
+    finally:
+        subprocess.run(["ip", "netns", "del", NS], capture_output=True, timeout=10)
+    if failures:
+        print(f"{len(failures)} check(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
