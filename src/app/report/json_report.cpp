@@ -249,6 +249,7 @@ json run_json(const RunResult& r) {
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
         {"flows", receiver_flows}}},
       {"latency", latency},
+      {"warnings", r.warnings},
   };
   if (!r.spec.full_stats()) {
     mark_not_measured(out);
