@@ -41,7 +41,7 @@ done
 /usr/bin/python3 plots/plot.py "$out/sweep.json" "$out/rates.json" -o "$out/plots"
 /usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
   --require throughput_vs_flows --require latency_vs_flows --require server_cpu_vs_flows \
-  --require loss_goodput_vs_rate
+  --require loss_goodput_vs_rate --require-error-bars
 # The peer-comparison chart, from the committed results (the peers
 # themselves are never needed in CI).
 /usr/bin/python3 plots/plot_peers.py results/peers.json -o "$out/plots" >/dev/null

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,13 @@ enum class PointStatus : std::uint8_t {
 /// What a command is about to run, reported once before its first run (as
 /// Google Benchmark's ReportContext).
 struct ReportContext {
+  ReportContext() = default;
+  /// A constructor, not aggregate initialization, so that {runs, matrix}
+  /// still compiles without naming the later members (-Wextra).
+  ReportContext(std::size_t runs_, nlohmann::json matrix_, bool repeated_ = false,
+                nlohmann::json repeat_ = nullptr)
+      : runs(runs_), matrix(std::move(matrix_)), repeated(repeated_), repeat(std::move(repeat_)) {}
+
   std::size_t runs = 1;   ///< runs the command will make (a sweep's points)
   nlohmann::json matrix;  ///< a sweep's "sweep.matrix" object; null for a single run
   bool repeated = false;  ///< --repeat: on_repetition and on_repeated instead of on_run
