@@ -1,5 +1,6 @@
 #include "app/compare/compare_input.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
@@ -32,7 +33,9 @@ PointSamples samples_of(const json& config, const std::vector<const json*>& runs
   p.label = field("proto") + " " + field("model") + " " + field("mode") +
             " flows=" + field("flows") + " size=" + field("size_bytes");
   if (rate > 0) {
-    p.label += " rate=" + field("rate_msgs_per_s");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", rate);
+    p.label += std::string(" rate=") + buf;
   }
   for (const json* run : runs) {
     if (!(*run).value("complete", false)) {
