@@ -8,6 +8,7 @@ Runs that share every field but the x value and the series (repetitions,
 or the same point in several files) are reduced to their median.
 """
 
+import math
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ class Series:
     color: str = "tab:gray"
     linestyle: str = "-"
     marker: str = "o"
+    # [(lower, upper)] per point: the 95% CI of the median over repetitions
+    # (order statistics, or min..max below 6 values); empty with one run per point.
+    errors: list = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +149,7 @@ def _vs_flows(records, hosts, messages, name, what, ylabel, yformat, lines, ysca
                 for label, value, style, marker in lines:
                     points = median_points(mrec, "flows", value)
                     series = Series(model + label, points, color_of(model), style, marker)
+                    series.errors = ci_errors(mrec, "flows", value)
                     panel.series.append(series)
             panels.append(panel)
         head = title(what, recs[0], values, hosts)
@@ -263,6 +268,31 @@ def median_points(records, x_key, y):
     for r in records:
         by_x.setdefault(r[x_key], []).append(y(r))
     return [(x, statistics.median(ys)) for x, ys in sorted(by_x.items())]
+
+
+def median_ci(values, level=0.95):
+    """Distribution-free interval for the median: [x(l), x(n+1-l)] with the
+    largest l whose binomial coverage is >= level; [min, max] when even l = 1
+    falls short (n <= 5), as stats::median_ci in the C++ core."""
+    xs = sorted(values)
+    n = len(xs)
+    best = 1
+    for l in range(1, n // 2 + 1):
+        coverage = sum(math.comb(n, k) for k in range(l, n - l + 1)) / 2 ** n
+        if coverage >= level:
+            best = l
+    return xs[best - 1], xs[n - best]
+
+
+def ci_errors(records, x_key, y):
+    """[(lower, upper)] per x, as median_points orders them; [] when no x has
+    more than one value (nothing to show)."""
+    by_x = {}
+    for r in records:
+        by_x.setdefault(r[x_key], []).append(y(r))
+    if all(len(ys) < 2 for ys in by_x.values()):
+        return []
+    return [median_ci(ys) for _, ys in sorted(by_x.items())]
 
 
 def ordered(records, key, preferred):

@@ -34,11 +34,14 @@ def main(argv=None):
     except ValueError as e:
         print(f"check_plots.py: {e}", file=sys.stderr)
         return 2
-    names = [fig.name for fig in charts.plan(inputs)[0]]
+    figures = charts.plan(inputs)[0]
+    names = [fig.name for fig in figures]
     problems = [] if names else ["no chart expected: the inputs hold no run that can be plotted"]
     for required in args.require:
         if not any(n == required or n.startswith(required + "_") for n in names):
             problems.append(f"{required}: required, but the inputs call for no such chart")
+    if args.require_error_bars:
+        problems += check_error_bars(figures)
     for name in names:
         problems += check_png(os.path.join(args.dir, name + ".png"))
         problems += check_svg(os.path.join(args.dir, name + ".svg"))
@@ -61,7 +64,35 @@ def parse_args(argv):
         metavar="NAME",
         help="a chart that must be expected (repeatable)",
     )
+    p.add_argument(
+        "--require-error-bars",
+        action="store_true",
+        help="the inputs have repetitions: every flows chart series must carry 95%% CI error bars",
+    )
     return p.parse_args(argv)
+
+
+def check_error_bars(figures):
+    """Every series of a *_vs_flows chart has one (lower, upper) per point,
+    around its median."""
+    out = []
+    checked = 0
+    for fig in figures:
+        if "_vs_flows" not in fig.name:
+            continue
+        for panel in fig.panels:
+            for s in panel.series if panel is not None else []:
+                checked += 1
+                if len(s.errors) != len(s.points):
+                    out.append(f"{fig.name}: {s.label}: {len(s.errors)} error bars for "
+                               f"{len(s.points)} points")
+                    continue
+                for (x, y), (lo, hi) in zip(s.points, s.errors):
+                    if not lo <= y <= hi:
+                        out.append(f"{fig.name}: {s.label}: at {x}, {y} outside [{lo}, {hi}]")
+    if checked == 0:
+        out.append("--require-error-bars: no flows chart series to check")
+    return out
 
 
 def check_png(path):

@@ -73,10 +73,20 @@ def _add_netbench(inputs, path, doc):
         _note_unfinished(inputs, path, doc)
     elif "run" in doc:
         entries = [{"point": 0, "run": doc["run"]}]
+    elif "repeated" in doc:
+        entries = [{"point": 0, "repeated": doc["repeated"]}]
     else:
         inputs.skipped.append(f"skipped {path}: no run ({doc.get('error', 'no error given')})")
         return
+    # --repeat: each repetition is a record; charts take the median and its CI.
+    expanded = []
     for entry in entries:
+        if "repeated" in entry:
+            for rep in entry["repeated"].get("repetitions", []):
+                expanded.append({"point": entry.get("point", 0), "run": rep})
+        else:
+            expanded.append(entry)
+    for entry in expanded:
         where = f"{path} point {entry.get('point', '?')}"
         run = entry.get("run")
         if run is None:

@@ -106,7 +106,7 @@ def draw(pyplot, fig, outdir):
     """Draws one Figure; returns the paths written."""
     ncols = max(1, min(fig.ncols, len(fig.panels)))
     nrows = -(-len(fig.panels) // ncols)
-    size = (6.2 * ncols, 4.4 * nrows + 0.6)  # inches
+    size = (7.6 * ncols, 4.4 * nrows + 0.6)  # inches: room for the legend at the right
     mfig, axes = pyplot.subplots(nrows, ncols, figsize=size, squeeze=False)
     flat = [ax for row in axes for ax in row]
     for i, ax in enumerate(flat):
@@ -119,7 +119,7 @@ def draw(pyplot, fig, outdir):
     paths = []
     for ext in FORMATS:
         path = os.path.join(outdir, f"{fig.name}.{ext}")
-        mfig.savefig(path, dpi=110)
+        mfig.savefig(path, dpi=110, bbox_inches="tight")
         paths.append(path)
     pyplot.close(mfig)
     return paths
@@ -138,9 +138,17 @@ def draw_panel(ax, panel):
         ys = [p[1] for p in s.points]
         marker = s.marker or None
         ax.plot(xs, ys, color=s.color, linestyle=s.linestyle, marker=marker, label=s.label)
+        if s.errors:
+            # 95% CI of the median over the repetitions of each point.
+            below = [max(y - lo, 0) for y, (lo, _) in zip(ys, s.errors)]
+            above = [max(hi - y, 0) for y, (_, hi) in zip(ys, s.errors)]
+            ax.errorbar(xs, ys, yerr=[below, above], fmt="none", ecolor=s.color, capsize=3,
+                        elinewidth=1, alpha=0.8)
     set_x_axis(ax, panel)
     set_y_axis(ax, panel)
-    ax.legend(fontsize=8, ncol=2 if len(panel.series) > 4 else 1)
+    # Outside the axes, so that it never covers a line.
+    ax.legend(fontsize=8, ncol=2 if len(panel.series) > 4 else 1, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
 def set_x_axis(ax, panel):

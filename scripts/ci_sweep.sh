@@ -10,18 +10,20 @@ rm -rf "$out"
 mkdir -p "$out/plots"
 
 # Every model (named in the schema, which a test holds equal to the C++ list
-# kModels) x 2 protocols x 3 flow counts x 2 modes: 48 points of 1 s with
-# four models (~1.5 min).
+# kModels) x 2 protocols x 3 flow counts x 2 modes: 48 points, each repeated
+# 3 times in a shuffled interleaved order, 0.4 s each (~1.5-2 min with four
+# models), so that every chart point has a 95% CI (error bars).
 models=$(/usr/bin/python3 -c '
 import json, sys
 schema = json.load(open(sys.argv[1]))
 print(",".join(schema["definitions"]["config"]["properties"]["model"]["enum"]))' docs/netbench.schema.json)
 "$netbench" sweep --proto tcp,udp --model "$models" --flows 1,4,16 \
-  --mode stream,echo --duration 1s -q -o "$out/sweep.json"
+  --mode stream,echo --duration 400ms --repeat 3 --seed 1 -q -o "$out/sweep.json"
 
-# TCP vs UDP against offered rate (1400 B, 6 points).
+# TCP vs UDP against offered rate (1400 B, 6 points), 8 repetitions of 0.3 s:
+# enough for an A/A comparison of 4 against 4 below.
 "$netbench" sweep --proto tcp,udp --model epoll --size 1400 --rate 50k,200k,0 \
-  --duration 1s -q -o "$out/rates.json"
+  --duration 300ms --repeat 8 --seed 2 -q -o "$out/rates.json"
 
 for doc in "$out/sweep.json" "$out/rates.json"; do
   /usr/bin/python3 - "$doc" docs/netbench.schema.json <<'PY'
@@ -39,10 +41,22 @@ done
 /usr/bin/python3 plots/plot.py "$out/sweep.json" "$out/rates.json" -o "$out/plots"
 /usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
   --require throughput_vs_flows --require latency_vs_flows --require server_cpu_vs_flows \
-  --require loss_goodput_vs_rate
+  --require loss_goodput_vs_rate --require-error-bars
 # The peer-comparison chart, from the committed results (the peers
 # themselves are never needed in CI).
 /usr/bin/python3 plots/plot_peers.py results/peers.json -o "$out/plots" >/dev/null
 for ext in png svg; do
   [[ -s $out/plots/peers_ratio.$ext ]] || { echo "ci_sweep: no peers_ratio.$ext" >&2; exit 1; }
 done
+
+# A/A: the rates sweep's odd repetitions against its even ones, on the real
+# tool. Noise may well call something "worse" (exit 6): that must not fail
+# CI; a crash or any other failure must.
+/usr/bin/python3 scripts/split_repetitions.py "$out/rates.json" "$out/aa_a.json" "$out/aa_b.json"
+status=0
+"$netbench" compare "$out/aa_a.json" "$out/aa_b.json" || status=$?
+if [[ $status -ne 0 && $status -ne 6 ]]; then
+  echo "ci_sweep: netbench compare failed with exit status $status" >&2
+  exit 1
+fi
+echo "ci_sweep: A/A compare exit status $status (6 = noise called a change; not a failure here)"

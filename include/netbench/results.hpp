@@ -158,8 +158,9 @@ struct RunResult {
   std::vector<IntervalRecord> intervals;
   bool complete = true;  ///< false if the test ended early
   std::string error;     ///< why it ended early
-  /// Figures the run could not honour, one sentence each (pacing_warnings()):
-  /// the run completed, but not as asked.
+  /// Why a figure of this run may not be trusted (host CPU steal or other
+  /// load, pacing behind schedule, ...): one line each, without a trailing
+  /// newline. Reported as the run object's "warnings" array.
   std::vector<std::string> warnings;
 };
 

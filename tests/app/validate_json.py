@@ -62,6 +62,18 @@ RUNS = [
         ["--proto", "tcp", "--mode", "echo", "--stats", "counts", "--no-nodelay", "--count", "200"],
         True,
     ),
+    (
+        "udp stream, --repeat 3 (a repeated document)",
+        ["--proto", "udp", "--count", "200", "--repeat", "3", "--seed", "1"],
+        True,
+    ),
+    (
+        "tcp echo, --repeat auto, --stats counts (no pooled latency)",
+        ["--proto", "tcp", "--mode", "echo", "--count", "100", "--repeat", "auto",
+         "--ci-width", "50%", "--stats", "counts"],
+        True,
+    ),
+    ("bad --repeat", ["--repeat", "0"], False),
     ("bad protocol", ["--proto", "sctp"], False),
     ("unavailable CPU", ["--cpu", "1023"], False),
 ]
@@ -84,6 +96,12 @@ SWEEPS = [
         "sweep with a failing point (select beyond FD_SETSIZE)",
         ["--proto", "tcp", "--model", "select", "--flows", "2,2000", "--count", "2000"],
         4,
+    ),
+    (
+        "sweep --repeat 2, interleaved",
+        ["--proto", "tcp,udp", "--model", "poll,epoll", "--count", "100", "--repeat", "2",
+         "--seed", "3"],
+        0,
     ),
     ("sweep with a bad list", ["--proto", "tcp,sctp"], 2),
 ]
@@ -122,8 +140,8 @@ def run_one(netbench, validator, name, args, must_succeed):
         errors.append(f"stdout is not one JSON document ({e}): {proc.stdout[:200]!r}")
         return None, errors
     errors += problems_of(validator, doc)
-    if must_succeed and "run" not in doc:
-        errors.append("no 'run' in the document of a run that succeeded")
+    if must_succeed and "run" not in doc and "repeated" not in doc:
+        errors.append("no 'run' (or 'repeated') in the document of a run that succeeded")
     if not must_succeed and "error" not in doc:
         errors.append("no 'error' in the document of a run that failed")
     return doc, errors
@@ -138,12 +156,17 @@ def sweep_consistency(doc):
     points = [e["point"] for e in runs]
     if points != sorted(set(points)) or any(p >= sweep["points"] for p in points):
         out.append(f"runs[].point not increasing and below sweep.points: {points}")
-    completed = sum(1 for e in runs if "run" in e and e["run"]["complete"])
+    def complete(e):
+        if "run" in e:
+            return e["run"]["complete"]
+        return "repeated" in e and e["repeated"]["complete"]
+
+    completed = sum(1 for e in runs if complete(e))
     if completed != sweep["completed"]:
         out.append(f"sweep.completed {sweep['completed']} but {completed} complete runs")
     # The point running at SIGINT keeps its partial run: neither completed nor failed.
     stopped = sum(1 for e in runs if e.get("error", "").startswith("interrupted by "))
-    failed = sum(1 for e in runs if "config" in e or not e["run"]["complete"]) - stopped
+    failed = sum(1 for e in runs if "config" in e or not complete(e)) - stopped
     if failed != sweep["failed"]:
         out.append(f"sweep.failed {sweep['failed']} but {failed} failed entries")
     if stopped > (1 if sweep["interrupted"] else 0):
@@ -270,6 +293,27 @@ def report(name, shown, errors):
         print(f"ok   {name}: {shown}")
 
 
+def repeated_negative_controls(validator, doc):
+    """The repeated part of the schema must catch real mistakes too."""
+    broken = []
+    d = copy.deepcopy(doc)
+    d["run"] = d["repeated"]["repetitions"][0]
+    broken.append(("a repeated document with a top-level run", d))
+    d = copy.deepcopy(doc)
+    del d["repeated"]["aggregates"]["receiver_messages_per_s"]["median_ci"]
+    broken.append(("aggregate without median_ci", d))
+    d = copy.deepcopy(doc)
+    d["repeated"]["repetitions"] = []
+    broken.append(("repeated without repetitions", d))
+    d = copy.deepcopy(doc)
+    del d["repeated"]["repetitions"][0]["warnings"]
+    broken.append(("repetition without warnings", d))
+    d = copy.deepcopy(doc)
+    d["repeated"]["repeat"] = 1
+    broken.append(("repeat 1", d))
+    return [f"schema accepted: {what}" for what, bad in broken if validator.is_valid(bad)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--netbench", required=True, help="path of the netbench binary")
@@ -298,6 +342,10 @@ def main():
             print(f"ok   {name}: netbench {shown} --json")
         if doc is not None and not errors and name == "udp stream":
             stream_doc = doc
+        if doc is not None and not errors and name.startswith("udp stream, --repeat 3"):
+            for e in repeated_negative_controls(validator, doc):
+                failures += 1
+                print(f"FAIL {e}", file=sys.stderr)
 
     if stream_doc is not None:
         for e in negative_controls(validator, stream_doc):

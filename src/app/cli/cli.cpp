@@ -20,7 +20,9 @@
 #include "app/cli/run_args.hpp"
 #include "app/cli/signal_stop.hpp"
 #include "app/cli/units.hpp"
+#include "app/compare/compare_command.hpp"
 #include "app/remote/remote_client.hpp"
+#include "app/repeat/repeat_runner.hpp"
 #include "app/report/json_document_reporter.hpp"
 #include "app/report/json_lines_reporter.hpp"
 #include "app/report/multi_reporter.hpp"
@@ -120,8 +122,10 @@ MultiReporter sweep_reporters(const RunArgs& a) {
 int run_test(const RunArgs& a) {
   MultiReporter reporter = single_run_reporters(a);
   std::optional<TestSpec> spec;
+  std::optional<RepeatOptions> repeat;
   try {
     spec = make_spec(a);
+    repeat = repeat_options(a);
   } catch (const UsageError& e) {
     try {
       reporter.on_error(e.what(), nullptr, {});
@@ -135,28 +139,36 @@ int run_test(const RunArgs& a) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
-  const RunHooks hooks = run_hooks(reporter, *spec);
-  reporter.on_context({});
-  RunResult result;
-  try {
+  const RunOnce once = [&a, &spec](const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
       if (a.connect.empty() || spec->mode != Mode::kEcho) {
         throw UsageError(
             "--plain-echo measures a foreign echo server: give --connect HOST:PORT --mode echo");
       }
       const auto [host, port] = split_host_port(a.connect, 7);
-      result =
-          run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, stop.get_token());
-    } else if (a.connect.empty()) {
-      result = run_paired(*spec, hooks, stop.get_token());
-    } else {
-      const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
-      result = run_remote(*spec, host, port, hooks, stop.get_token(), a.auth_token);
+      return run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, token);
     }
+    if (a.connect.empty()) {
+      return run_paired(*spec, hooks, token);
+    }
+    const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
+    return run_remote(*spec, host, port, hooks, token, a.auth_token);
+  };
+  if (repeat) {
+    return run_repeated(
+        *spec, *repeat, once, reporter, stop, [&signals] { return signals.signal(); }, a.quiet);
+  }
+  reporter.on_context({});
+  RunResult result;
+  try {
+    const HostLoadProbe probe;
+    result = once(run_hooks(reporter, *spec), stop.get_token());
+    probe.finish(result);
   } catch (const std::exception& e) {
     reporter.on_error(e.what(), &*spec, {0, 1, "", PointStatus::kFailed, std::nullopt});
     throw;
   }
+  print_warnings(result, a.quiet);
   PointStatus status = PointStatus::kCompleted;
   if (signals.signal() != 0) {
     result.complete = false;
@@ -272,6 +284,8 @@ int run_cli(int argc, char** argv) noexcept {
         "bitrate) one after another, each as a single run would; one JSON document holds them "
         "all");
     add_run_options(*sweep, sweep_args, RunOptionStyle::kSweep);
+    CompareArgs compare_args;
+    CLI::App* compare = add_compare_command(app, compare_args);
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -334,6 +348,9 @@ int run_cli(int argc, char** argv) noexcept {
         return run_plain_echo_server(so, stop.get_token());
       }
       return run_serve(so, stop.get_token());
+    }
+    if (compare->parsed()) {
+      return run_compare(compare_args);
     }
     if (sweep->parsed()) {
       MultiReporter reporter = sweep_reporters(sweep_args);

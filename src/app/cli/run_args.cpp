@@ -426,6 +426,22 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                  "with --connect: the shared secret of a 'netbench serve --auth-token' (sent in "
                  "clear on the control connection)")
       ->envname("NETBENCH_AUTH_TOKEN");
+  app.add_option("--repeat", a.repeat,
+                 each("run the test N times (2-1000), or 'auto': 3 to 30 times until the 95% CI "
+                      "of the mean receiver msg/s is within --ci-width; report aggregates",
+                      "run every point N times, or 'auto' (3 to 30 rounds, further rounds only "
+                      "for points whose CI is still too wide); repetitions of all points "
+                      "interleaved in a shuffled order (--seed)"))
+      ->type_name("N|auto");
+  app.add_option("--ci-width", a.ci_width,
+                 "--repeat auto: stop once the 95% CI is within this of the mean, e.g. 5% or 0.05")
+      ->capture_default_str();
+  app.add_option("--seed", a.seed,
+                 "seed of the shuffled order of repetitions (default: drawn at random; recorded "
+                 "in the document)")
+      ->type_name("UINT");
+  app.add_option("--cooldown", a.cooldown, "pause between repeated runs, e.g. 500ms")
+      ->capture_default_str();
 }
 
 }  // namespace netbench::app

@@ -56,10 +56,14 @@ struct RunArgs {
   bool json = false;
   std::string output;
   bool quiet = false;
-  bool json_lines = false;  ///< single run: one JSON event per line on stdout
-  std::string connect;      ///< HOST[:PORT] of a netbench serve; empty = paired run
-  std::string auth_token;   ///< --auth-token / NETBENCH_AUTH_TOKEN for --connect; empty = none
-  bool plain_echo = false;  ///< --connect names a foreign RFC 862 echo server
+  bool json_lines = false;      ///< single run: one JSON event per line on stdout
+  std::string connect;          ///< HOST[:PORT] of a netbench serve; empty = paired run
+  std::string auth_token;       ///< --auth-token / NETBENCH_AUTH_TOKEN for --connect; empty = none
+  bool plain_echo = false;      ///< --connect names a foreign RFC 862 echo server
+  std::string repeat;           ///< --repeat N|auto; empty = one run
+  std::string ci_width = "5%";  ///< --ci-width of --repeat auto
+  std::string seed;             ///< --seed; empty = drawn at random and recorded
+  std::string cooldown = "0s";  ///< --cooldown between repeated runs
 };
 
 /// How add_run_options() describes the flags that take one value per run.

@@ -17,6 +17,7 @@ class JsonDocumentReporter final : public Reporter {
       : to_stdout_(to_stdout), path_(std::move(path)) {}
 
   void on_run(const RunResult& result, const RunPoint& point) override;
+  void on_repeated(const RepeatedRun& run, const RunPoint& point) override;
   void on_error(const std::string& error, const TestSpec* spec, const RunPoint& point) override;
 
  private:

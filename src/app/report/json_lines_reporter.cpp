@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app/report/json_report.hpp"
+#include "app/report/repeated_report.hpp"
 
 namespace netbench::app {
 
@@ -24,6 +25,15 @@ void JsonLinesReporter::on_interval(const IntervalRecord& record) {
 
 void JsonLinesReporter::on_run(const RunResult& result, const RunPoint& /*point*/) {
   write({{"event", "end"}, {"document", run_document(result)}});
+}
+
+void JsonLinesReporter::on_repetition(const RunResult& result, const RunPoint& /*point*/,
+                                      std::size_t repetition) {
+  write({{"event", "repetition"}, {"repetition", repetition}, {"run", run_json(result)}});
+}
+
+void JsonLinesReporter::on_repeated(const RepeatedRun& run, const RunPoint& /*point*/) {
+  write({{"event", "end"}, {"document", repeated_document(run)}});
 }
 
 }  // namespace netbench::app

@@ -19,6 +19,11 @@ class JsonLinesReporter final : public Reporter {
   void on_start(const TestSpec& spec) override;
   void on_interval(const IntervalRecord& record) override;
   void on_run(const RunResult& result, const RunPoint& point) override;
+  /// --repeat: {"event":"repetition","repetition":k,"run":...} per repetition,
+  /// then one "end" event with the repeated document.
+  void on_repetition(const RunResult& result, const RunPoint& point,
+                     std::size_t repetition) override;
+  void on_repeated(const RepeatedRun& run, const RunPoint& point) override;
 
  private:
   void write(const nlohmann::json& event);

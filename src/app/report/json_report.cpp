@@ -17,7 +17,9 @@ using nlohmann::json;
 /// JSON has no NaN or infinity: such a value is written as 0.
 double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 
-json latency_json(const LatencyHistogram& h) {
+}  // namespace
+
+json latency_summary_json(const LatencyHistogram& h) {
   json j = {{"count", h.count()},
             {"min_ns", h.min()},
             {"mean_ns", finite(h.mean())},
@@ -31,6 +33,10 @@ json latency_json(const LatencyHistogram& h) {
   j["histogram_base64"] = base64(h.serialize());
   return j;
 }
+
+namespace {
+
+json latency_json(const LatencyHistogram& h) { return latency_summary_json(h); }
 
 json distribution_json(const CountDistribution& d) {
   json buckets = json::array();
@@ -271,6 +277,7 @@ json run_json(const RunResult& r) {
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
         {"flows", receiver_flows}}},
       {"latency", latency},
+      {"warnings", r.warnings},
   };
   if (!r.spec.full_stats()) {
     mark_not_measured(out);

@@ -16,6 +16,9 @@ inline constexpr const char* kSchema = "netbench/1";
 [[nodiscard]] nlohmann::json config_json(const TestSpec& spec);
 /// One interval object (also a `--json-lines` event's body).
 [[nodiscard]] nlohmann::json interval_json(const IntervalRecord& r);
+/// One latency object: count, min, mean, percentiles, max, saturated and
+/// the histogram (base64), as in a run's "latency" section.
+[[nodiscard]] nlohmann::json latency_summary_json(const LatencyHistogram& h);
 /// One run object: config, intervals, sender, receiver, latency, totals.
 [[nodiscard]] nlohmann::json run_json(const RunResult& r);
 /// A whole document: schema, tool, host, and either `run` or `error`.

@@ -45,4 +45,17 @@ void MultiReporter::finalize(const std::string& error) {
   }
 }
 
+void MultiReporter::on_repetition(const RunResult& result, const RunPoint& point,
+                                  std::size_t repetition) {
+  for (const auto& r : reporters_) {
+    r->on_repetition(result, point, repetition);
+  }
+}
+
+void MultiReporter::on_repeated(const RepeatedRun& run, const RunPoint& point) {
+  for (const auto& r : reporters_) {
+    r->on_repeated(run, point);
+  }
+}
+
 }  // namespace netbench::app

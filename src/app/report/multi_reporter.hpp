@@ -21,6 +21,9 @@ class MultiReporter final : public Reporter {
   void on_start(const TestSpec& spec) override;
   void on_interval(const IntervalRecord& record) override;
   void on_run(const RunResult& result, const RunPoint& point) override;
+  void on_repetition(const RunResult& result, const RunPoint& point,
+                     std::size_t repetition) override;
+  void on_repeated(const RepeatedRun& run, const RunPoint& point) override;
   void on_error(const std::string& error, const TestSpec* spec, const RunPoint& point) override;
   void finalize(const std::string& error) override;
 

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "app/report/repeated_run.hpp"
 #include "netbench/paired_run.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
@@ -24,8 +26,19 @@ enum class PointStatus : std::uint8_t {
 /// What a command is about to run, reported once before its first run (as
 /// Google Benchmark's ReportContext).
 struct ReportContext {
+  ReportContext() = default;
+  /// A constructor, not aggregate initialization, so that {runs, matrix}
+  /// still compiles without naming the later members (-Wextra).
+  ReportContext(std::size_t runs_, nlohmann::json matrix_, bool repeated_ = false,
+                nlohmann::json repeat_ = nullptr)
+      : runs(runs_), matrix(std::move(matrix_)), repeated(repeated_), repeat(std::move(repeat_)) {}
+
   std::size_t runs = 1;   ///< runs the command will make (a sweep's points)
   nlohmann::json matrix;  ///< a sweep's "sweep.matrix" object; null for a single run
+  bool repeated = false;  ///< --repeat: on_repetition and on_repeated instead of on_run
+  /// --repeat: the "repeat" object of a sweep document (repeat, seed,
+  /// ci_width_target); null otherwise.
+  nlohmann::json repeat;
 };
 
 /// Which run a report is about: a single run is run 0 of 1, unlabelled.
@@ -42,7 +55,8 @@ struct RunPoint {
 /// Formats what the runner measured: the terminal summary, the JSON
 /// document, JSON Lines, progress. The runner (a single run, a sweep) calls
 /// the hooks in this order: on_context once; per run on_start, on_interval
-/// per interval, then on_run or on_error; finalize once at the end (unless
+/// per interval, then on_run (on_repetition with --repeat) or on_error;
+/// with --repeat, on_repeated per point after its last repetition; finalize once at the end (unless
 /// the command failed before its first run). A reporter only reads results:
 /// it never parses, and the control protocol is not a reporter. Calls come
 /// from the runner's thread; a reporter need not be thread-safe. Every hook
@@ -60,6 +74,13 @@ class Reporter {
   virtual void on_interval(const IntervalRecord& /*record*/) {}
   /// A run that happened, completely or not (`result.complete`, `point.status`).
   virtual void on_run(const RunResult& /*result*/, const RunPoint& /*point*/) {}
+  /// With --repeat, instead of on_run: one repetition (0-based) of a run or
+  /// of a sweep point finished, completely or not.
+  virtual void on_repetition(const RunResult& /*result*/, const RunPoint& /*point*/,
+                             std::size_t /*repetition*/) {}
+  /// With --repeat: every repetition of the single run, or of one sweep
+  /// point, once no more will come (in point order, after the last round).
+  virtual void on_repeated(const RepeatedRun& /*run*/, const RunPoint& /*point*/) {}
   /// A run that could not happen, and why (one line). `spec` is the spec it
   /// was given, or null when the command failed before it had one (bad
   /// flags): then only a document reporter acts, writing a document that

@@ -14,13 +14,20 @@ class TextReporter final : public Reporter {
  public:
   explicit TextReporter(std::FILE* out) : out_(out) {}
 
+  void on_context(const ReportContext& context) override;
   void on_start(const TestSpec& spec) override;
   void on_interval(const IntervalRecord& record) override;
   void on_run(const RunResult& result, const RunPoint& point) override;
+  /// One line per repetition; the configuration only before the first.
+  void on_repetition(const RunResult& result, const RunPoint& point,
+                     std::size_t repetition) override;
+  void on_repeated(const RepeatedRun& run, const RunPoint& point) override;
 
  private:
   std::FILE* out_;
   std::optional<TestSpec> spec_;  ///< the running test's, from on_start
+  bool repeated_ = false;         ///< --repeat: no interval lines, a line per repetition
+  bool config_shown_ = false;
 };
 
 }  // namespace netbench::app

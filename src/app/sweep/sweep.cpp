@@ -13,6 +13,8 @@
 #include "app/cli/signal_stop.hpp"
 #include "app/cli/units.hpp"
 #include "app/remote/remote_client.hpp"
+#include "app/repeat/run_noise.hpp"
+#include "app/sweep/sweep_repeat.hpp"
 #include "netbench/paired_run.hpp"
 
 namespace netbench::app {
@@ -201,8 +203,10 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
   SweepMatrix matrix;
   std::vector<SweepPoint> points;
   Remote remote;
+  std::optional<RepeatOptions> repeat;
   try {
     matrix = split_matrix(a);
+    repeat = repeat_options(a);
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
       remote = split_host_port(a.connect, kDefaultServePort);
@@ -213,7 +217,15 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
-  reporter.on_context({points.size(), matrix_json(matrix)});
+  if (repeat) {
+    const PointRunner runner = [&remote, &a](const SweepPoint& p, const RunHooks& hooks,
+                                             std::stop_token token, std::string& failure) {
+      return run_point(p, remote, a.auth_token, hooks, token, failure);
+    };
+    return run_sweep_rounds(points, matrix_json(matrix), *repeat, runner, reporter, stop, signals,
+                            a.quiet);
+  }
+  reporter.on_context({points.size(), matrix_json(matrix), false, nullptr});
   std::size_t done = 0;
   std::size_t failed = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -222,8 +234,13 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     const SweepPoint& p = points[i];
     RunPoint at{i, points.size(), p.label, PointStatus::kCompleted, std::nullopt};
     std::string failure;
+    const HostLoadProbe probe;
     std::optional<RunResult> r =
         run_point(p, remote, a.auth_token, run_hooks(reporter, p.spec), stop.get_token(), failure);
+    if (r) {
+      probe.finish(*r);
+      print_warnings(*r, a.quiet);
+    }
     if (r && remote && !r->clock.empty() && sweep_clock.empty()) {
       sweep_clock = r->clock;
     }
@@ -245,10 +262,6 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     }
     if (r) {
       reporter.on_run(*r, at);
-      for (const std::string& w : r->warnings) {
-        std::fprintf(stderr, "netbench: warning: point %zu (%s): %s\n", i + 1, p.label.c_str(),
-                     w.c_str());
-      }
     } else {
       reporter.on_error(failure, &p.spec, at);
     }

@@ -6,7 +6,7 @@
 namespace netbench::app {
 
 void SweepDocumentReporter::on_context(const ReportContext& context) {
-  doc_.emplace(context.matrix, context.runs);
+  doc_.emplace(context.matrix, context.runs, context.repeat);
   // A valid document exists from the start: a crash in the first point
   // still leaves one (completed + failed < points says the sweep is unfinished).
   write_document(doc_->as_json(), false, path_);
@@ -14,6 +14,11 @@ void SweepDocumentReporter::on_context(const ReportContext& context) {
 
 void SweepDocumentReporter::on_run(const RunResult& result, const RunPoint& point) {
   doc_->add_run(point.index, result, point.status);
+  write_document(doc_->as_json(), false, path_);
+}
+
+void SweepDocumentReporter::on_repeated(const RepeatedRun& run, const RunPoint& point) {
+  doc_->add_repeated(point.index, run, point.status);
   write_document(doc_->as_json(), false, path_);
 }
 

@@ -14,6 +14,8 @@ class SweepProgressReporter final : public Reporter {
   explicit SweepProgressReporter(std::FILE* out) : out_(out) {}
 
   void on_run(const RunResult& result, const RunPoint& point) override;
+  void on_repetition(const RunResult& result, const RunPoint& point,
+                     std::size_t repetition) override;
   void on_error(const std::string& error, const TestSpec* spec, const RunPoint& point) override;
 
  private:

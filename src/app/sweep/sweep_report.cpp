@@ -5,6 +5,7 @@
 
 #include "app/cli/units.hpp"
 #include "app/report/json_report.hpp"
+#include "app/report/repeated_report.hpp"
 #include "netbench/summary.hpp"
 
 namespace netbench::app {
@@ -53,6 +54,37 @@ PointOutcome outcome_of(std::size_t point, std::string label, const RunResult& r
   return o;
 }
 
+PointOutcome repeated_outcome(std::size_t point, std::string label, const RepeatedRun& r,
+                              PointStatus status) {
+  PointOutcome o = outcome_of(point, std::move(label), r.repetitions.back(), status);
+  o.error = r.error;
+  std::vector<json> runs;
+  for (const RunResult& rep : r.repetitions) {
+    runs.push_back(run_json(rep));
+  }
+  const json agg = aggregates_json(runs);
+  const auto median = [&agg](const char* name, double fallback) {
+    return agg.contains(name) ? agg[name]["median"].get<double>() : fallback;
+  };
+  o.msgs_per_s = median("receiver_messages_per_s", o.msgs_per_s);
+  o.bits_per_s = median("receiver_throughput_bps", o.bits_per_s);
+  o.p50_ns = static_cast<std::uint64_t>(median("latency_p50_ns", static_cast<double>(o.p50_ns)));
+  o.p99_ns = static_cast<std::uint64_t>(median("latency_p99_ns", static_cast<double>(o.p99_ns)));
+  o.loss_ratio = median("loss_ratio", o.loss_ratio);
+  o.receiver_cpu_per_msg_ns = median("receiver_cpu_per_message_ns", o.receiver_cpu_per_msg_ns);
+  char buf[64];
+  const json& m = agg.contains("receiver_messages_per_s") ? agg["receiver_messages_per_s"] : json();
+  if (m.is_object() && m["n"].get<std::size_t>() >= 2 && m["mean"].get<double>() != 0) {
+    const double half = (m["mean_ci"]["upper"].get<double>() - m["mean"].get<double>()) /
+                        std::fabs(m["mean"].get<double>());
+    std::snprintf(buf, sizeof buf, "\u00b1%.1f%% n=%zu", half * 100, r.repetitions.size());
+  } else {
+    std::snprintf(buf, sizeof buf, "n=%zu", r.repetitions.size());
+  }
+  o.spread = buf;
+  return o;
+}
+
 PointOutcome failed_outcome(std::size_t point, std::string label, const TestSpec& spec,
                             std::string error) {
   PointOutcome o;
@@ -64,18 +96,35 @@ PointOutcome failed_outcome(std::size_t point, std::string label, const TestSpec
   return o;
 }
 
-SweepDocument::SweepDocument(json matrix, std::size_t points) : doc_(document(nullptr, "")) {
+SweepDocument::SweepDocument(json matrix, std::size_t points, json repeat)
+    : doc_(document(nullptr, "")) {
   doc_["sweep"] = {{"matrix", std::move(matrix)},
                    {"points", points},
                    {"completed", 0},
                    {"failed", 0},
                    {"interrupted", false}};
+  if (!repeat.is_null()) {
+    doc_["sweep"]["repeat"] = std::move(repeat);
+  }
   doc_["runs"] = json::array();
 }
 
 void SweepDocument::add_run(std::size_t point, const RunResult& r, PointStatus status) {
   json entry = {{"point", point}, {"run", run_json(r)}};
   if (!r.complete && !r.error.empty()) {
+    entry["error"] = r.error;
+  }
+  doc_["runs"].push_back(std::move(entry));
+  if (status == PointStatus::kCompleted) {
+    doc_["sweep"]["completed"] = doc_["sweep"]["completed"].get<std::size_t>() + 1;
+  } else if (status != PointStatus::kInterrupted) {
+    doc_["sweep"]["failed"] = doc_["sweep"]["failed"].get<std::size_t>() + 1;
+  }
+}
+
+void SweepDocument::add_repeated(std::size_t point, const RepeatedRun& r, PointStatus status) {
+  json entry = {{"point", point}, {"repeated", repeated_json(r)}};
+  if (!r.error.empty()) {
     entry["error"] = r.error;
   }
   doc_["runs"].push_back(std::move(entry));
@@ -160,16 +209,17 @@ void print_sweep_table(std::FILE* out, const std::vector<PointOutcome>& rows) {
     const auto measured = [ran, &s](const std::string& text) {
       return ran && s.full_stats() ? text : std::string("-");
     };
-    std::fprintf(out, "%5zu  %-5s %-6s %-6s %6u %7u %8s %10s %13s %9s %9s %7s %9s  %s\n",
-                 o.point + 1, std::string(to_string(s.proto)).c_str(),
-                 std::string(to_string(s.model)).c_str(), std::string(to_string(s.mode)).c_str(),
-                 s.flows, s.message_bytes(), rate.c_str(),
-                 or_dash(format_count(o.msgs_per_s)).c_str(),
-                 or_dash(format_bits_per_second(o.bits_per_s / 8)).c_str(),
-                 measured(format_ns(static_cast<double>(o.p50_ns))).c_str(),
-                 measured(format_ns(static_cast<double>(o.p99_ns))).c_str(),
-                 measured(percent(o.loss_ratio)).c_str(),
-                 or_dash(format_ns(o.receiver_cpu_per_msg_ns)).c_str(), status_name(o.status));
+    std::fprintf(
+        out, "%5zu  %-5s %-6s %-6s %6u %7u %8s %10s %13s %9s %9s %7s %9s  %s\n", o.point + 1,
+        std::string(to_string(s.proto)).c_str(), std::string(to_string(s.model)).c_str(),
+        std::string(to_string(s.mode)).c_str(), s.flows, s.message_bytes(), rate.c_str(),
+        or_dash(format_count(o.msgs_per_s)).c_str(),
+        or_dash(format_bits_per_second(o.bits_per_s / 8)).c_str(),
+        measured(format_ns(static_cast<double>(o.p50_ns))).c_str(),
+        measured(format_ns(static_cast<double>(o.p99_ns))).c_str(),
+        measured(percent(o.loss_ratio)).c_str(),
+        or_dash(format_ns(o.receiver_cpu_per_msg_ns)).c_str(),
+        (std::string(status_name(o.status)) + (o.spread.empty() ? "" : " " + o.spread)).c_str());
   }
   for (const PointOutcome& o : rows) {
     if (o.status != PointStatus::kCompleted) {

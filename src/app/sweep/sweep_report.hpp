@@ -30,11 +30,17 @@ struct PointOutcome {
   std::uint64_t lost = 0;
   double loss_ratio = 0;
   double receiver_cpu_per_msg_ns = 0;
+  /// --repeat: "±2.1% n=5" (95% CI of the mean msg/s); the figures above are
+  /// then medians over the repetitions. Empty for a single run.
+  std::string spread;
 };
 
 /// The outcome of a point that ran (completely or not).
 [[nodiscard]] PointOutcome outcome_of(std::size_t point, std::string label, const RunResult& r,
                                       PointStatus status);
+/// The outcome of a repeated point: medians over its repetitions.
+[[nodiscard]] PointOutcome repeated_outcome(std::size_t point, std::string label,
+                                            const RepeatedRun& r, PointStatus status);
 /// The outcome of a point that could not be set up (kFailed), with why.
 [[nodiscard]] PointOutcome failed_outcome(std::size_t point, std::string label,
                                           const TestSpec& spec, std::string error);
@@ -44,11 +50,14 @@ struct PointOutcome {
 class SweepDocument {
  public:
   /// `matrix` is the "sweep.matrix" object; `points` the number of points.
-  SweepDocument(nlohmann::json matrix, std::size_t points);
+  SweepDocument(nlohmann::json matrix, std::size_t points, nlohmann::json repeat = nullptr);
 
   /// Records a point that ran; kCompleted counts as completed, kIncomplete
   /// as failed, kInterrupted as neither.
   void add_run(std::size_t point, const RunResult& r, PointStatus status);
+  /// Records every repetition of a point (--repeat), as a "repeated"
+  /// entry; counted as add_run() counts.
+  void add_repeated(std::size_t point, const RepeatedRun& r, PointStatus status);
   /// Records a point that could not be set up, with the spec it was given.
   void add_failure(std::size_t point, const TestSpec& spec, const std::string& error);
   /// Marks the sweep interrupted, with why ("interrupted by SIGINT").

@@ -8,6 +8,10 @@ void SweepTableReporter::on_run(const RunResult& result, const RunPoint& point) 
   rows_.push_back(outcome_of(point.index, point.label, result, point.status));
 }
 
+void SweepTableReporter::on_repeated(const RepeatedRun& run, const RunPoint& point) {
+  rows_.push_back(repeated_outcome(point.index, point.label, run, point.status));
+}
+
 void SweepTableReporter::on_error(const std::string& error, const TestSpec* spec,
                                   const RunPoint& point) {
   if (spec != nullptr) {

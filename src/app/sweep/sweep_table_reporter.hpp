@@ -18,6 +18,7 @@ class SweepTableReporter final : public Reporter {
 
   void on_context(const ReportContext& context) override;
   void on_run(const RunResult& result, const RunPoint& point) override;
+  void on_repeated(const RepeatedRun& run, const RunPoint& point) override;
   void on_error(const std::string& error, const TestSpec* spec, const RunPoint& point) override;
   void finalize(const std::string& error) override;
 
