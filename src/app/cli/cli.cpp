@@ -180,9 +180,6 @@ int run_test(const RunArgs& a) {
   }
   reporter.on_run(result, {0, 1, "", status, std::nullopt});
   reporter.finalize("");
-  for (const std::string& w : result.warnings) {
-    std::fprintf(stderr, "netbench: warning: %s\n", w.c_str());
-  }
   if (!result.complete) {
     std::fprintf(stderr, "netbench: run incomplete: %s\n", result.error.c_str());
     return signals.signal() != 0 ? kExitInterrupted : kExitIncomplete;
