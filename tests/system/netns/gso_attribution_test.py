@@ -103,9 +103,13 @@ def main() -> int:
                   f"Ip.InDiscards {k['Ip.InDiscards']}")
             check(f"{label}: the run lost datagrams at the socket", dropped_skbs > 0,
                   f"InErrors {dropped_skbs}", failures)
+            # With GSO the counters count batches, and GRO may cut a sent
+            # batch into several received ones: allow 1% there.
+            sent_k = k["Udp.OutDatagrams"]
+            seen_k = k["Udp.InDatagrams"] + dropped_skbs
+            slack = 0 if label == "plain" else max(1, sent_k // 100)
             check(f"{label}: kernel saw no loss outside sockets",
-                  k["Udp.OutDatagrams"] == k["Udp.InDatagrams"] + dropped_skbs
-                  and k["Ip.InDiscards"] == 0,
+                  abs(sent_k - seen_k) <= slack and k["Ip.InDiscards"] == 0,
                   f"{k['Udp.OutDatagrams']} = {k['Udp.InDatagrams']} + {dropped_skbs}", failures)
             check(f"{label}: socket + network = lost",
                   loss["at_receiver_socket"] + loss["in_network"] + loss["at_sender"]
