@@ -73,3 +73,10 @@ void operator delete(void* p) noexcept {
 }
 
 void operator delete(void* p, std::size_t /*size*/) noexcept { operator delete(p); }
+
+// Array forms through the scalar ones: libstdc++'s defaults do so already,
+// but a sanitizer runtime intercepts operator new[] itself, which would
+// bypass the counting and the injected failures above.
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t /*size*/) noexcept { operator delete(p); }
