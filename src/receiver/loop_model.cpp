@@ -10,6 +10,7 @@
 #include <ctime>
 #include <exception>
 
+#include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 #include "sys/accept.hpp"
 #include "sys/socket_ops.hpp"
@@ -84,6 +85,25 @@ std::vector<std::byte> LoopModel::make_rx_buffer() const {
 }
 
 void spin_pause() noexcept { ::sched_yield(); }
+
+bool after_wait(int n, const char* call, int timeout_ms, ThreadState& thread) {
+  if (n < 0) {
+    if (errno == EINTR) {
+      return false;
+    }
+    throw SystemError(call, "", errno);
+  }
+  thread.interval.maybe_flush(now_ns());
+  if (n == 0) {
+    if (timeout_ms == 0) {
+      spin_pause();
+    }
+    return false;
+  }
+  ++thread.loop.wakeups;
+  thread.loop.ready_events += static_cast<std::uint64_t>(n);
+  return true;
+}
 
 void coalesce_pause(std::uint64_t ns) noexcept {
   if (ns > 0) {

@@ -69,4 +69,11 @@ void spin_pause() noexcept;
 /// asleep in nanosleep is on no socket's wait queue and costs it nothing.
 void coalesce_pause(std::uint64_t ns) noexcept;
 
+/// What every model does after its wait (select, poll, epoll_wait) returned
+/// `n` with `timeout_ms`: an EINTR is retried, another error throws
+/// SystemError naming `call`, the thread's interval samples are flushed, an
+/// empty --busy-poll round yields, and a wake-up is counted with its ready
+/// events. True when there are `n` > 0 events to dispatch.
+bool after_wait(int n, const char* call, int timeout_ms, ThreadState& thread);
+
 }  // namespace netbench::receiver

@@ -60,21 +60,9 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
   while (!stop.stop_requested()) {
     coalesce_pause(coalesce);
     const int n = ::epoll_wait(ep.get(), events.data(), static_cast<int>(events.size()), timeout);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw SystemError("epoll_wait", "", errno);
-    }
-    thread.interval.maybe_flush(now_ns());
-    if (n == 0) {
-      if (timeout == 0) {
-        spin_pause();
-      }
+    if (!after_wait(n, "epoll_wait", timeout, thread)) {
       continue;
     }
-    ++thread.loop.wakeups;
-    thread.loop.ready_events += static_cast<std::uint64_t>(n);
     for (int k = 0; k < n; ++k) {
       const epoll_event& ev = events[static_cast<std::size_t>(k)];
       if (ev.data.u64 == kWakeTag) {

@@ -40,21 +40,9 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
   while (!stop.stop_requested()) {
     coalesce_pause(coalesce);
     const int n = ::poll(fds.data(), fds.size(), timeout);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw SystemError("poll", "", errno);
-    }
-    thread.interval.maybe_flush(now_ns());
-    if (n == 0) {
-      if (timeout == 0) {
-        spin_pause();
-      }
+    if (!after_wait(n, "poll", timeout, thread)) {
       continue;
     }
-    ++thread.loop.wakeups;
-    thread.loop.ready_events += static_cast<std::uint64_t>(n);
     if (fds[0].revents != 0) {
       sys::drain_eventfd(wake_fd);
       continue;  // the while condition sees the stop request

@@ -81,21 +81,9 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
     }
     timeval tv{0, timeout * 1000};
     const int n = ::select(maxfd + 1, &rset, &wset, nullptr, &tv);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw SystemError("select", "", errno);
-    }
-    thread.interval.maybe_flush(now_ns());
-    if (n == 0) {
-      if (timeout == 0) {
-        spin_pause();
-      }
+    if (!after_wait(n, "select", timeout, thread)) {
       continue;
     }
-    ++thread.loop.wakeups;
-    thread.loop.ready_events += static_cast<std::uint64_t>(n);
     if (FD_ISSET(wake_fd, &rset)) {
       sys::drain_eventfd(wake_fd);
       continue;
