@@ -6,16 +6,19 @@ namespace with only loopback, whose /proc/net/snmp belongs to this test
 alone, and checks netbench's loss attribution against the kernel's counter
 deltas:
 
-- the kernel's view: every UDP socket buffer sent (Udp OutDatagrams) was
-  either delivered (InDatagrams) or dropped by a socket (InErrors), and IP
-  discarded nothing: no loss in the network;
+- the kernel's view: IP discarded nothing, and every UDP socket buffer sent
+  (Udp OutDatagrams) was delivered (InDatagrams) or dropped by a socket
+  (InErrors) -- exactly without GSO; with GSO at least as many units arrive
+  as were sent, since a batch may be split on the way in but never lost;
 - without --gso one socket buffer is one datagram: netbench's
   at_receiver_socket equals the kernel's InErrors delta and in_network is 0;
-- with --gso (the receiver takes UDP_GRO) the counters count whole batches:
-  netbench's at_receiver_socket is at least InErrors (one datagram or more
-  per dropped batch), in_network is 0 within a small tolerance, and
-  at_receiver_socket scaled back to batches by the kernel's own datagrams
-  per batch (sent datagrams / OutDatagrams) is within 20% of InErrors.
+- with --gso (the receiver takes UDP_GRO) the counters count whole batches,
+  and the kernel may cut a sent batch into several smaller ones on the way
+  in (how often depends on the host: one CI host delivered 87,900 units for
+  83,715 sent): netbench's at_receiver_socket is at least InErrors (one
+  datagram or more per dropped batch) and at most InErrors times the
+  largest batch the kernel builds (64 segments, UDP_MAX_SEGMENTS), and
+  in_network is 0 within a small tolerance.
 
 Needs root and 'ip netns': skips (77) otherwise, except under CI=true,
 where a skip is a failure. Stdlib only.
@@ -103,14 +106,16 @@ def main() -> int:
                   f"Ip.InDiscards {k['Ip.InDiscards']}")
             check(f"{label}: the run lost datagrams at the socket", dropped_skbs > 0,
                   f"InErrors {dropped_skbs}", failures)
-            # With GSO the counters count batches, and GRO may cut a sent
-            # batch into several received ones: allow 1% there.
+            # With GSO the counters count batches, and the kernel may cut a
+            # sent batch into several received ones (never fewer units).
             sent_k = k["Udp.OutDatagrams"]
             seen_k = k["Udp.InDatagrams"] + dropped_skbs
-            slack = 0 if label == "plain" else max(1, sent_k // 100)
+            units_ok = seen_k == sent_k if label == "plain" else seen_k >= sent_k
+            relation = "=" if label == "plain" else "<="
             check(f"{label}: kernel saw no loss outside sockets",
-                  abs(sent_k - seen_k) <= slack and k["Ip.InDiscards"] == 0,
-                  f"{k['Udp.OutDatagrams']} = {k['Udp.InDatagrams']} + {dropped_skbs}", failures)
+                  units_ok and k["Ip.InDiscards"] == 0,
+                  f"{sent_k} {relation} {k['Udp.InDatagrams']} + {dropped_skbs}, "
+                  f"Ip.InDiscards {k['Ip.InDiscards']}", failures)
             check(f"{label}: socket + network = lost",
                   loss["at_receiver_socket"] + loss["in_network"] + loss["at_sender"]
                   == loss["lost"], json.dumps(loss), failures)
@@ -126,11 +131,10 @@ def main() -> int:
             check("gso: at least one datagram per dropped batch",
                   loss["at_receiver_socket"] >= dropped_skbs,
                   f"{loss['at_receiver_socket']} >= {dropped_skbs}", failures)
-            per_batch = sent / max(1, k["Udp.OutDatagrams"])
-            batches = loss["at_receiver_socket"] / per_batch
-            check("gso: socket drops scaled to batches match InErrors within 20%",
-                  abs(batches - dropped_skbs) <= 0.2 * dropped_skbs,
-                  f"{batches:.0f} batches of {per_batch:.1f} vs {dropped_skbs}", failures)
+            max_segments = 64  # UDP_MAX_SEGMENTS: no batch is larger
+            check("gso: at most one full batch per dropped batch",
+                  loss["at_receiver_socket"] <= dropped_skbs * max_segments,
+                  f"{loss['at_receiver_socket']} <= {dropped_skbs} x {max_segments}", failures)
     finally:
         subprocess.run(["ip", "netns", "del", NS], capture_output=True, timeout=10)
     if failures:
