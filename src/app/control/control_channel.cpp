@@ -33,14 +33,45 @@ bool wait_for(int fd, short events, std::uint64_t deadline_ns) {
   }
 }
 
+/// When `prefix` is printable text (a peer that speaks HTTP, SSH, SMTP…
+/// rather than netbench's length-prefixed frames): the prefix and what else
+/// of the peer's first line arrives within 100 ms, at most 60 characters,
+/// non-printables escaped. Otherwise empty.
+std::string text_answer(int fd, const std::array<std::byte, 4>& prefix) {
+  const auto printable_char = [](unsigned char c) { return c >= 0x20 && c < 0x7F; };
+  std::string out;
+  for (const std::byte b : prefix) {
+    const auto c = static_cast<unsigned char>(b);
+    if (!printable_char(c)) {
+      return {};
+    }
+    out += static_cast<char>(c);
+  }
+  constexpr std::size_t kShown = 60;
+  std::array<char, kShown> more{};
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 100) > 0) {
+    const ssize_t n = ::recv(fd, more.data(), kShown - out.size(), MSG_DONTWAIT);
+    for (ssize_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(more[static_cast<std::size_t>(i)]);
+      if (c == '\r' || c == '\n') {
+        break;
+      }
+      out += printable_char(c) ? static_cast<char>(c) : '?';
+    }
+  }
+  return out;
+}
+
 std::uint64_t deadline(int timeout_ms) {
   return now_ns() + static_cast<std::uint64_t>(timeout_ms) * std::uint64_t{1'000'000};
 }
 
 }  // namespace
 
-bool ControlChannel::send(const nlohmann::json& message, int timeout_ms, std::string& error) {
-  const std::string frame = encode_control(message, kMaxControlBytes);
+bool ControlChannel::send(const nlohmann::json& message, int timeout_ms, std::string& error,
+                          std::string_view trailer) {
+  const std::string frame = encode_control(message, kMaxControlBytes, trailer);
   if (frame.empty()) {
     error = "control message too large";
     return false;
@@ -101,6 +132,9 @@ std::optional<nlohmann::json> ControlChannel::receive(int timeout_ms, std::strin
   const std::uint32_t len = control_length(prefix);
   error = check_control_length(len, max_receive_);
   if (!error.empty()) {
+    if (const std::string text = text_answer(fd_.get(), prefix); !text.empty()) {
+      error = "not a netbench control connection: the peer answered in text, \"" + text + "\"";
+    }
     return std::nullopt;
   }
   std::string body(len, '\0');

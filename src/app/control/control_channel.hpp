@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -36,11 +37,15 @@ class ControlChannel {
     max_receive_ = std::min(max_receive, kMaxControlBytes);
   }
 
-  /// Sends one message (blocking, at most `timeout_ms`). False if the peer
-  /// is gone or too slow; `error` says why.
-  bool send(const nlohmann::json& message, int timeout_ms, std::string& error);
+  /// Sends one message (blocking, at most `timeout_ms`), its JSON followed
+  /// by `trailer` (whitespace, see encode_control()). False if the peer is
+  /// gone or too slow; `error` says why.
+  bool send(const nlohmann::json& message, int timeout_ms, std::string& error,
+            std::string_view trailer = {});
   /// Receives one message within `timeout_ms`. nullopt on timeout, EOF, an
-  /// oversized or malformed message; `error` is one line saying which.
+  /// oversized or malformed message; `error` is one line saying which. A
+  /// peer that answers in text (an HTTP or SSH server, say) is named as
+  /// such, with the start of what it sent.
   std::optional<nlohmann::json> receive(int timeout_ms, std::string& error);
   /// Waits at most `timeout_ms` for the next message to start arriving
   /// (or the peer to close); consumes nothing. Lets a waiter check other

@@ -20,8 +20,10 @@ std::string check_control_length(std::uint32_t length, std::uint32_t max_bytes) 
   return {};
 }
 
-std::string encode_control(const nlohmann::json& message, std::uint32_t max_bytes) {
-  const std::string body = message.dump();
+std::string encode_control(const nlohmann::json& message, std::uint32_t max_bytes,
+                           std::string_view trailer) {
+  std::string body = message.dump();
+  body += trailer;
   if (body.size() > max_bytes) {
     return {};
   }

@@ -61,8 +61,11 @@ class ControlFrameReader {
 /// Empty if `length` is acceptable (1..max_bytes), else the error line.
 [[nodiscard]] std::string check_control_length(std::uint32_t length, std::uint32_t max_bytes);
 /// `message` framed for the wire: its 4-byte big-endian length, then its
-/// JSON. Empty if the JSON is longer than `max_bytes`.
-[[nodiscard]] std::string encode_control(const nlohmann::json& message, std::uint32_t max_bytes);
+/// JSON followed by `trailer` (JSON whitespace only: the client's hello ends
+/// in "\r\n\r\n" so that an HTTP server on the port answers at once).
+/// Empty if the body is longer than `max_bytes`.
+[[nodiscard]] std::string encode_control(const nlohmann::json& message, std::uint32_t max_bytes,
+                                         std::string_view trailer = {});
 /// Deepest nesting of arrays and objects a control message may have (the
 /// deepest real one, a result, has 7): a body of '[' costs the parser about
 /// 77 bytes of memory per byte (a 64 MiB frame took 4.9 GiB).

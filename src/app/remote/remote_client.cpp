@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <string_view>
@@ -63,10 +64,67 @@ nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms,
   return *msg;
 }
 
-void send_or_throw(ControlChannel& ch, const nlohmann::json& msg) {
+void send_or_throw(ControlChannel& ch, const nlohmann::json& msg, std::string_view trailer = {}) {
   std::string err;
-  if (!ch.send(msg, kReplyTimeoutMs, err)) {
+  if (!ch.send(msg, kReplyTimeoutMs, err, trailer)) {
     throw RemoteError("server: " + err);
+  }
+}
+
+/// Connects the control connection; a refusal or silence says what to check.
+Fd connect_control(const Endpoint& server) {
+  Fd fd = sys::make_socket(server.family(), SOCK_STREAM);
+  sys::set_nonblocking(fd.get(), true);
+  const std::string where = "control " + server.to_string();
+  try {
+    sys::connect_with_timeout(fd.get(), server, where, kConnectTimeoutMs);
+  } catch (const SystemError& e) {
+    switch (e.error_code()) {
+      case ECONNREFUSED:
+        throw RemoteError(std::string(e.what()) +
+                          ": nothing listens there; is `netbench serve` running on that host "
+                          "and port?");
+      case ETIMEDOUT:
+        throw RemoteError(std::string(e.what()) + " (no answer within " +
+                          std::to_string(kConnectTimeoutMs / 1000) +
+                          " s): is the host up, and does a firewall let TCP to that port through?");
+      case EHOSTUNREACH:
+      case ENETUNREACH:
+        throw RemoteError(std::string(e.what()) + ": check the address and this host's routes");
+      default:
+        throw;
+    }
+  }
+  return fd;
+}
+
+/// The server's answer to our hello: one that is our own message back
+/// means an echo server, silence or text means something else on the port.
+void expect_hello_reply(ControlChannel& ch, const nlohmann::json& sent, std::uint32_t max_bytes,
+                        bool have_token) {
+  nlohmann::json reply;
+  try {
+    reply = expect(ch, "hello", kReplyTimeoutMs, max_bytes);
+  } catch (const RemoteError& e) {
+    const std::string_view what = e.what();
+    if (what == "server: authentication failed") {
+      throw RemoteError(
+          std::string(what) +
+          (have_token ? ": the server did not accept the token given"
+                      : ": this server needs a token (--auth-token or NETBENCH_AUTH_TOKEN)"));
+    }
+    if (what.find("no control message within") != std::string_view::npos ||
+        what.find("not a netbench control connection") != std::string_view::npos) {
+      throw RemoteError(std::string(what) +
+                        "; netbench serve answers at once: is this the port of a netbench "
+                        "server?");
+    }
+    throw;
+  }
+  if (reply == sent) {
+    throw RemoteError(
+        "server: it sent our hello back unchanged: that is an echo server, not netbench serve "
+        "(to measure an echo server, add --plain-echo)");
   }
 }
 
@@ -229,28 +287,18 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   validate(spec);
   sys::raise_fd_limit();
   const Endpoint server = resolve(host, port, spec.family, false);
-  Fd fd = sys::make_socket(server.family(), SOCK_STREAM);
-  sys::set_nonblocking(fd.get(), true);
-  sys::connect_with_timeout(fd.get(), server, "control " + server.to_string(), kConnectTimeoutMs);
-  ControlChannel ch(std::move(fd), max_setup_message_bytes(spec));
+  ControlChannel ch(connect_control(server), max_setup_message_bytes(spec));
 
   Hello hello;
   if (!auth_token.empty()) {
     hello.token = auth_token;
   }
   const std::uint64_t hello_sent = now_ns();
-  send_or_throw(ch, encode(hello));
-  try {
-    expect(ch, "hello", kReplyTimeoutMs, max_setup_message_bytes(spec));
-  } catch (const RemoteError& e) {
-    if (std::string_view(e.what()) == "server: authentication failed") {
-      throw RemoteError(std::string(e.what()) +
-                        (auth_token.empty()
-                             ? ": this server needs a token (--auth-token or NETBENCH_AUTH_TOKEN)"
-                             : ": the server did not accept the token given"));
-    }
-    throw;
-  }
+  // The trailing blank line is JSON whitespace to netbench serve, and the
+  // end of a request to an HTTP server, which then answers at once.
+  const nlohmann::json hello_json = encode(hello);
+  send_or_throw(ch, hello_json, "\r\n\r\n");
+  expect_hello_reply(ch, hello_json, max_setup_message_bytes(spec), !auth_token.empty());
   // The server decides the clock (decide_clock): our boot id, the hello's
   // round trip and our clock when sending, read last.
   Test test{spec, std::nullopt, read_boot_id(), now_ns() - hello_sent};
