@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netbench/count_distribution.hpp"
@@ -136,8 +137,26 @@ struct SendLoopStats {
   CpuUsage cpu_usage;          ///< its thread's CPU time
 };
 
+/// Who took the test's traffic.
+enum class PeerKind : std::uint8_t {
+  kInProcess,      ///< a Receiver in this process (paired run over loopback)
+  kNetbenchServe,  ///< `netbench serve` over its control connection
+  kPlainEcho,      ///< a foreign echo server: it reports nothing
+};
+[[nodiscard]] std::string_view to_string(PeerKind k) noexcept;
+
+struct PeerInfo {
+  PeerKind kind = PeerKind::kInProcess;
+  /// "host:port" as connected ("[::1]:5201" for IPv6): the control
+  /// connection of a netbench serve, a plain echo server's port, or a paired
+  /// run's first data port.
+  std::string address;
+  bool ipv6 = false;  ///< the family actually used (not the one asked for)
+};
+
 struct RunResult {
   TestSpec spec;
+  PeerInfo peer;
   std::uint32_t message_bytes = 0;
   std::uint64_t measured_ns = 0;  ///< measured period's actual length
   std::vector<FlowSendStats> sender_flows;

@@ -68,6 +68,9 @@ class NoReceiverLink final : public run::ReceiverLink {
   void attach(Sender& /*tx*/) override {}
   run::IntervalReporter::ReceiverProbe probe() override { return {}; }
   void collect(const Sender& /*tx*/, RunResult& /*out*/) override {}
+  [[nodiscard]] PeerInfo peer() const override {
+    return run::peer_at(PeerKind::kPlainEcho, server_);
+  }
 
  private:
   const TestSpec& spec_;

@@ -4,6 +4,18 @@
 
 namespace netbench {
 
+std::string_view to_string(PeerKind k) noexcept {
+  switch (k) {
+    case PeerKind::kInProcess:
+      return "in_process";
+    case PeerKind::kNetbenchServe:
+      return "netbench_serve";
+    case PeerKind::kPlainEcho:
+      return "plain_echo";
+  }
+  return "in_process";
+}
+
 void CpuUsage::add(const CpuUsage& o) noexcept {
   user_s += o.user_s;
   sys_s += o.sys_s;

@@ -43,6 +43,13 @@ class LocalReceiverLink final : public run::ReceiverLink {
     rx_.collect(out, tx.sent_by_flow());
     run::add_receiver_error(out, rx_.error());
   }
+  [[nodiscard]] PeerInfo peer() const override {
+    Endpoint at = rx_.local();
+    if (!rx_.ports().empty()) {
+      at.set_port(rx_.ports().front());
+    }
+    return run::peer_at(PeerKind::kInProcess, at);
+  }
 
  private:
   const TestSpec& spec_;

@@ -1,5 +1,7 @@
 #include "run/run_test.hpp"
 
+#include <sys/socket.h>
+
 #include <numeric>
 #include <utility>
 
@@ -40,9 +42,14 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   result.intervals = reporter.take_records();
   tx.collect(result);
   link.collect(tx, result);
+  result.peer = link.peer();
   // An unreachable rate is said, not passed over (issue 14).
   result.warnings = pacing_warnings(result);
   return result;
+}
+
+PeerInfo peer_at(PeerKind kind, const Endpoint& at) {
+  return {kind, at.to_string(), at.family() == AF_INET6};
 }
 
 void require_descriptors(const TestSpec& spec, unsigned per_flow) {

@@ -44,7 +44,12 @@ class ReceiverLink {
   /// receiver's part of `out` (flows, costs, one-way figures; its error
   /// marks `out` incomplete). `out` already holds the sender's part.
   virtual void collect(const Sender& tx, RunResult& out) = 0;
+  /// Who takes the traffic, and where (the run's "peer").
+  [[nodiscard]] virtual PeerInfo peer() const = 0;
 };
+
+/// `kind` at `at`, as a PeerInfo.
+[[nodiscard]] PeerInfo peer_at(PeerKind kind, const Endpoint& at);
 
 /// One test's lifecycle, the same for paired, remote and plain echo runs:
 /// opens the sender against the link's targets, attaches the receiver, runs

@@ -63,6 +63,42 @@ TEST(UnitsTest, FormatsScaleToHumanUnits) {
   EXPECT_EQ(format_count(250'000.0), "250 k");
 }
 
+TEST(UnitsTest, FormatsKeepThreeSignificantDigitsAndRollOverToTheNextUnit) {
+  // One rule for every time: "117 us" beside "2.02 ms", not "116.7 us".
+  EXPECT_EQ(format_ns(24.0), "24 ns");
+  EXPECT_EQ(format_ns(999.4), "999 ns");
+  EXPECT_EQ(format_ns(999.6), "1.00 us");
+  EXPECT_EQ(format_ns(116'700.0), "117 us");
+  EXPECT_EQ(format_ns(2'020'000.0), "2.02 ms");
+  EXPECT_EQ(format_ns(999'995'000.0), "1.00 s");
+  EXPECT_EQ(format_ns(992'240'000.0), "992 ms");
+  EXPECT_EQ(format_ns(9'996.0), "10.0 us");
+  EXPECT_EQ(format_ns(99'960.0), "100 us");
+  EXPECT_EQ(format_ns(3'600e9), "3600 s");
+  EXPECT_EQ(format_count(999'700.0), "1.00 M");
+  EXPECT_EQ(format_count(12.0), "12.0");
+  EXPECT_EQ(format_bytes(512.0), "512 B");
+  EXPECT_EQ(format_bytes(999'999.0), "1.00 MB");
+  EXPECT_EQ(format_bits_per_second(124'999'999.0), "1.00 Gbit/s");
+}
+
+TEST(UnitsTest, SizesReadAsTheyWereWritten) {
+  EXPECT_EQ(format_size(1U << 20), "1 MiB");
+  EXPECT_EQ(format_size(4U << 20), "4 MiB");
+  EXPECT_EQ(format_size(212'992), "208 KiB");
+  EXPECT_EQ(format_size(1500), "1,500 B");
+  EXPECT_EQ(format_size(3ULL << 30), "3 GiB");
+}
+
+TEST(UnitsTest, ExactCountsAreGroupedInThrees) {
+  EXPECT_EQ(format_grouped(0), "0");
+  EXPECT_EQ(format_grouped(999), "999");
+  EXPECT_EQ(format_grouped(1'000), "1,000");
+  EXPECT_EQ(format_grouped(99'986), "99,986");
+  EXPECT_EQ(format_grouped(1'234'567), "1,234,567");
+  EXPECT_EQ(format_grouped(18'446'744'073'709'551'615ULL), "18,446,744,073,709,551,615");
+}
+
 struct Outcome {
   int code = -1;
   std::string out;

@@ -92,7 +92,11 @@ MultiReporter single_run_reporters(const RunArgs& a) {
     r.add(std::make_unique<ProgressReporter>(stderr));
   }
   if (human) {
-    r.add(std::make_unique<TextReporter>(stdout));
+    std::string target;
+    if (!a.connect.empty()) {
+      target = (a.plain_echo ? "plain echo server at " : "netbench serve at ") + a.connect;
+    }
+    r.add(std::make_unique<TextReporter>(stdout, std::move(target)));
   }
   if (a.json || !a.output.empty()) {
     r.add(std::make_unique<JsonDocumentReporter>(a.json, a.output));

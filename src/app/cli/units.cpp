@@ -31,19 +31,35 @@ std::optional<std::uint64_t> to_u64(double v) {
   return static_cast<std::uint64_t>(std::llround(v));
 }
 
-std::string scaled(double value, const std::array<const char*, 5>& units, double step,
-                   const char* suffix) {
+/// Decimals that show `shown` with three significant digits (at least).
+int decimals_of(double shown) {
+  shown = std::fabs(shown);
+  return shown < 10 ? 2 : shown < 100 ? 1 : 0;
+}
+
+/// `value` in the largest unit that keeps it at least 1, with three
+/// significant digits; a value that rounds up to `step` moves to the next
+/// unit ("1.00 s", never "1000.00 ms"). `whole_first`: the first unit has
+/// no fractions (nanoseconds, bytes).
+template <std::size_t N>
+std::string scaled(double value, const std::array<const char*, N>& units, double step,
+                   const char* suffix, bool whole_first = false) {
   std::size_t i = 0;
-  while (i + 1 < units.size() && std::fabs(value) >= step) {
-    value /= step;
-    ++i;
+  int decimals = 0;
+  for (;;) {
+    decimals = i == 0 && whole_first ? 0 : decimals_of(value);
+    const double scale = std::pow(10.0, decimals);
+    const double shown = std::round(value * scale) / scale;
+    if (i + 1 < units.size() && std::fabs(shown) >= step) {
+      value /= step;
+      ++i;
+      continue;
+    }
+    decimals = i == 0 && whole_first ? 0 : decimals_of(shown);
+    break;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f %s%s",
-                value < 10    ? 2
-                : value < 100 ? 1
-                              : 0,
-                value, units[i], suffix);
+  std::snprintf(buf, sizeof buf, "%.*f %s%s", decimals, value, units[i], suffix);
   return buf;
 }
 
@@ -108,15 +124,15 @@ std::optional<double> parse_rate(std::string_view text) {
 }
 
 std::string format_bits_per_second(double bytes_per_second) {
-  return scaled(bytes_per_second * 8.0, {"", "k", "M", "G", "T"}, 1000.0, "bit/s");
+  return scaled(bytes_per_second * 8.0, std::array{"", "k", "M", "G", "T"}, 1000.0, "bit/s");
 }
 
 std::string format_bytes(double bytes) {
-  return scaled(bytes, {"", "k", "M", "G", "T"}, 1000.0, "B");
+  return scaled(bytes, std::array{"", "k", "M", "G", "T"}, 1000.0, "B", true);
 }
 
 std::string format_count(double value) {
-  std::string s = scaled(value, {"", "k", "M", "G", "T"}, 1000.0, "");
+  std::string s = scaled(value, std::array{"", "k", "M", "G", "T"}, 1000.0, "");
   while (!s.empty() && s.back() == ' ') {
     s.pop_back();
   }
@@ -124,17 +140,31 @@ std::string format_count(double value) {
 }
 
 std::string format_ns(double ns) {
-  char buf[64];
-  if (ns < 1e3) {
-    std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-  } else if (ns < 1e6) {
-    std::snprintf(buf, sizeof buf, "%.1f us", ns / 1e3);
-  } else if (ns < 1e9) {
-    std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
+  return scaled(ns, std::array{"ns", "us", "ms", "s"}, 1000.0, "", true);
+}
+
+std::string format_size(std::uint64_t bytes) {
+  static constexpr std::array<std::pair<std::uint64_t, const char*>, 3> kUnits{
+      {{1ULL << 30, "GiB"}, {1ULL << 20, "MiB"}, {1ULL << 10, "KiB"}}};
+  for (const auto& [unit, name] : kUnits) {
+    if (bytes >= unit && bytes % unit == 0) {
+      return format_grouped(bytes / unit) + " " + name;
+    }
   }
-  return buf;
+  return format_grouped(bytes) + " B";
+}
+
+std::string format_grouped(std::uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
+  }
+  return out;
 }
 
 }  // namespace netbench::app

@@ -16,13 +16,22 @@ namespace netbench::app {
 /// "100000", "100k", "1.5M", "10G" (powers of 1000). nullopt otherwise.
 [[nodiscard]] std::optional<double> parse_rate(std::string_view text);
 
+// Every figure below has three significant digits in the largest unit that
+// keeps it at least 1, and a value that rounds up to the next unit takes it
+// ("1.00 s", never "1000.00 ms"; "1.00 M", never "1000 k").
+
 /// "1.23 Gbit/s" style: value × 8 scaled by 1000s.
 [[nodiscard]] std::string format_bits_per_second(double bytes_per_second);
-/// "1.23 MB" style (powers of 1000).
+/// "1.23 MB" style (powers of 1000); whole bytes below 1 kB ("512 B").
 [[nodiscard]] std::string format_bytes(double bytes);
-/// "12.3 µs" style from ns.
+/// "12.3 us", "117 us", "2.02 ms" from ns; whole nanoseconds below 1 us.
 [[nodiscard]] std::string format_ns(double ns);
 /// "1.23 M" style for counts and rates.
 [[nodiscard]] std::string format_count(double value);
+/// A size as a user would write it: "1 MiB", "64 KiB", "1500 B" (binary
+/// units when exact, else bytes, grouped).
+[[nodiscard]] std::string format_size(std::uint64_t bytes);
+/// An exact count with its digits grouped in threes: "1,234,567".
+[[nodiscard]] std::string format_grouped(std::uint64_t value);
 
 }  // namespace netbench::app

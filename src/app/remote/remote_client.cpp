@@ -190,6 +190,10 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   }
   [[nodiscard]] std::chrono::milliseconds drain_tick() const override { return kDrainTick; }
 
+  [[nodiscard]] PeerInfo peer() const override {
+    return run::peer_at(PeerKind::kNetbenchServe, server_);
+  }
+
   void collect(const Sender& tx, RunResult& result) override {
     result.clock = printable(ready_.clock);
     if (!failed_.empty()) {

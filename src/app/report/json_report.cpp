@@ -136,6 +136,20 @@ void mark_not_measured(json& run) {
   run["latency"] = nullptr;
 }
 
+/// A foreign echo server tells nothing: its CPU, wake-ups and where a lost
+/// message went (its socket or the network) are unknown, not zero.
+void mark_plain_echo(json& run) {
+  json& rx = run["receiver"];
+  for (const char* key : {"active_ns", "ready_events_per_wakeup"}) {
+    rx[key] = nullptr;
+  }
+  rx["cost"] = nullptr;
+  if (rx["loss"].is_object()) {
+    rx["loss"]["at_receiver_socket"] = nullptr;
+    rx["loss"]["in_network"] = nullptr;
+  }
+}
+
 }  // namespace
 
 json config_json(const TestSpec& s) {
@@ -277,8 +291,13 @@ json run_json(const RunResult& r) {
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
         {"flows", receiver_flows}}},
       {"latency", latency},
-      {"warnings", r.warnings},
   };
+  out["peer"] = {{"kind", std::string(to_string(r.peer.kind))},
+                 {"address", r.peer.address.empty() ? json(nullptr) : json(r.peer.address)},
+                 {"family", r.peer.ipv6 ? "ipv6" : "ipv4"}};
+  if (r.peer.kind == PeerKind::kPlainEcho) {
+    mark_plain_echo(out);
+  }
   if (!r.spec.full_stats()) {
     mark_not_measured(out);
   }

@@ -23,21 +23,20 @@ void row(std::FILE* out, const char* name, const std::string& sender, const std:
   std::fprintf(out, "  %-22s %-22s %s\n", name, sender.c_str(), receiver.c_str());
 }
 
-std::string u64(std::uint64_t v) { return std::to_string(v); }
+std::string u64(std::uint64_t v) { return format_grouped(v); }
 
 void print_latency(std::FILE* out, const char* name, const LatencyHistogram& h) {
   if (h.count() == 0) {
     return;
   }
-  std::fprintf(
-      out, "  %-22s min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (n=%" PRIu64 ")\n",
-      name, format_ns(static_cast<double>(h.min())).c_str(),
-      format_ns(static_cast<double>(h.percentile(50))).c_str(),
-      format_ns(static_cast<double>(h.percentile(90))).c_str(),
-      format_ns(static_cast<double>(h.percentile(99))).c_str(),
-      format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
-      format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
-      format_ns(static_cast<double>(h.max())).c_str(), h.count());
+  std::fprintf(out, "  %-22s min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (n=%s)\n",
+               name, format_ns(static_cast<double>(h.min())).c_str(),
+               format_ns(static_cast<double>(h.percentile(50))).c_str(),
+               format_ns(static_cast<double>(h.percentile(90))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
+               format_ns(static_cast<double>(h.max())).c_str(), u64(h.count()).c_str());
 }
 
 std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
@@ -51,9 +50,31 @@ std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
 /// The CPU, wake-up, TCP_INFO and overhead lines of the summary.
 void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t);
 
+/// The loss lines. UDP: where each loss happened and its bursts. TCP
+/// delivers every byte it accepts, so only the count (0 unless the run ended
+/// early). A plain echo server cannot say where a message was lost.
+void print_loss(std::FILE* out, const RunResult& r, const RunTotals& t) {
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.4f%%", t.loss_ratio * 100.0);
+  std::string loss = u64(t.lost) + " (" + ratio + ")";
+  const bool udp = r.spec.proto == Proto::kUdp;
+  if (udp && r.peer.kind == PeerKind::kPlainEcho) {
+    loss += ": sender " + u64(t.lost_at_sender) + ", beyond: not measured (foreign server)";
+  } else if (udp) {
+    loss += ": sender " + u64(t.lost_at_sender) + ", receiver socket " +
+            u64(t.lost_at_receiver_socket) + ", network " + u64(t.lost_in_network);
+  }
+  std::fprintf(out, "  %-22s %s\n", r.spec.mode == Mode::kEcho ? "lost (no reply)" : "lost",
+               loss.c_str());
+  if (udp) {
+    std::fprintf(out, "  %-22s %s bursts, longest %s\n", "loss bursts", u64(t.loss_bursts).c_str(),
+                 u64(t.max_loss_burst).c_str());
+  }
+}
+
 }  // namespace
 
-void print_config(std::FILE* out, const TestSpec& s) {
+void print_config(std::FILE* out, const TestSpec& s, const std::string& target) {
   std::string length = s.count > 0 ? std::to_string(s.count) + " messages"
                                    : format_ns(static_cast<double>(s.duration_ns));
   std::fprintf(out, "netbench %s: %s %s, model %s, %u flow%s, %u B messages, %s, %s", kVersion,
@@ -62,6 +83,18 @@ void print_config(std::FILE* out, const TestSpec& s) {
                s.message_bytes(), rate_text(s).c_str(), length.c_str());
   if (s.warmup_ns > 0) {
     std::fprintf(out, " + %s warm-up", format_ns(static_cast<double>(s.warmup_ns)).c_str());
+  }
+  if (!target.empty()) {
+    std::fprintf(out, ", %s", target.c_str());
+  }
+  if (s.family != Family::kAny) {
+    std::fprintf(out, ", %s", s.family == Family::kV6 ? "IPv6" : "IPv4");
+  }
+  if (s.batch > 1) {
+    std::fprintf(out, ", batch %u", s.batch);
+  }
+  if (s.socket_buffer_bytes > 0) {
+    std::fprintf(out, ", buffer %s", format_size(s.socket_buffer_bytes).c_str());
   }
   if (s.mode == Mode::kEcho && !s.open_loop()) {
     std::fprintf(out, ", %u outstanding/flow", s.outstanding);
@@ -126,7 +159,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
   std::fprintf(out, "\nSummary over %s measured%s\n",
                format_ns(static_cast<double>(r.measured_ns)).c_str(),
                r.complete ? "" : " (INCOMPLETE)");
-  if (r.receiver_flows.empty() && echo) {
+  if (r.peer.kind == PeerKind::kPlainEcho) {
     std::fprintf(
         out, "  (plain echo: client-side figures only; the server knows nothing of netbench)\n");
   } else if (!echo && !r.clock.empty()) {
@@ -149,18 +182,10 @@ void print_summary(std::FILE* out, const RunResult& r) {
     print_cost(out, r, t);
     return;
   }
-  char loss[160];
-  std::snprintf(
-      loss, sizeof loss,
-      "%" PRIu64 " (%.4f%%): sender %" PRIu64 ", receiver socket %" PRIu64 ", network %" PRIu64,
-      t.lost, t.loss_ratio * 100.0, t.lost_at_sender, t.lost_at_receiver_socket, t.lost_in_network);
-  std::fprintf(out, "  %-22s %s\n", echo ? "lost (no reply)" : "lost", loss);
-  std::fprintf(out, "  %-22s %" PRIu64 " bursts, longest %" PRIu64 "\n", "loss bursts",
-               t.loss_bursts, t.max_loss_burst);
-  std::fprintf(out,
-               "  %-22s %" PRIu64 " reordered (max extent %" PRIu64 "), %" PRIu64
-               " duplicates, %" PRIu64 " malformed\n",
-               "ordering", t.reordered, t.max_reorder_extent, t.duplicates, t.malformed);
+  print_loss(out, r, t);
+  std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
+               "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
+               u64(t.duplicates).c_str(), u64(t.malformed).c_str());
   if (echo) {
     print_latency(out, r.spec.open_loop() ? "RTT (from intended)" : "RTT", r.latency);
     if (r.spec.open_loop()) {
@@ -203,18 +228,23 @@ void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
                 format_ns(t.sender_cpu_per_msg_ns).c_str());
   std::snprintf(cpu_rx, sizeof cpu_rx, "%.2f s (%s/msg)", t.receiver_cpu_s,
                 format_ns(t.receiver_cpu_per_msg_ns).c_str());
-  row(out, "CPU user+sys", cpu_tx, cpu_rx);
+  // A foreign echo server's costs are unknown, not zero.
+  const bool server_known = r.peer.kind != PeerKind::kPlainEcho;
+  const std::string unknown = "not measured";
+  row(out, "CPU user+sys", cpu_tx, server_known ? cpu_rx : unknown);
   row(out, "context switches",
       u64(r.sender.cpu.voluntary_switches + r.sender.cpu.involuntary_switches),
-      u64(r.receiver.cpu.voluntary_switches + r.receiver.cpu.involuntary_switches));
+      server_known ? u64(r.receiver.cpu.voluntary_switches + r.receiver.cpu.involuntary_switches)
+                   : unknown);
   char wake[96];
-  std::snprintf(wake, sizeof wake, "%" PRIu64 " (%.2f ready/wakeup)", r.receiver.loop.wakeups,
+  std::snprintf(wake, sizeof wake, "%s (%.2f ready/wakeup)", u64(r.receiver.loop.wakeups).c_str(),
                 t.receiver_ready_per_wakeup);
-  row(out, "receiver wake-ups", "", wake);
+  row(out, r.spec.mode == Mode::kEcho ? "server wake-ups" : "receiver wake-ups", "",
+      server_known ? wake : unknown);
   if (r.spec.proto == Proto::kTcp) {
     char tcp[96];
-    std::snprintf(tcp, sizeof tcp, "%" PRIu64 " retransmits, mean srtt %.0f us", t.tcp_retransmits,
-                  t.tcp_mean_srtt_us);
+    std::snprintf(tcp, sizeof tcp, "%s retransmits, mean srtt %s", u64(t.tcp_retransmits).c_str(),
+                  format_ns(t.tcp_mean_srtt_us * 1e3).c_str());
     row(out, "TCP_INFO", tcp, "");
   }
   std::fprintf(out, "  %-22s %s (L3/L4 headers)\n", "wire overhead",

@@ -1,13 +1,16 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 
 #include "netbench/results.hpp"
 
 namespace netbench::app {
 
-/// The one-line configuration printed above a run.
-void print_config(std::FILE* out, const TestSpec& spec);
+/// The one-line configuration printed above a run. `target`: who takes the
+/// traffic when it is not this process ("netbench serve at HOST:PORT"),
+/// else empty.
+void print_config(std::FILE* out, const TestSpec& spec, const std::string& target = {});
 /// Column titles of the interval lines.
 void print_interval_header(std::FILE* out, const TestSpec& spec);
 /// One interval line: time, throughput, messages/s, reordering, latency.

@@ -13,12 +13,12 @@ void TextReporter::on_start(const TestSpec& spec) {
   spec_ = spec;
   if (repeated_) {
     if (!config_shown_) {
-      print_config(out_, spec);
+      print_config(out_, spec, target_);
       config_shown_ = true;
     }
     return;
   }
-  print_config(out_, spec);
+  print_config(out_, spec, target_);
   print_interval_header(out_, spec);
   std::fflush(out_);
 }

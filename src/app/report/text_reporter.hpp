@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "app/report/reporter.hpp"
 
@@ -12,7 +14,10 @@ namespace netbench::app {
 /// summary table at the end. Writes to `out`, which it does not own.
 class TextReporter final : public Reporter {
  public:
-  explicit TextReporter(std::FILE* out) : out_(out) {}
+  /// `target`: the peer as the user named it ("netbench serve at
+  /// host:5201"), shown in the configuration line; empty for a paired run.
+  explicit TextReporter(std::FILE* out, std::string target = {})
+      : out_(out), target_(std::move(target)) {}
 
   void on_context(const ReportContext& context) override;
   void on_start(const TestSpec& spec) override;
@@ -25,6 +30,7 @@ class TextReporter final : public Reporter {
 
  private:
   std::FILE* out_;
+  std::string target_;
   std::optional<TestSpec> spec_;  ///< the running test's, from on_start
   bool repeated_ = false;         ///< --repeat: no interval lines, a line per repetition
   bool config_shown_ = false;
