@@ -5,7 +5,11 @@ plan() turns the records of load_results into Figure objects: plain data
 matplotlib and check_plots.py checks for on disk. Standard library only.
 
 Runs that share every field but the x value and the series (repetitions,
-or the same point in several files) are reduced to their median.
+or the same point in several files) are reduced to their median, with the
+95% CI of that median as an error bar wherever a point has two or more
+runs. The best-model chart (best_model*) names, per load, the model with the
+best median and its margin over the next, tested with a two-sided
+Mann-Whitney U test.
 """
 
 import math
@@ -23,6 +27,12 @@ MODEL_COLORS = {
     "epoll": "tab:red",
 }
 PROTOS = ("tcp", "udp")
+MODES = ("stream", "echo")
+# Significance level of the best-model chart's U test (two-sided).
+ALPHA = 0.05
+# Largest sample for the exact null distribution of U without ties, as
+# kExactMaxSampleSize in the C++ core; larger or tied samples: normal approximation.
+EXACT_MAX_SAMPLE = 50
 # Every field that can split a chart into several figures.
 ALL_FIELDS = CONFIG_FIELDS + ("proto", "model", "flows", "size_bytes")
 
@@ -35,8 +45,45 @@ class Series:
     linestyle: str = "-"
     marker: str = "o"
     # [(lower, upper)] per point: the 95% CI of the median over repetitions
-    # (order statistics, or min..max below 6 values); empty with one run per point.
+    # (order statistics, or min..max below 6 values); empty with one run per
+    # point. A point of one run has (y, y): plot.py draws no bar there.
     errors: list = field(default_factory=list)
+    # Runs behind each point (the median's n), in the order of points.
+    counts: list = field(default_factory=list)
+    secondary: bool = False  # drawn against the panel's right-hand axis
+    reference: bool = False  # not a measurement (the offered rate): no CI
+    group: str = ""  # legend column (the model); "" = the label
+
+
+@dataclass
+class Verdict:
+    """The best model at one load (one cell of the best-model chart)."""
+
+    best: str
+    best_median: float
+    best_n: int
+    runner_up: str = ""  # "" when only one model ran this load
+    runner_median: float = 0.0
+    runner_n: int = 0
+    # How much better the best median is than the runner-up's, in %:
+    # best/runner - 1 (higher is better) or runner/best - 1 (lower is better).
+    margin_pct: float = 0.0
+    p_value: float | None = None  # two-sided Mann-Whitney U, best vs runner-up
+    # "significant" (p < ALPHA), "not significant", "not tested" (a model
+    # has one run: nothing to test) or "only model".
+    status: str = "only model"
+
+
+@dataclass
+class Table:
+    """A grid of verdicts: rows are (proto, mode, size), columns flow counts."""
+
+    rows: list  # row labels, top to bottom
+    columns: list  # flow counts, left to right
+    cells: dict  # (row index, column index) -> Verdict; absent: nothing ran there
+    higher_is_better: bool = True
+    row_keys: list = field(default_factory=list)  # (proto, mode, size_bytes) per row
+    facet: dict = field(default_factory=dict)  # every other configuration field: its value
 
 
 @dataclass
@@ -49,6 +96,9 @@ class Panel:
     yscale: str = "linear"  # "linear" (from 0) or "log"
     yformat: str = "eng"  # "eng", "eng:<unit>", "plain", "percent"
     note: str = ""  # shown instead of data when there are no series
+    y2label: str = ""  # right-hand axis of the secondary series (from 0)
+    y2format: str = "percent"
+    table: Table | None = None  # a best-model grid instead of series
 
 
 @dataclass
@@ -59,56 +109,97 @@ class Figure:
     ncols: int = 2
 
 
+def ci_gid(panel_index, series_index):
+    """The SVG id plot.py gives the error bars of one series, and check_plots.py looks for."""
+    return f"ci-p{panel_index}-s{series_index}"
+
+
+def cell_gid(panel_index, row, column):
+    """The SVG id of one best-model cell."""
+    return f"cell-p{panel_index}-r{row}-c{column}"
+
+
 def plan(inputs):
     """Returns (figures, messages): the charts to draw, and why others were not."""
     figures, messages = [], []
     runs = inputs.runs
     if runs:
-        for build in (throughput_figures, latency_figures, cpu_figures):
+        for build in (throughput_figures, latency_figures, cpu_figures, rate_figures,
+                      best_model_figures):
             figures += build(runs, inputs.hosts, messages)
-        figures += rate_figures(runs, inputs.hosts, messages)
     if inputs.bench:
         figures += bench_figures(inputs.bench, inputs.hosts)
+    for fig in figures:
+        note = ci_note(fig)
+        if note:
+            fig.title += "\n" + note
     return figures, messages
+
+
+def ci_note(fig):
+    """A line saying what the error bars are, from the runs behind the points."""
+    counts = [c for p in fig.panels if p is not None for s in p.series if not s.reference
+              for c in s.counts]
+    if not counts:
+        return ""
+    lo, hi = min(counts), max(counts)
+    n = f"n={lo}" if lo == hi else f"n={lo}-{hi}"
+    if hi < 2:
+        return "n=1 per point: no CI"
+    where = ", where n>=2" if lo < 2 else ""
+    small = min(c for c in counts if c >= 2)
+    if small < 6:
+        coverage = 1 - 2 ** (1 - small)
+        bars = (f"error bars: CI of the median (order statistics){where}: 95% from n=6 on, "
+                f"min-max below ({coverage:.0%} coverage at n={small})")
+    else:
+        bars = f"error bars: 95% CI of the median (order statistics){where}"
+    return f"{bars}; {n} runs per point"
 
 
 # --- charts of netbench runs ---
 
 
 def throughput_figures(runs, hosts, messages):
-    """(a) receiver throughput vs flows, one line per model (stream runs)."""
+    """(a) receiver throughput vs flows, one line per model (stream runs); on
+    UDP panels also the loss per model, dotted, against a right-hand axis."""
     stream = [r for r in runs if r["mode"] == "stream"]
     return _vs_flows(
         stream,
         hosts,
         messages,
         name="throughput_vs_flows",
-        what="Receiver throughput vs flows",
+        what="Receiver throughput (solid) and UDP loss (dotted) vs flows",
         ylabel="receiver throughput (bit/s)",
         yformat="eng:bit/s",
         lines=[("", lambda r: r["received_bps"], "-", "o")],
+        udp_loss=True,
     )
 
 
 def latency_figures(runs, hosts, messages):
-    """(b) latency p50 and p99 vs flows: echo RTT if there is any, else one-way delay."""
-    mode = "echo" if any(r["mode"] == "echo" for r in runs) else "stream"
-    chosen = [r for r in runs if r["mode"] == mode and r["latency_count"] > 0]
-    kind = "RTT" if mode == "echo" else "one-way delay"
-    return _vs_flows(
-        chosen,
-        hosts,
-        messages,
-        name="latency_vs_flows",
-        what=f"{kind[0].upper() + kind[1:]} p50 (solid) and p99 (dashed) vs flows",
-        ylabel=f"{kind} from actual send (µs)",
-        yformat="plain",
-        yscale="log",
-        lines=[
-            (" p50", lambda r: r["p50_ns"] / 1e3, "-", "o"),
-            (" p99", lambda r: r["p99_ns"] / 1e3, "--", "^"),
-        ],
-    )
+    """(b) latency p50 and p99 vs flows, on separate figures: stream one-way
+    delay (latency_vs_flows_stream) and echo RTT (latency_vs_flows_echo)."""
+    figures = []
+    for mode, kind in (("stream", "one-way delay"), ("echo", "RTT")):
+        chosen = [r for r in runs if r["mode"] == mode and r["latency_count"] > 0]
+        if not chosen:
+            continue
+        figures += _vs_flows(
+            chosen,
+            hosts,
+            messages,
+            name=f"latency_vs_flows_{mode}",
+            what=f"{kind[0].upper() + kind[1:]} p50 (solid) and p99 (dashed) vs flows",
+            ylabel=f"{kind} from actual send (µs)",
+            yformat="plain",
+            yscale="log",
+            lines=[
+                (" p50", lambda r: r["p50_ns"] / 1e3, "-", "o"),
+                (" p99", lambda r: r["p99_ns"] / 1e3, "--", "^"),
+            ],
+        )
+    return figures
 
 
 def cpu_figures(runs, hosts, messages):
@@ -125,16 +216,13 @@ def cpu_figures(runs, hosts, messages):
     )
 
 
-def _vs_flows(records, hosts, messages, name, what, ylabel, yformat, lines, yscale="linear"):
+def _vs_flows(records, hosts, messages, name, what, ylabel, yformat, lines, yscale="linear",
+              udp_loss=False):
     """One figure per facet; a panel per (proto, size); per model, one line per
-    `lines` entry: (label suffix, value of a record, line style, marker)."""
+    `lines` entry: (label suffix, value of a record, line style, marker).
+    udp_loss: UDP panels also get each model's loss (%) on a right-hand axis."""
     on_axes = ("proto", "model", "flows", "size_bytes")
-    groups = list(facets(records, exclude=on_axes))
-    several = [g for g in groups if len({r["flows"] for r in g[1]}) > 1]
-    if several and len(several) < len(groups):
-        dropped = len(groups) - len(several)
-        messages.append(f"{name}: {dropped} configuration(s) with a single flow count not drawn")
-        groups = list(facets([r for _, recs in several for r in recs], exclude=on_axes))
+    groups = flow_facets(records, on_axes, name, messages)
     figures = []
     for values, recs in groups:
         panels = []
@@ -147,10 +235,18 @@ def _vs_flows(records, hosts, messages, name, what, ylabel, yformat, lines, ysca
             for model in ordered(prec, "model", MODELS):
                 mrec = [r for r in prec if r["model"] == model]
                 for label, value, style, marker in lines:
-                    points = median_points(mrec, "flows", value)
-                    series = Series(model + label, points, color_of(model), style, marker)
-                    series.errors = ci_errors(mrec, "flows", value)
+                    panel.series.append(
+                        summarize(model + label, mrec, "flows", value, color_of(model), style,
+                                  marker, group=model))
+                lossy = [r for r in mrec if r["loss_ratio"] is not None]
+                if udp_loss and proto == "udp" and lossy:
+                    series = summarize(model + " loss", lossy, "flows",
+                                       lambda r: r["loss_ratio"] * 100, color_of(model), ":", "x",
+                                       group=model)
+                    series.secondary = True
                     panel.series.append(series)
+            if any(s.secondary for s in panel.series):
+                panel.y2label = "UDP loss, dotted (% of messages sent)"
             panels.append(panel)
         head = title(what, recs[0], values, hosts)
         figures.append(Figure(name + suffix_of(values), head, panels, panel_columns(recs)))
@@ -178,21 +274,128 @@ def rate_figures(runs, hosts, messages):
                 prec = [r for r in recs if r["proto"] == proto and r["model"] == model]
                 if not prec:
                     continue
-                if proto == "udp":
-                    points = median_points(prec, "rate_msgs_per_s", lambda r: r["loss_ratio"] * 100)
-                    loss.series.append(Series(model, points, color_of(model)))
-                points = median_points(prec, "rate_msgs_per_s", lambda r: r["received_bps"])
-                series = Series(f"{proto.upper()} {model}", points, color_of(model), style, marker)
-                good.series.append(series)
+                lossy = [r for r in prec if r["loss_ratio"] is not None]
+                if proto == "udp" and lossy:
+                    loss.series.append(summarize(f"UDP {model} loss", lossy, "rate_msgs_per_s",
+                                                 lambda r: r["loss_ratio"] * 100,
+                                                 color_of(model), group=model))
+                good.series.append(summarize(f"{proto.upper()} {model}", prec, "rate_msgs_per_s",
+                                             lambda r: r["received_bps"], color_of(model), style,
+                                             marker, group=model))
         offered = sorted({r["rate_msgs_per_s"] for r in recs})
         offered_bps = [(x, x * size * 8) for x in offered]
-        good.series.append(Series("offered", offered_bps, "tab:gray", ":", ""))
+        good.series.append(Series("offered", offered_bps, "tab:gray", ":", "", reference=True))
         if not loss.series:
             loss.note = "no UDP runs"
         what = f"Loss and goodput vs offered rate, {fmt_size(size)} messages"
         head = title(what, recs[0], values, hosts, rate_on_x=True)
         figures.append(Figure("loss_goodput_vs_rate" + suffix_of(values), head, [loss, good], 2))
     return figures
+
+
+# (e) which model for my load
+
+# Per mode: what "fastest" means (a row label), and the value of a record.
+FASTEST = {
+    "stream": ("received bit/s", lambda r: r["received_bps"]),
+    "echo": ("round trips/s", lambda r: r["received_msgs_per_s"]),
+}
+
+
+# Fields that are the rows, columns and cells of a best-model grid.
+BEST_MODEL_AXES = ("proto", "mode", "model", "flows", "size_bytes")
+
+
+def best_model_figures(runs, hosts, messages):
+    """For each load (proto x mode x size x flows) the model with the best
+    median and its margin over the runner-up, tested with a two-sided
+    Mann-Whitney U test: one panel for speed (stream: received bit/s, echo:
+    round trips/s; higher is better), one for server CPU per message (lower
+    is better). One figure per facet that has at least two models."""
+    figures = []
+    for values, recs in flow_facets(runs, BEST_MODEL_AXES, "best_model", messages):
+        if len({r["model"] for r in recs}) < 2:
+            messages.append("best_model" + suffix_of(values) + ": skipped, a single model")
+            continue
+        rows = sorted({(r["proto"], r["mode"], r["size_bytes"]) for r in recs},
+                      key=lambda k: (order_of(k[0], PROTOS), order_of(k[1], MODES), k))
+        columns = sorted({r["flows"] for r in recs})
+        speed = best_table(recs, rows, columns, lambda r: FASTEST[r["mode"]][1](r), True)
+        speed.rows = [f"{row_label(k)}\n{FASTEST.get(k[1], ('?',))[0]}" for k in rows]
+        cost = best_table(recs, rows, columns, lambda r: r["server_cpu_per_msg_ns"], False)
+        cost.rows = [f"{row_label(k)}\nCPU per message" for k in rows]
+        panels = [
+            Panel("Fastest: stream received bit/s, echo round trips/s (higher is better)",
+                  "flows", "", table=speed),
+            Panel("Cheapest: server CPU user+sys per message (lower is better)",
+                  "flows", "", table=cost),
+        ]
+        what = "Which model for my load: best median, margin over the runner-up, U test"
+        head = title(what, recs[0], values, hosts, mode_in_rows=True)
+        head += "\n" + significance_note(panels)
+        figures.append(Figure("best_model" + suffix_of(values), head, panels, 1))
+    return figures
+
+
+def best_table(records, rows, columns, value, higher_is_better):
+    """A Table of verdicts: one per (row, flow count) where some model ran."""
+    cells = {}
+    for i, (proto, mode, size) in enumerate(rows):
+        for j, flows in enumerate(columns):
+            by_model = {}
+            for r in records:
+                if (r["proto"], r["mode"], r["size_bytes"], r["flows"]) == (proto, mode, size,
+                                                                             flows):
+                    by_model.setdefault(r["model"], []).append(value(r))
+            if by_model:
+                cells[(i, j)] = verdict(by_model, higher_is_better)
+    facet = {f: records[0][f] for f in ALL_FIELDS if f not in BEST_MODEL_AXES}
+    return Table([], list(columns), cells, higher_is_better, list(rows), facet)
+
+
+def verdict(by_model, higher_is_better):
+    """The best model by median of {model: [values]}, its margin over the
+    next best and whether the two differ (two-sided Mann-Whitney U, ALPHA)."""
+    medians = {m: statistics.median(v) for m, v in by_model.items()}
+    sign = -1 if higher_is_better else 1
+    ranked = sorted(medians, key=lambda m: (sign * medians[m], order_of(m, MODELS), m))
+    best = ranked[0]
+    v = Verdict(best, medians[best], len(by_model[best]))
+    if len(ranked) < 2:
+        return v
+    runner = ranked[1]
+    v.runner_up, v.runner_median, v.runner_n = runner, medians[runner], len(by_model[runner])
+    better, worse = (v.best_median, v.runner_median) if higher_is_better else (
+        v.runner_median, v.best_median)
+    v.margin_pct = (better / worse - 1) * 100 if worse > 0 else (0.0 if better == 0 else math.inf)
+    if min(v.best_n, v.runner_n) < 2:
+        v.status = "not tested"
+        return v
+    v.p_value = mann_whitney_p(by_model[best], by_model[runner])
+    v.status = "significant" if v.p_value < ALPHA else "not significant"
+    return v
+
+
+def significance_note(panels):
+    """A line saying how the cells were tested, and when they could not be."""
+    cells = [c for p in panels for c in p.table.cells.values()]
+    tested = [c for c in cells if c.p_value is not None]
+    line = (f"significance: two-sided Mann-Whitney U test of best vs runner-up, alpha {ALPHA:g}; "
+            "hatched: not significant or not tested")
+    if not tested:
+        return line + "\nn=1 run per model and load: not tested"
+    weakest = min(tested, key=lambda c: (min(c.best_n, c.runner_n), max(c.best_n, c.runner_n)))
+    floor = u_test_min_p(weakest.best_n, weakest.runner_n)
+    if floor >= ALPHA:
+        line += (f"\ncells of {weakest.best_n} vs {weakest.runner_n} runs cannot be significant: "
+                 f"without ties their smallest possible p is {floor:.2g} (--repeat 4 or more can "
+                 f"reach p < {ALPHA:g})")
+    return line
+
+
+def row_label(key):
+    proto, mode, size = key
+    return f"{proto.upper()} {mode}, {fmt_size(size)}"
 
 
 # --- charts of Google Benchmark results (bench/bench_models) ---
@@ -212,8 +415,8 @@ def bench_figures(bench, hosts):
             for model in ordered(recs, "model", MODELS):
                 mrec = [b for b in recs if b["proto"] == proto and b["model"] == model]
                 if mrec:
-                    points = median_points(mrec, "flows", lambda b: b["msgs_per_s"])
-                    panel.series.append(Series(model, points, color_of(model)))
+                    panel.series.append(summarize(model, mrec, "flows", lambda b: b["msgs_per_s"],
+                                                  color_of(model)))
             panels.append(panel)
         first = recs[0]
         head = f"BM_{kind}: messages/s per model (bench_models, Google Benchmark, {first['date']})"
@@ -262,12 +465,35 @@ def panel_columns(records):
     return widest if widest > 1 else len(sizes)
 
 
-def median_points(records, x_key, y):
-    """[(x, median of y(record))] sorted by x."""
+def flow_facets(records, on_axes, name, messages):
+    """facets() of the records, less those with a single flow count when
+    others have several (a rate sweep beside a flows sweep): a chart over
+    flows has nothing to show for them."""
+    groups = list(facets(records, exclude=on_axes))
+    several = [g for g in groups if len({r["flows"] for r in g[1]}) > 1]
+    if several and len(several) < len(groups):
+        dropped = len(groups) - len(several)
+        messages.append(f"{name}: {dropped} configuration(s) with a single flow count not drawn")
+        groups = list(facets([r for _, recs in several for r in recs], exclude=on_axes))
+    return groups
+
+
+def summarize(label, records, x_key, y, color, linestyle="-", marker="o", group=""):
+    """A Series of the median of y(record) per x, with its n and, when any x
+    has two or more values, the 95% CI of each median."""
     by_x = {}
     for r in records:
         by_x.setdefault(r[x_key], []).append(y(r))
-    return [(x, statistics.median(ys)) for x, ys in sorted(by_x.items())]
+    xs = sorted(by_x)
+    series = Series(label, [(x, statistics.median(by_x[x])) for x in xs], color, linestyle,
+                    marker, group=group)
+    series.counts = [len(by_x[x]) for x in xs]
+    if any(n >= 2 for n in series.counts):
+        series.errors = [median_ci(by_x[x]) for x in xs]
+    return series
+
+
+# --- statistics ---
 
 
 def median_ci(values, level=0.95):
@@ -284,15 +510,69 @@ def median_ci(values, level=0.95):
     return xs[best - 1], xs[n - best]
 
 
-def ci_errors(records, x_key, y):
-    """[(lower, upper)] per x, as median_points orders them; [] when no x has
-    more than one value (nothing to show)."""
-    by_x = {}
-    for r in records:
-        by_x.setdefault(r[x_key], []).append(y(r))
-    if all(len(ys) < 2 for ys in by_x.values()):
-        return []
-    return [median_ci(ys) for _, ys in sorted(by_x.items())]
+def mann_whitney_p(a, b):
+    """Two-sided p-value of the Mann-Whitney U test of a against b, as
+    stats::mann_whitney_u in the C++ core (and scipy.stats.mannwhitneyu):
+    exact when there are no ties and both samples have at most
+    EXACT_MAX_SAMPLE values, p = min(1, 2 min(P(U <= u), P(U >= u)));
+    otherwise the normal approximation with tie and continuity corrections;
+    1 when a sample is empty or every value is tied."""
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    pooled = sorted([(x, True) for x in a] + [(x, False) for x in b], key=lambda t: t[0])
+    rank_sum_a, tie_term, ties = 0.0, 0.0, False
+    i = 0
+    while i < len(pooled):
+        j = i + 1
+        while j < len(pooled) and pooled[j][0] == pooled[i][0]:
+            j += 1
+        midrank = (i + 1 + j) / 2  # positions i..j-1 share ranks i+1..j
+        if j - i > 1:
+            ties = True
+            tie_term += (j - i) ** 3 - (j - i)
+        rank_sum_a += midrank * sum(1 for k in range(i, j) if pooled[k][1])
+        i = j
+    pairs = n1 * n2
+    u = min(max(rank_sum_a - n1 * (n1 + 1) / 2, 0.0), float(pairs))
+    if not ties and n1 <= EXACT_MAX_SAMPLE and n2 <= EXACT_MAX_SAMPLE:
+        counts = u_null_counts(n1, n2)
+        k = round(u)
+        lower, upper = sum(counts[: k + 1]), sum(counts[k:])
+        return min(1.0, 2 * min(lower, upper) / math.comb(n1 + n2, n1))
+    n = n1 + n2
+    variance = pairs / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if not variance > 0:
+        return 1.0
+    z = (max(u, pairs - u) - pairs / 2 - 0.5) / math.sqrt(variance)
+    return min(1.0, max(0.0, math.erfc(z / math.sqrt(2))))  # 2 (1 - Phi(z))
+
+
+_U_COUNTS = {}
+
+
+def u_null_counts(m, n):
+    """How many of the C(m+n, m) orderings of two tie-free samples of sizes m
+    and n give U = 0 .. m n: f(i, j, u) = f(i-1, j, u-j) + f(i, j-1, u), as
+    the largest value belongs to the first sample (beating all j) or not."""
+    key = (min(m, n), max(m, n))  # symmetric in (m, n)
+    if key not in _U_COUNTS:
+        small, large = key
+        table = [[1] for _ in range(small + 1)]  # i = 0: U = 0 surely
+        for i in range(1, large + 1):
+            row = [[1]]  # (i, 0)
+            for j in range(1, small + 1):
+                old, left = table[j], row[j - 1]  # (i-1, j) and (i, j-1)
+                row.append([(old[u - j] if j <= u < j + len(old) else 0)
+                            + (left[u] if u < len(left) else 0) for u in range(i * j + 1)])
+            table = row
+        _U_COUNTS[key] = table[small]
+    return _U_COUNTS[key]
+
+
+def u_test_min_p(n1, n2):
+    """The smallest two-sided p the exact U test can give (no ties): 2 / C(n1+n2, n1)."""
+    return min(1.0, 2 / math.comb(n1 + n2, n1)) if n1 and n2 else 1.0
 
 
 def ordered(records, key, preferred):
@@ -311,9 +591,10 @@ def order_of(value, preferred):
 # --- titles and names ---
 
 
-def title(what, sample, facet_values, hosts, rate_on_x=False):
+def title(what, sample, facet_values, hosts, rate_on_x=False, mode_in_rows=False):
     """Two lines: the chart and the configuration; the machine."""
-    parts = [sample["mode"]] + ([] if rate_on_x else [fmt_rate(sample["rate_msgs_per_s"])])
+    parts = [] if mode_in_rows else [sample["mode"]]
+    parts += [] if rate_on_x else [fmt_rate(sample["rate_msgs_per_s"])]
     parts.append(f"{sample['length']} per run")
     for key, label in (("threads", "event loops"), ("outstanding", "outstanding"), ("batch", "batch")):
         if sample[key] != 1 or key in facet_values:

@@ -38,10 +38,13 @@ if s["completed"] != s["points"]:
 PY
 done
 
+# The chart scripts' own tests (statistics, chart plan, drawing and checking).
+/usr/bin/python3 -m unittest discover -s plots -p 'test_*.py'
 /usr/bin/python3 plots/plot.py "$out/sweep.json" "$out/rates.json" -o "$out/plots"
 /usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
-  --require throughput_vs_flows --require latency_vs_flows --require server_cpu_vs_flows \
-  --require loss_goodput_vs_rate --require-error-bars
+  --require throughput_vs_flows --require latency_vs_flows_stream \
+  --require latency_vs_flows_echo --require server_cpu_vs_flows \
+  --require loss_goodput_vs_rate --require best_model --require-error-bars
 # The peer-comparison chart, from the committed results (the peers
 # themselves are never needed in CI).
 /usr/bin/python3 plots/plot_peers.py results/peers.json -o "$out/plots" >/dev/null
