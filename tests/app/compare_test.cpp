@@ -126,6 +126,37 @@ TEST(CompareTest, UnmatchedPointsAreListedNotDropped) {
   EXPECT_NE(r.only_in_new[0].find("epoll"), std::string::npos);
 }
 
+TEST(CompareTest, FiltersCompareTwoModelsOfOneSweepLoadByLoad) {
+  const json doc = sweep({{"select", kBase}, {"epoll", scaled(1.3)}, {"poll", kBase}});
+  std::string why;
+  const auto select = PointFilter::parse("model=select", why);
+  const auto epoll = PointFilter::parse("model=epoll", why);
+  ASSERT_TRUE(select && epoll) << why;
+  const CompareReport r = compare_inputs(read_compare_input(doc, "sweep.json", *select),
+                                         read_compare_input(doc, "sweep.json", *epoll), {});
+  EXPECT_EQ(r.base_name, "sweep.json [model=select]");
+  EXPECT_EQ(r.new_name, "sweep.json [model=epoll]");
+  EXPECT_TRUE(r.only_in_base.empty());
+  EXPECT_TRUE(r.only_in_new.empty());
+  const CompareRow& msgs = row(r, "receiver_messages_per_s");
+  EXPECT_EQ(msgs.verdict, stats::Verdict::kBetter);
+  EXPECT_EQ(msgs.point.find("select"), std::string::npos) << msgs.point;
+}
+
+TEST(CompareTest, FilterTextIsCheckedKeyByKey) {
+  std::string why;
+  EXPECT_TRUE(PointFilter::parse("", why));
+  const auto two = PointFilter::parse("model=poll,flows=16", why);
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->equals.size(), 2U);
+  EXPECT_EQ(two->text(), "model=poll,flows=16");
+  EXPECT_FALSE(PointFilter::parse("model", why));
+  EXPECT_NE(why.find("KEY=VALUE"), std::string::npos) << why;
+  EXPECT_FALSE(PointFilter::parse("colour=red", why));
+  EXPECT_NE(why.find("not a configuration key"), std::string::npos) << why;
+  EXPECT_FALSE(PointFilter::parse("model=poll,", why));
+}
+
 TEST(CompareTest, SingleRunsAreNEqualsOneAndNoTestIsPossible) {
   const json a = {{"schema", "netbench/1"}, {"run", run("poll", 1, 100, 1000)}};
   const json b = {{"schema", "netbench/1"}, {"run", run("poll", 1, 50, 2000)}};

@@ -1,7 +1,10 @@
 #include "app/compare/compare_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +28,10 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& a) {
                 "smallest change that counts, e.g. 5% (0 = any significant change)")
       ->capture_default_str();
   c->add_flag("--json", a.json, "write the comparison as JSON on stdout");
+  c->add_option("--base-filter", a.base_filter,
+                "only BASE's points whose config has KEY=VALUE[,KEY=VALUE] (e.g. model=select); "
+                "the keys filtered on are not matched, so BASE and NEW may be one sweep");
+  c->add_option("--new-filter", a.new_filter, "the same for NEW's points (e.g. model=epoll)");
   return c;
 }
 
@@ -40,11 +47,33 @@ int run_compare(const CompareArgs& a) {
   }
   o.alpha = *alpha;
   o.threshold = *threshold;
+  std::string why;
+  const auto base_filter = PointFilter::parse(a.base_filter, why);
+  if (!base_filter) {
+    throw UsageError("--base-filter: " + why);
+  }
+  const auto new_filter = PointFilter::parse(a.new_filter, why);
+  if (!new_filter) {
+    throw UsageError("--new-filter: " + why);
+  }
+  const auto keys_of = [](const PointFilter& f) {
+    std::vector<std::string> keys;
+    for (const auto& kv : f.equals) {
+      keys.push_back(kv.first);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  if (keys_of(*base_filter) != keys_of(*new_filter)) {
+    throw UsageError(
+        "--base-filter and --new-filter must name the same keys (e.g. model=select and "
+        "model=epoll): a key filtered on one side only leaves no point to match");
+  }
   CompareInput base;
   CompareInput candidate;
   try {
-    base = load_compare_input(a.base);
-    candidate = load_compare_input(a.candidate);
+    base = load_compare_input(a.base, *base_filter);
+    candidate = load_compare_input(a.candidate, *new_filter);
   } catch (const std::runtime_error& e) {
     throw UsageError(std::string("compare: ") + e.what());
   }

@@ -15,6 +15,8 @@ struct CompareArgs {
   std::string alpha = "0.05";
   std::string threshold = "5%";
   bool json = false;
+  std::string base_filter;  ///< --base-filter KEY=VALUE[,...]
+  std::string new_filter;   ///< --new-filter KEY=VALUE[,...]
 };
 
 /// Adds the `compare` subcommand to `app`, bound to `a`; returns it.
