@@ -150,13 +150,7 @@ void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) {
   // From the intended send time: add how late the sender was.
   const std::uint64_t delay =
       delay_actual + (h.send_ns > h.intended_ns ? h.send_ns - h.intended_ns : 0);
-  t.delay->record(delay);
-  t.delay_actual->record(delay_actual);
-  t.interval.record(delay_actual);
-  const std::int64_t d = f.jitter.on_arrival(h.send_ns, recv_ns);
-  if (d >= 0) {
-    t.ipdv->record(static_cast<std::uint64_t>(d));
-  }
+  t.record_delay({delay, delay_actual, f.jitter.on_arrival(h.send_ns, recv_ns)});
 }
 
 Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget) {

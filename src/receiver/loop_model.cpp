@@ -93,7 +93,7 @@ bool after_wait(int n, const char* call, int timeout_ms, ThreadState& thread) {
     }
     throw SystemError(call, "", errno);
   }
-  thread.interval.maybe_flush(now_ns());
+  thread.maybe_flush(now_ns());
   if (n == 0) {
     if (timeout_ms == 0) {
       spin_pause();

@@ -60,13 +60,13 @@ FlowState& ReceiverState::add_flow() {
   return flows_.emplace_back();
 }
 
-ThreadState& ReceiverState::add_thread() {
+ThreadState& ReceiverState::add_thread(bool pooled) {
   // Histograms first, outside the lock: if one cannot be allocated, no
   // half-built record is left behind for collect().
   std::optional<LatencyHistogram> delay;
   std::optional<LatencyHistogram> delay_actual;
   std::optional<LatencyHistogram> ipdv;
-  if (measures_delay()) {
+  if (measures_delay() && !pooled) {
     delay.emplace(kHistogramRows);
     delay_actual.emplace(kHistogramRows);
     ipdv.emplace(kHistogramRows);
@@ -76,7 +76,62 @@ ThreadState& ReceiverState::add_thread() {
   t.delay = std::move(delay);
   t.delay_actual = std::move(delay_actual);
   t.ipdv = std::move(ipdv);
+  if (measures_delay() && pooled) {
+    t.pool = &pooled_;
+  }
   return t;
+}
+
+void PooledDelays::add(std::span<const DelaySample> samples, std::uint64_t now_ns) {
+  const std::lock_guard lock(mutex_);
+  for (const DelaySample& s : samples) {
+    delay_.record(s.delay);
+    delay_actual_.record(s.delay_actual);
+    interval_.record(s.delay_actual);
+    if (s.ipdv >= 0) {
+      ipdv_.record(static_cast<std::uint64_t>(s.ipdv));
+    }
+  }
+  if (now_ns != 0) {
+    interval_.maybe_flush(now_ns);
+  }
+}
+
+void PooledDelays::flush_interval() {
+  const std::lock_guard lock(mutex_);
+  interval_.flush();
+}
+
+void PooledDelays::merge_into(RunResult& out) const {
+  const std::lock_guard lock(mutex_);
+  out.latency.merge(delay_);
+  out.latency_from_actual.merge(delay_actual_);
+  out.delay_variation.merge(ipdv_);
+}
+
+void ThreadState::flush_pending(std::uint64_t now_ns) {
+  const std::size_t n = pending_count_;
+  pending_count_ = 0;  // handed over, or lost with the exception add() throws
+  pool->add(std::span<const DelaySample>(pending_.data(), n), now_ns);
+}
+
+void ThreadState::maybe_flush(std::uint64_t now_ns) {
+  if (pool == nullptr) {
+    interval.maybe_flush(now_ns);
+    return;
+  }
+  if (now_ns >= next_pool_flush_ns_) {
+    flush_pending(now_ns);
+    next_pool_flush_ns_ = now_ns + LatencyExchange::kFlushNs;
+  }
+}
+
+void ThreadState::flush_all() {
+  if (pool != nullptr) {
+    flush_pending(0);
+    pool->flush_interval();
+  }
+  interval.flush();
 }
 
 ReceiverLive ReceiverState::live_totals() const {
@@ -122,6 +177,7 @@ void ReceiverState::collect(RunResult& out, std::span<const std::uint64_t> sent_
   }
   std::sort(out.receiver_flows.begin(), out.receiver_flows.end(),
             [](const FlowRecvStats& a, const FlowRecvStats& b) { return a.flow_id < b.flow_id; });
+  pooled_.merge_into(out);
   for (const ThreadState& t : threads_) {
     out.receiver.cpu.add(t.cpu);
     out.receiver.loop.add(t.loop);
@@ -168,7 +224,7 @@ std::string ReceiverState::error() const {
 void record_thread_exit(ThreadState& t) noexcept {
   t.cpu = sys::thread_cpu_usage();
   try {
-    t.interval.flush();
+    t.flush_all();
   } catch (const std::bad_alloc&) {
     // Out of memory merging the last interval's samples: they only feed the
     // live display, and the run's histograms are separate. Dropping them

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,44 @@ struct FlowState {
 /// 24 * 8 KiB + 8 = 196,616 bytes; samples beyond count as saturated.
 inline constexpr std::size_t kHistogramRows = 24;
 
+/// One arrival's one-way figures (stream mode), as a serving thread records
+/// them. `ipdv` < 0: none (the flow's first arrival).
+struct DelaySample {
+  std::uint64_t delay = 0;         ///< from the intended send
+  std::uint64_t delay_actual = 0;  ///< from the actual send
+  std::int64_t ipdv = -1;          ///< RFC 3550 |D|
+};
+
+/// The one-way histograms of many serving threads together: the thread
+/// model runs a thread per flow, and histograms of their own (up to
+/// 4 × 196 KiB each) took a 4,096-flow UDP receiver to 595 MB. Its threads
+/// hand their samples over in batches (ThreadState::record_delay) under one
+/// lock per batch, so memory is one set of histograms plus 1.5 KiB per
+/// thread whatever the flow count. Thread-safe.
+class PooledDelays {
+ public:
+  explicit PooledDelays(LatencyExchange& exchange)
+      : delay_(kHistogramRows),
+        delay_actual_(kHistogramRows),
+        ipdv_(kHistogramRows),
+        interval_(exchange, kHistogramRows) {}
+  /// Records `samples`, and deposits the live interval's samples when its
+  /// flush period has passed (now_ns). Throws std::bad_alloc as
+  /// LatencyHistogram::record() does.
+  void add(std::span<const DelaySample> samples, std::uint64_t now_ns);
+  /// Deposits the live interval's samples now.
+  void flush_interval();
+  /// After every thread has been joined: merges into the run's histograms.
+  void merge_into(RunResult& out) const;
+
+ private:
+  mutable std::mutex mutex_;
+  LatencyHistogram delay_;
+  LatencyHistogram delay_actual_;
+  LatencyHistogram ipdv_;
+  IntervalLatency interval_;
+};
+
 /// State of one serving thread: its latency samples and costs. Written by
 /// that thread only; read after it has been joined.
 struct ThreadState {
@@ -63,6 +102,39 @@ struct ThreadState {
   IntervalLatency interval;
   LoopStats loop;
   CpuUsage cpu;
+  /// Set for a pooled thread (ReceiverState::add_thread(true)): its samples
+  /// go to the pool in batches of kPoolBatch, and it has no histograms.
+  PooledDelays* pool = nullptr;
+
+  /// Records one arrival's one-way figures (stream mode, delays measured).
+  void record_delay(const DelaySample& s) {
+    if (pool == nullptr) {
+      delay->record(s.delay);
+      delay_actual->record(s.delay_actual);
+      interval.record(s.delay_actual);
+      if (s.ipdv >= 0) {
+        ipdv->record(static_cast<std::uint64_t>(s.ipdv));
+      }
+      return;
+    }
+    pending_[pending_count_++] = s;
+    if (pending_count_ == pending_.size()) {
+      flush_pending(0);
+    }
+  }
+  /// From the thread's loop: deposits the live interval's samples when the
+  /// flush period has passed (a pooled thread first hands over its batch,
+  /// so that a slow flow's samples do not wait for a full one).
+  void maybe_flush(std::uint64_t now_ns);
+  /// At the thread's end: everything pending handed over and deposited.
+  void flush_all();
+
+ private:
+  static constexpr std::size_t kPoolBatch = 64;
+  void flush_pending(std::uint64_t now_ns);
+  std::array<DelaySample, kPoolBatch> pending_{};
+  std::size_t pending_count_ = 0;
+  std::uint64_t next_pool_flush_ns_ = 0;
 };
 
 /// Everything the serving threads of one test share: the registries of flows
@@ -88,7 +160,9 @@ class ReceiverState {
   /// A new flow record. Thread-safe; the reference stays valid.
   FlowState& add_flow();
   /// A new thread record. Thread-safe; the reference stays valid.
-  ThreadState& add_thread();
+  /// `pooled`: its one-way samples go to the test's shared PooledDelays
+  /// instead of histograms of its own (the thread model's many threads).
+  ThreadState& add_thread(bool pooled = false);
   /// Sums the live counters. Thread-safe.
   [[nodiscard]] ReceiverLive live_totals() const;
   LatencyExchange& latency_exchange() noexcept { return exchange_; }
@@ -128,6 +202,7 @@ class ReceiverState {
   std::deque<FlowState> flows_;
   std::deque<ThreadState> threads_;
   LatencyExchange exchange_;
+  PooledDelays pooled_{exchange_};
   std::string error_;
   // Set without allocating when memory ran out; error() spells it out.
   std::atomic<bool> out_of_memory_{false};

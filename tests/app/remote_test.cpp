@@ -133,6 +133,24 @@ class Server {
 
   [[nodiscard]] int port() const noexcept { return port_; }
   [[nodiscard]] bool listening() const { return port_ > 0; }
+  /// Reads the server's log until a line holding `needle` has arrived
+  /// (true) or `timeout_ms` passed without one (false).
+  bool wait_log(const std::string& needle, int timeout_ms) {
+    std::string seen;
+    pollfd p{log_fd_, POLLIN, 0};
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (seen.find(needle) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            until - std::chrono::steady_clock::now())
+                            .count();
+      char c = 0;
+      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0 || ::read(log_fd_, &c, 1) != 1) {
+        return false;
+      }
+      seen += c;
+    }
+    return true;
+  }
   [[nodiscard]] bool alive() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
  private:
@@ -408,6 +426,9 @@ TEST(RemoteRunTest2, ServerKilledMidTestGivesAnIncompleteResultNotAHang) {
                     .c_str(),
                 "r");
     ASSERT_NE(client, nullptr);
+    // Mid-test: once the server has taken the test (a sanitized client can
+    // take longer than a fixed delay to get there), and traffic has flowed.
+    EXPECT_TRUE(server->wait_log("test: ", 30'000)) << proto;
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
     server->kill_now();  // the server dies mid-test
     std::array<char, 64> buf{};
@@ -425,6 +446,7 @@ TEST(RemoteRunTest2, ServerKilledMidTestGivesAnIncompleteResultNotAHang) {
     }
     std::fclose(f);
     const auto doc = nlohmann::json::parse(text);
+    ASSERT_TRUE(doc.contains("run")) << proto << ": " << text;
     EXPECT_FALSE(doc["run"]["complete"].get<bool>()) << proto;
     EXPECT_GT(doc["run"]["sender"]["messages"].get<std::uint64_t>(), 0U) << proto;
   }

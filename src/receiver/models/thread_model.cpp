@@ -47,7 +47,8 @@ constexpr timeval kRecvTimeout{0, 100'000};
 void serve_socket(Fd fd, Proto proto, FlowState& flow, std::size_t index, ReceiverState& state,
                   std::stop_token stop) {
   sys::pin_current_thread(sys::cpu_of_thread(state.spec().receiver_cpus, index));
-  ThreadState& thread = state.add_thread();
+  // One thread per flow: its samples go to the test's pool (bounded memory).
+  ThreadState& thread = state.add_thread(true);
   const int raw = fd.get();
   // --busy-poll: non-blocking reads in a spin loop that checks the stop
   // token each round; otherwise a blocking read that times out to check it.
@@ -80,7 +81,7 @@ void serve_socket(Fd fd, Proto proto, FlowState& flow, std::size_t index, Receiv
       if (!conn.last_read_full()) {
         coalesce_pause(state.spec().coalesce_ns);
       }
-      thread.interval.maybe_flush(now_ns());
+      thread.maybe_flush(now_ns());
     }
   }
   conn.retire();
