@@ -34,7 +34,7 @@ constexpr unsigned kSendBatch = 64;
 /// one go: a wake-up costs several µs of CPU, so waking for every message at
 /// 50k msg/s would cost about half a core; the price is up to this much
 /// lateness at rates above 1/kSleepQuantumNs per loop.
-constexpr std::uint64_t kSleepQuantumNs = 50'000;
+constexpr std::uint64_t kSleepQuantumNs = 100'000;
 /// The longest sleep in one wait, ns.
 constexpr std::uint64_t kMaxWaitNs = 100'000'000;
 
