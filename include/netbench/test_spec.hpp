@@ -23,6 +23,14 @@ enum class Toggle : std::uint8_t { kAuto, kOn, kOff };
 /// duplicates, reordering), one-way delay or RTT histograms, jitter.
 /// kCounts: messages and bytes only; the rest is not measured.
 enum class StatsLevel : std::uint8_t { kFull, kCounts };
+/// What reports list per flow. kFull: every flow; kSummary: the spread over
+/// the flows (FlowSummary) without the flows themselves; kNone: neither;
+/// kAuto: kFull up to kPerFlowAutoLimit flows, kSummary above. Output only:
+/// the engines always measure every flow.
+enum class PerFlowOutput : std::uint8_t { kAuto, kFull, kSummary, kNone };
+
+/// Most flows `--per-flow auto` still lists one by one.
+inline constexpr std::uint32_t kPerFlowAutoLimit = 64;
 
 /// Everything that defines one test. Plain data; validate() checks it.
 /// Rates and counts are totals over all flows, split evenly.
@@ -65,6 +73,9 @@ struct TestSpec {
   /// TCP_NODELAY on both ends' data sockets; kAuto = on for echo, off for stream.
   Toggle nodelay = Toggle::kAuto;
   StatsLevel stats = StatsLevel::kFull;  ///< per-message statistics
+  /// Per-flow output of the reports (`--per-flow`); the client applies it,
+  /// a remote server never sees it.
+  PerFlowOutput per_flow = PerFlowOutput::kAuto;
   /// CPUs of the sender's threads: send loop i is pinned to the i-th CPU of
   /// the list, round robin (sched_setaffinity); empty = any.
   std::vector<std::uint32_t> sender_cpus;
@@ -86,6 +97,13 @@ struct TestSpec {
   }
   /// False when per-message statistics are off (StatsLevel::kCounts).
   [[nodiscard]] bool full_stats() const noexcept { return stats == StatsLevel::kFull; }
+  /// per_flow with kAuto resolved for `flows`: kFull, kSummary or kNone.
+  [[nodiscard]] PerFlowOutput per_flow_output() const noexcept {
+    if (per_flow != PerFlowOutput::kAuto) {
+      return per_flow;
+    }
+    return flows > kPerFlowAutoLimit ? PerFlowOutput::kSummary : PerFlowOutput::kFull;
+  }
 };
 
 /// Most datagrams one UDP_SEGMENT send carries (the kernel's UDP_MAX_SEGMENTS).
@@ -109,11 +127,13 @@ void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::str
 [[nodiscard]] std::string_view to_string(Pattern p) noexcept;
 [[nodiscard]] std::string_view to_string(Family f) noexcept;
 [[nodiscard]] std::string_view to_string(StatsLevel l) noexcept;
+[[nodiscard]] std::string_view to_string(PerFlowOutput p) noexcept;
 /// Parsers of those names; false if `text` names none.
 bool parse(std::string_view text, Proto& out) noexcept;
 bool parse(std::string_view text, ModelKind& out) noexcept;
 bool parse(std::string_view text, Mode& out) noexcept;
 bool parse(std::string_view text, Pattern& out) noexcept;
 bool parse(std::string_view text, StatsLevel& out) noexcept;
+bool parse(std::string_view text, PerFlowOutput& out) noexcept;
 
 }  // namespace netbench

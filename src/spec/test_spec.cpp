@@ -21,6 +21,11 @@ constexpr std::array<std::pair<Pattern, std::string_view>, 2> kPatterns{
     {{Pattern::kConstant, "constant"}, {Pattern::kPoisson, "poisson"}}};
 constexpr std::array<std::pair<StatsLevel, std::string_view>, 2> kStatsLevels{
     {{StatsLevel::kFull, "full"}, {StatsLevel::kCounts, "counts"}}};
+constexpr std::array<std::pair<PerFlowOutput, std::string_view>, 4> kPerFlowOutputs{
+    {{PerFlowOutput::kAuto, "auto"},
+     {PerFlowOutput::kFull, "full"},
+     {PerFlowOutput::kSummary, "summary"},
+     {PerFlowOutput::kNone, "none"}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) noexcept {
@@ -160,6 +165,10 @@ std::string_view to_string(Pattern p) noexcept { return name_of(kPatterns, p); }
 std::string_view to_string(StatsLevel l) noexcept { return name_of(kStatsLevels, l); }
 bool parse(std::string_view text, StatsLevel& out) noexcept {
   return value_of(kStatsLevels, text, out);
+}
+std::string_view to_string(PerFlowOutput p) noexcept { return name_of(kPerFlowOutputs, p); }
+bool parse(std::string_view text, PerFlowOutput& out) noexcept {
+  return value_of(kPerFlowOutputs, text, out);
 }
 std::string_view to_string(Family f) noexcept {
   return f == Family::kV4 ? "ipv4" : f == Family::kV6 ? "ipv6" : "any";

@@ -73,6 +73,27 @@ RUNS = [
          "--ci-width", "50%", "--stats", "counts"],
         True,
     ),
+    (
+        "udp stream, 100 flows (auto: a flow summary, no flow listed)",
+        ["--proto", "udp", "--flows", "100", "--count", "1000"],
+        True,
+    ),
+    (
+        "udp stream, 100 flows, --per-flow full",
+        ["--proto", "udp", "--flows", "100", "--count", "1000", "--per-flow", "full"],
+        True,
+    ),
+    (
+        "tcp echo, 3 flows, --per-flow none",
+        ["--proto", "tcp", "--mode", "echo", "--flows", "3", "--count", "300", "--per-flow", "none"],
+        True,
+    ),
+    (
+        "udp echo, 2 flows, --per-flow summary, --stats counts",
+        ["--proto", "udp", "--mode", "echo", "--flows", "2", "--count", "200", "--per-flow",
+         "summary", "--stats", "counts"],
+        True,
+    ),
     ("bad --repeat", ["--repeat", "0"], False),
     ("bad protocol", ["--proto", "sctp"], False),
     ("unavailable CPU", ["--cpu", "1023"], False),
@@ -123,6 +144,45 @@ def problems_of(validator, doc):
     return out
 
 
+def run_objects(doc):
+    """Every run object of a document: single, repeated, or a sweep's."""
+    def of(holder):
+        if "run" in holder:
+            yield holder["run"]
+        if "repeated" in holder:
+            yield from holder["repeated"]["repetitions"]
+
+    yield from of(doc)
+    for entry in doc.get("runs", []):
+        yield from of(entry)
+
+
+def per_flow_consistency(doc):
+    """What the schema leaves optional (older documents lack them) is always
+    written now: config.per_flow and flow_summary, listing what it says."""
+    out = []
+    for run in run_objects(doc):
+        config, fs = run["config"], run.get("flow_summary", "absent")
+        if "per_flow" not in config or fs == "absent":
+            out.append("a run without config.per_flow or flow_summary")
+            continue
+        per_flow = config["per_flow"]
+        if per_flow == "auto":
+            per_flow = "full" if config["flows"] <= 64 else "summary"
+        if (fs is None) != (per_flow == "none"):
+            out.append(f"flow_summary {'null' if fs is None else 'present'} under {per_flow}")
+            continue
+        if fs is None:
+            continue
+        if fs["listed"] != (per_flow == "full"):
+            out.append(f"flow_summary.listed {fs['listed']} under --per-flow {per_flow}")
+        if fs["listed"] and run["complete"] and len(run["sender"]["flows"]) != config["flows"]:
+            out.append(f"listed, but {len(run['sender']['flows'])} of {config['flows']} flows")
+        if run["complete"] and fs["flows"] != config["flows"]:
+            out.append(f"flow_summary.flows {fs['flows']}, config.flows {config['flows']}")
+    return out
+
+
 def run_one(netbench, validator, name, args, must_succeed):
     cmd = [netbench, *args, "--json"]
     try:
@@ -139,7 +199,7 @@ def run_one(netbench, validator, name, args, must_succeed):
     except ValueError as e:
         errors.append(f"stdout is not one JSON document ({e}): {proc.stdout[:200]!r}")
         return None, errors
-    errors += problems_of(validator, doc)
+    errors += problems_of(validator, doc) + per_flow_consistency(doc)
     if must_succeed and "run" not in doc and "repeated" not in doc:
         errors.append("no 'run' (or 'repeated') in the document of a run that succeeded")
     if not must_succeed and "error" not in doc:
@@ -197,7 +257,7 @@ def run_sweep(netbench, validator, name, args, want_status):
         if "error" not in doc or "sweep" in doc:
             errors.append("a sweep with bad flags must give an error document")
     else:
-        errors += sweep_consistency(doc)
+        errors += sweep_consistency(doc) + per_flow_consistency(doc)
         sweep = doc.get("sweep", {})
         if sweep.get("completed", 0) + sweep.get("failed", 0) != sweep.get("points", -1):
             errors.append(f"a sweep that ran to the end must account for every point: {sweep}")
@@ -281,6 +341,24 @@ def negative_controls(validator, doc):
     d = copy.deepcopy(doc)
     del d["run"]["latency"]["delay_variation"]
     broken.append(("stream without delay_variation", d))
+    d = copy.deepcopy(doc)
+    d["run"]["flow_summary"]["listed"] = False
+    broken.append(("flows listed although flow_summary.listed is false", d))
+    d = copy.deepcopy(doc)
+    d["run"]["flow_summary"] = None
+    broken.append(("flows listed under --per-flow none", d))
+    d = copy.deepcopy(doc)
+    del d["run"]["flow_summary"]["jain_fairness"]
+    broken.append(("flow_summary without jain_fairness", d))
+    d = copy.deepcopy(doc)
+    d["run"]["flow_summary"]["throughput_bps"]["p5"] = -1
+    broken.append(("negative per-flow throughput", d))
+    d = copy.deepcopy(doc)
+    d["run"]["flow_summary"]["slowest_flows"] = list(range(6))
+    broken.append(("six slowest flows", d))
+    d = copy.deepcopy(doc)
+    d["run"]["config"]["per_flow"] = "some"
+    broken.append(("unknown config.per_flow", d))
     return [f"schema accepts a broken document: {what}" for what, d in broken if validator.is_valid(d)]
 
 

@@ -209,6 +209,29 @@ TEST(TestSpecTest, EveryStatsLevelRoundTripsThroughItsName) {
   expect_round_trip({StatsLevel::kFull, StatsLevel::kCounts}, {"full", "counts"});
 }
 
+TEST(TestSpecTest, EveryPerFlowOutputRoundTripsThroughItsName) {
+  expect_round_trip(
+      {PerFlowOutput::kAuto, PerFlowOutput::kFull, PerFlowOutput::kSummary, PerFlowOutput::kNone},
+      {"auto", "full", "summary", "none"});
+}
+
+TEST(TestSpecTest, PerFlowAutoListsUpTo64FlowsAndSummarizesAbove) {
+  TestSpec s;
+  EXPECT_EQ(s.per_flow, PerFlowOutput::kAuto);
+  s.flows = 64;
+  EXPECT_EQ(s.per_flow_output(), PerFlowOutput::kFull);
+  s.flows = 65;
+  EXPECT_EQ(s.per_flow_output(), PerFlowOutput::kSummary);
+  for (const PerFlowOutput p :
+       {PerFlowOutput::kFull, PerFlowOutput::kSummary, PerFlowOutput::kNone}) {
+    s.per_flow = p;
+    s.flows = 1;
+    EXPECT_EQ(s.per_flow_output(), p);
+    s.flows = 4096;
+    EXPECT_EQ(s.per_flow_output(), p);
+  }
+}
+
 TEST(TestSpecTest, NodelayDefaultsToOnForEchoAndOffForStream) {
   TestSpec s;
   EXPECT_FALSE(s.tcp_nodelay());

@@ -250,6 +250,12 @@ TestSpec make_spec(const RunArgs& a) {
   }
   s.nodelay = a.nodelay ? Toggle::kOn : a.no_nodelay ? Toggle::kOff : Toggle::kAuto;
   s.stats = parse_enum<StatsLevel>("--stats", a.stats, "full, counts");
+  s.per_flow = parse_enum<PerFlowOutput>("--per-flow", a.per_flow, "auto, full, summary, none");
+  if (s.per_flow != PerFlowOutput::kAuto && !a.json && a.output.empty() && !a.json_lines) {
+    usage_error("--per-flow " + a.per_flow +
+                " shapes the JSON document: add --json, -o FILE or --json-lines, or drop "
+                "--per-flow");
+  }
   s.coalesce_ns = duration_of("--coalesce", a.coalesce, true);
   if (!a.cpu.empty()) {
     const std::size_t comma = a.cpu.find(',');
@@ -399,6 +405,11 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("--stats", a.stats,
                  "per-message statistics: full (sequence tracking, delay/RTT histograms, jitter) "
                  "or counts (messages and bytes only; loss, order and latency not measured)")
+      ->capture_default_str();
+  app.add_option("--per-flow", a.per_flow,
+                 "flows in the JSON: full (every flow), summary (the spread over the flows: "
+                 "percentiles, Jain's fairness, the worst flow ids), none, or auto (full up to 64 "
+                 "flows, summary above)")
       ->capture_default_str();
   app.add_flag("-4", a.v4, "IPv4 (127.0.0.1)");
   app.add_flag("-6", a.v6, "IPv6 (::1)");

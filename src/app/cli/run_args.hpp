@@ -47,6 +47,8 @@ struct RunArgs {
   bool nodelay = false;        ///< --nodelay: TCP_NODELAY in every mode
   bool no_nodelay = false;     ///< --no-nodelay: no TCP_NODELAY, even for echo
   std::string stats = "full";  ///< --stats full|counts
+  /// --per-flow auto|full|summary|none
+  std::string per_flow = "auto";
   std::string coalesce = "0";  ///< --coalesce: receiver pause before each wait
   bool v4 = false;
   bool v6 = false;

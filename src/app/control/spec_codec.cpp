@@ -54,7 +54,9 @@ double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 
 nlohmann::json spec_to_json(const TestSpec& s) {
   // Every key of protocol version 1; spec_from_json() reads them back
-  // (family and bind are informative: the server picks its own).
+  // (family and bind are informative: the server picks its own). per_flow
+  // is not sent: the server always returns every flow, and the client's
+  // reports apply --per-flow.
   nlohmann::json j = {{"proto", std::string(to_string(s.proto))},
                       {"model", std::string(to_string(s.model))},
                       {"mode", std::string(to_string(s.mode))},

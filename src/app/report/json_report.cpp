@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 
 #include "app/control/base64.hpp"
+#include "netbench/flow_summary.hpp"
 #include "netbench/summary.hpp"
 #include "netbench/version.hpp"
 
@@ -108,6 +110,31 @@ json recv_flow_json(const FlowRecvStats& f) {
           {"stream_error", f.stream_error}};
 }
 
+/// A FlowDistribution as {min, p5, median, p95, max, mean}.
+json flow_distribution_json(const FlowDistribution& d) {
+  return {{"min", finite(d.min)}, {"p5", finite(d.p5)},   {"median", finite(d.median)},
+          {"p95", finite(d.p95)}, {"max", finite(d.max)}, {"mean", finite(d.mean)}};
+}
+
+/// The same, or null when the figure was not measured.
+json flow_distribution_json(const std::optional<FlowDistribution>& d) {
+  return d ? flow_distribution_json(*d) : json(nullptr);
+}
+
+/// The run's "flow_summary": the spread over its flows, and whether
+/// sender.flows and receiver.flows list every flow.
+json flow_summary_json(const RunResult& r, bool listed) {
+  const FlowSummary s = summarize_flows(r);
+  return {{"flows", s.flows},
+          {"listed", listed},
+          {"throughput_bps", flow_distribution_json(s.throughput_bps)},
+          {"jain_fairness", finite(s.jain_fairness)},
+          {"loss_ratio", flow_distribution_json(s.loss_ratio)},
+          {"jitter_ns", flow_distribution_json(s.jitter_ns)},
+          {"slowest_flows", s.slowest_flows},
+          {"lossiest_flows", s.lossiest_flows}};
+}
+
 /// --stats counts: what per-message statistics would have filled is null
 /// ("not measured"), never a zero that reads as "no loss".
 void mark_not_measured(json& run) {
@@ -176,6 +203,7 @@ json config_json(const TestSpec& s) {
           {"coalesce_ns", s.coalesce_ns},
           {"tcp_nodelay", s.tcp_nodelay()},
           {"stats", std::string(to_string(s.stats))},
+          {"per_flow", std::string(to_string(s.per_flow))},
           {"sender_cpus", s.sender_cpus},
           {"receiver_cpus", s.receiver_cpus},
           {"bind", s.bind_address},
@@ -225,13 +253,19 @@ json run_json(const RunResult& r) {
   for (const IntervalRecord& i : r.intervals) {
     intervals.push_back(interval_json(i));
   }
+  // --per-flow: every flow, or a summary of them; the arrays stay (empty)
+  // so that a reader of sender.flows finds its key.
+  const PerFlowOutput per_flow = r.spec.per_flow_output();
+  const bool listed = per_flow == PerFlowOutput::kFull;
   json sender_flows = json::array();
-  for (const FlowSendStats& f : r.sender_flows) {
-    sender_flows.push_back(send_flow_json(f, echo));
-  }
   json receiver_flows = json::array();
-  for (const FlowRecvStats& f : r.receiver_flows) {
-    receiver_flows.push_back(recv_flow_json(f));
+  if (listed) {
+    for (const FlowSendStats& f : r.sender_flows) {
+      sender_flows.push_back(send_flow_json(f, echo));
+    }
+    for (const FlowRecvStats& f : r.receiver_flows) {
+      receiver_flows.push_back(recv_flow_json(f));
+    }
   }
   json latency = {
       {"kind", echo ? "rtt" : "one_way_delay"},
@@ -291,6 +325,8 @@ json run_json(const RunResult& r) {
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
         {"flows", receiver_flows}}},
       {"latency", latency},
+      {"flow_summary",
+       per_flow == PerFlowOutput::kNone ? json(nullptr) : flow_summary_json(r, listed)},
   };
   out["peer"] = {{"kind", std::string(to_string(r.peer.kind))},
                  {"address", r.peer.address.empty() ? json(nullptr) : json(r.peer.address)},

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/cli/units.hpp"
+#include "netbench/flow_summary.hpp"
 #include "netbench/interval_meter.hpp"
 #include "netbench/sender.hpp"
 #include "netbench/summary.hpp"
@@ -37,6 +38,63 @@ void print_latency(std::FILE* out, const char* name, const LatencyHistogram& h) 
                format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
                format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
                format_ns(static_cast<double>(h.max())).c_str(), u64(h.count()).c_str());
+}
+
+/// Jain's index under which the summary names the slowest flows.
+constexpr double kUnfairJain = 0.9;
+/// Flows above which the jitter of each is not printed, but its spread.
+constexpr std::size_t kJitterFlowsListed = 4;
+
+/// "min A  p5 B  median C  p95 D  max E" with each figure through `format`.
+template <typename Format>
+std::string spread_text(const FlowDistribution& d, Format format) {
+  return "min " + format(d.min) + "  p5 " + format(d.p5) + "  median " + format(d.median) +
+         "  p95 " + format(d.p95) + "  max " + format(d.max);
+}
+
+/// A ratio as a percentage with four decimals, as the loss row prints it.
+std::string percent_text(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f%%", ratio * 100.0);
+  return buf;
+}
+
+/// Flow ids as "3, 17, 42".
+std::string ids_text(const std::vector<std::uint32_t>& ids) {
+  std::string out;
+  for (const std::uint32_t id : ids) {
+    out += (out.empty() ? "" : ", ") + std::to_string(id);
+  }
+  return out;
+}
+
+/// The spread of per-flow throughput and Jain's index (runs of 2 flows or
+/// more), and the slowest flows when the share was unfair.
+void print_flow_throughput(std::FILE* out, const FlowSummary& fs) {
+  if (fs.flows < 2) {
+    return;
+  }
+  std::fprintf(
+      out, "  %-22s %s  Jain %.3f\n", "per-flow throughput",
+      spread_text(fs.throughput_bps, [](double bps) { return format_bits_per_second(bps / 8.0); })
+          .c_str(),
+      fs.jain_fairness);
+  if (fs.jain_fairness < kUnfairJain) {
+    std::fprintf(out, "  %-22s %s (Jain %.3f < %.1f: throughput unevenly shared)\n",
+                 "slowest flows", ids_text(fs.slowest_flows).c_str(), fs.jain_fairness,
+                 kUnfairJain);
+  }
+}
+
+/// The spread of per-flow loss when a flow of several lost anything.
+void print_flow_loss(std::FILE* out, const FlowSummary& fs) {
+  if (fs.flows < 2 || !fs.loss_ratio || fs.flows_with_loss == 0) {
+    return;
+  }
+  std::fprintf(out, "  %-22s %s  (%s of %s flows lost; worst %s)\n", "per-flow loss",
+               spread_text(*fs.loss_ratio, percent_text).c_str(),
+               format_grouped(fs.flows_with_loss).c_str(), format_grouped(fs.flows).c_str(),
+               ids_text(fs.lossiest_flows).c_str());
 }
 
 std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
@@ -176,6 +234,8 @@ void print_summary(std::FILE* out, const RunResult& r) {
   row(out, "throughput", format_bits_per_second(t.sent_bytes_per_s),
       format_bits_per_second(t.received_bytes_per_s));
   row(out, "messages/s", format_count(t.sent_msgs_per_s), format_count(t.received_msgs_per_s));
+  const FlowSummary fs = summarize_flows(r);
+  print_flow_throughput(out, fs);
   if (!r.spec.full_stats()) {
     std::fprintf(out, "  %-22s not measured (--stats counts)\n",
                  echo ? "loss, order, RTT" : "loss, order, delay, jitter");
@@ -183,6 +243,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
     return;
   }
   print_loss(out, r, t);
+  print_flow_loss(out, fs);
   std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
                "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
                u64(t.duplicates).c_str(), u64(t.malformed).c_str());
@@ -197,13 +258,14 @@ void print_summary(std::FILE* out, const RunResult& r) {
       print_latency(out, "delay from intended", r.latency);
     }
     print_latency(out, "delay variation |D|", r.delay_variation);
-    for (const FlowRecvStats& f : r.receiver_flows) {
-      if (f.flow_id >= 4) {
-        std::fprintf(out, "  %-22s ... (%zu flows; all in --json)\n", "", r.receiver_flows.size());
-        break;
+    if (r.receiver_flows.size() > kJitterFlowsListed && fs.jitter_ns) {
+      std::fprintf(out, "  %-22s %s (RFC 3550)\n", "per-flow jitter",
+                   spread_text(*fs.jitter_ns, format_ns).c_str());
+    } else {
+      for (const FlowRecvStats& f : r.receiver_flows) {
+        std::fprintf(out, "  jitter flow %-10u %s (RFC 3550)\n", f.flow_id,
+                     format_ns(f.jitter_ns).c_str());
       }
-      std::fprintf(out, "  jitter flow %-10u %s (RFC 3550)\n", f.flow_id,
-                   format_ns(f.jitter_ns).c_str());
     }
   }
   if (r.spec.rate_msgs_per_s > 0) {
