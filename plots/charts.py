@@ -124,8 +124,8 @@ def plan(inputs):
     figures, messages = [], []
     runs = inputs.runs
     if runs:
-        for build in (throughput_figures, latency_figures, cpu_figures, rate_figures,
-                      best_model_figures):
+        for build in (throughput_figures, latency_figures, cpu_figures, fairness_figures,
+                      rate_figures, best_model_figures):
             figures += build(runs, inputs.hosts, messages)
     if inputs.bench:
         figures += bench_figures(inputs.bench, inputs.hosts)
@@ -205,7 +205,7 @@ def latency_figures(runs, hosts, messages):
 def cpu_figures(runs, hosts, messages):
     """(c) receiver (server) CPU time per message vs flows."""
     return _vs_flows(
-        runs,
+        [r for r in runs if r["server_cpu_per_msg_ns"] is not None],
         hosts,
         messages,
         name="server_cpu_vs_flows",
@@ -213,6 +213,26 @@ def cpu_figures(runs, hosts, messages):
         ylabel="server CPU user+sys per message (µs)",
         yformat="plain",
         lines=[("", lambda r: r["server_cpu_per_msg_ns"] / 1e3, "-", "o")],
+    )
+
+
+def fairness_figures(runs, hosts, messages):
+    """(f) Jain's fairness index of per-flow throughput vs flows (runs of two
+    or more flows whose document has a flow summary): 1 = every flow got the
+    same share, 1/n = one flow got everything."""
+    fair = [r for r in runs if r["flows"] > 1 and r.get("jain") is not None]
+    if not fair:
+        messages.append("fairness_vs_flows: skipped, no run of two or more flows has a flow summary")
+        return []
+    return _vs_flows(
+        fair,
+        hosts,
+        messages,
+        name="fairness_vs_flows",
+        what="Jain's fairness index of per-flow throughput vs flows",
+        ylabel="Jain's index (1 = equal shares)",
+        yformat="plain",
+        lines=[("", lambda r: r["jain"], "-", "o")],
     )
 
 

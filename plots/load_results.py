@@ -136,7 +136,10 @@ def run_record(run, hostname):
         "received_bps": rx["throughput_bps"],
         "received_msgs_per_s": rx["messages_per_s"],
         "loss_ratio": (rx.get("loss") or {}).get("ratio"),
-        "server_cpu_per_msg_ns": rx["cost"]["cpu_per_message_ns"],
+        # null against a plain echo server (not measured)
+        "server_cpu_per_msg_ns": (rx.get("cost") or {}).get("cpu_per_message_ns"),
+        # Jain's fairness index of per-flow throughput (documents since --per-flow)
+        "jain": (run.get("flow_summary") or {}).get("jain_fairness"),
         "latency_kind": latency.get("kind"),
         "latency_count": lat["count"],
         "p50_ns": lat["p50_ns"],

@@ -43,7 +43,7 @@ done
 /usr/bin/python3 plots/plot.py "$out/sweep.json" "$out/rates.json" -o "$out/plots"
 /usr/bin/python3 plots/check_plots.py "$out/sweep.json" "$out/rates.json" -d "$out/plots" \
   --require throughput_vs_flows --require latency_vs_flows_stream \
-  --require latency_vs_flows_echo --require server_cpu_vs_flows \
+  --require latency_vs_flows_echo --require server_cpu_vs_flows --require fairness_vs_flows \
   --require loss_goodput_vs_rate --require best_model --require-error-bars
 # The peer-comparison chart, from the committed results (the peers
 # themselves are never needed in CI).
