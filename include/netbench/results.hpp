@@ -99,6 +99,11 @@ struct FlowRecvStats {
 struct SideStats {
   CpuUsage cpu;
   LoopStats loop;
+  /// TCP: the congestion control algorithm in use on this side's data
+  /// sockets, read back with TCP_CONGESTION (the sender's first flow; the
+  /// receiver's listening socket, which accepted connections inherit);
+  /// empty for UDP or when it could not be read.
+  std::string tcp_congestion;
 };
 
 /// Pacing quality of the sender: how late each send was against its schedule.

@@ -83,6 +83,20 @@ struct TestSpec {
   /// i, or the thread of flow i, on the i-th CPU of the list, round robin;
   /// empty = any.
   std::vector<std::uint32_t> receiver_cpus;
+  /// TCP_CONGESTION of every TCP data socket, both ends (`--congestion`);
+  /// empty = the kernel's default (net.ipv4.tcp_congestion_control).
+  std::string congestion;
+  /// IP_TOS (and IPV6_TCLASS) of every data socket, both ends (`--tos`, or
+  /// `--dscp` V as V << 2); -1 = not set (the kernel's 0). For TCP the
+  /// kernel keeps the two ECN bits to itself.
+  std::int32_t tos = -1;
+  /// TCP_MAXSEG of every TCP data socket, both ends (`--mss`), set before
+  /// the connection is made so that the SYN announces it; 0 = the kernel's.
+  std::uint32_t mss_bytes = 0;
+  /// SO_MAX_PACING_RATE of every data socket (`--fq-rate`), bits/s per
+  /// socket: kernel pacing per flow (TCP's own, or the fq qdisc), beside
+  /// netbench's --rate/--bitrate; 0 = none.
+  std::uint64_t fq_rate_bps = 0;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 
@@ -111,6 +125,13 @@ inline constexpr std::uint32_t kMaxGsoSegments = 64;
 /// Most payload bytes one UDP_SEGMENT send carries (under the 65,507-byte
 /// UDP limit of IPv4).
 inline constexpr std::uint32_t kMaxGsoBytes = 65'000;
+
+/// Most bytes of a TCP congestion control algorithm's name (TCP_CA_NAME_MAX
+/// less its terminating zero).
+inline constexpr std::size_t kMaxCongestionNameBytes = 15;
+/// The range of TCP_MAXSEG the kernel accepts (TCP_MIN_MSS, MAX_TCP_WINDOW).
+inline constexpr std::uint32_t kMinMssBytes = 88;
+inline constexpr std::uint32_t kMaxMssBytes = 32'767;
 
 /// Throws ConfigError with a one-line message naming the bad field and what
 /// to do, if the spec cannot be run.

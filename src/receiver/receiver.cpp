@@ -26,6 +26,8 @@ struct Receiver::Impl {
   Endpoint local;
   bool started = false;
   std::uint64_t unregistered = 0;
+  /// TCP_CONGESTION read back from the first listener; empty for UDP.
+  std::string congestion;
 };
 
 Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
@@ -45,7 +47,11 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
       // Accepted connections inherit the listener's buffer sizes.
       sys::set_buffer(l.get(), true, spec.socket_buffer_bytes, force_buffers);
       sys::set_buffer(l.get(), false, spec.socket_buffer_bytes, force_buffers);
+      // And its socket knobs (congestion control, MSS, TOS, pacing rate):
+      // set before any connection arrives, from the first packet on.
+      sys::apply_socket_knobs(l.get(), ep.family(), true, spec);
       if (i == 0) {
+        impl_->congestion = sys::congestion_of(l.get());
         impl_->local = sys::local_endpoint(l.get());
         ep.set_port(impl_->local.port());  // later loops share the chosen port
         impl_->ports.push_back(impl_->local.port());
@@ -61,6 +67,7 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
       Fd s = sys::bind_udp(flow_ep);
       sys::set_buffer(s.get(), true, spec.socket_buffer_bytes, force_buffers);
       sys::set_buffer(s.get(), false, spec.socket_buffer_bytes, force_buffers);
+      sys::apply_socket_knobs(s.get(), flow_ep.family(), false, spec);
       const Endpoint bound = sys::local_endpoint(s.get());
       if (i == 0) {
         impl_->local = bound;
@@ -171,6 +178,7 @@ std::string Receiver::error() const { return impl_->state.error(); }
 
 void Receiver::collect(RunResult& out, std::span<const std::uint64_t> sent_by_flow) const {
   impl_->state.collect(out, sent_by_flow);
+  out.receiver.tcp_congestion = impl_->congestion;
 }
 
 }  // namespace netbench

@@ -31,6 +31,8 @@ Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
   }
   sys::set_buffer(fd.get(), true, spec.socket_buffer_bytes);
   sys::set_buffer(fd.get(), false, spec.socket_buffer_bytes);
+  // Before connect(): the SYN already announces --mss and carries --tos.
+  sys::apply_socket_knobs(fd.get(), target.family(), spec.proto == Proto::kTcp, spec);
   sys::set_nonblocking(fd.get(), true);
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
@@ -85,6 +87,8 @@ struct Sender::Impl {
   /// Flow id -> (loop, index in that loop's flows).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> where;
   std::vector<std::jthread> threads;
+  /// TCP_CONGESTION read back from flow 0 once connected; empty for UDP.
+  std::string congestion;
 
   [[nodiscard]] const sender::SendFlow& flow(std::uint32_t id) const {
     const auto [loop, index] = where.at(id);
@@ -107,6 +111,9 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   const std::uint64_t extra = spec.count % spec.flows;
   for (std::uint32_t i = 0; i < spec.flows; ++i) {
     Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0]);
+    if (i == 0 && spec.proto == Proto::kTcp) {
+      s.congestion = sys::congestion_of(fd.get());
+    }
     if (spec.gso) {
       probe_gso(fd.get(), s.state.size());
     }
@@ -198,6 +205,7 @@ std::vector<std::uint64_t> Sender::sent_by_flow() const {
 void Sender::collect(RunResult& out) const {
   const Impl& s = *impl_;
   out.message_bytes = s.state.size();
+  out.sender.tcp_congestion = s.congestion;
   out.sender_flows.clear();
   bool broken = false;
   for (std::uint32_t id = 0; id < s.where.size(); ++id) {

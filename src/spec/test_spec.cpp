@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -125,6 +126,32 @@ void validate(const TestSpec& spec) {
              std::to_string(CPU_SETSIZE - 1) + ")");
       }
     }
+  }
+  if (spec.congestion.size() > kMaxCongestionNameBytes ||
+      !std::all_of(spec.congestion.begin(), spec.congestion.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      })) {
+    fail("--congestion '" + spec.congestion +
+         "' is not a congestion control name; use e.g. cubic, reno, bbr");
+  }
+  if (!spec.congestion.empty() && spec.proto != Proto::kTcp) {
+    fail("--congestion " + spec.congestion +
+         " sets TCP congestion control; UDP has none: drop --congestion or use --proto tcp");
+  }
+  if (spec.tos < -1 || spec.tos > 255) {
+    fail("--tos " + std::to_string(spec.tos) + " is out of range 0-255 (--dscp: 0-63)");
+  }
+  if (spec.mss_bytes != 0 && (spec.mss_bytes < kMinMssBytes || spec.mss_bytes > kMaxMssBytes)) {
+    fail("--mss " + std::to_string(spec.mss_bytes) + " is out of range " +
+         std::to_string(kMinMssBytes) + "-" + std::to_string(kMaxMssBytes));
+  }
+  if (spec.mss_bytes != 0 && spec.proto != Proto::kTcp) {
+    fail("--mss " + std::to_string(spec.mss_bytes) +
+         " sets the TCP segment size; UDP sends what --size says: drop --mss or use --proto tcp");
+  }
+  if (spec.fq_rate_bps != 0 && spec.fq_rate_bps < 8) {
+    fail("--fq-rate " + std::to_string(spec.fq_rate_bps) +
+         " is below 1 byte/s (8 bits/s); use e.g. 100M, 1G");
   }
   if (spec.count > 0 && spec.count < spec.flows) {
     fail("--count " + std::to_string(spec.count) + " is less than --flows " +

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "netbench/error.hpp"
@@ -41,6 +42,83 @@ Fd make_socket(int family, int type) {
 void set_int_option(int fd, int level, int name, int value, const char* what) {
   if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
     throw SystemError("setsockopt", what, errno);
+  }
+}
+
+std::string read_proc_words(const char* path) noexcept {
+  std::string words;
+  if (FILE* f = std::fopen(path, "re")) {
+    std::array<char, 512> line{};
+    if (std::fgets(line.data(), line.size(), f) != nullptr) {
+      words = line.data();
+    }
+    std::fclose(f);
+  }
+  while (!words.empty() && (words.back() == '\n' || words.back() == ' ')) {
+    words.pop_back();
+  }
+  return words.empty() ? "(unreadable)" : words;
+}
+
+void set_congestion(int fd, const std::string& algorithm) {
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, algorithm.data(),
+                   static_cast<socklen_t>(algorithm.size())) == 0) {
+    return;
+  }
+  const int err = errno;
+  const std::string flag = "--congestion " + algorithm + ": ";
+  if (err == ENOENT) {
+    throw ConfigError(
+        flag + "not available on this host (available: " +
+        read_proc_words("/proc/sys/net/ipv4/tcp_available_congestion_control") +
+        "); load its module (modprobe tcp_" + algorithm + ") or choose one of those");
+  }
+  if (err == EPERM) {
+    throw ConfigError(flag + "not allowed for this unprivileged process (allowed: " +
+                      read_proc_words("/proc/sys/net/ipv4/tcp_allowed_congestion_control") +
+                      "); choose one of those, run as root, or add it to "
+                      "net.ipv4.tcp_allowed_congestion_control");
+  }
+  throw ConfigError(flag + "the kernel refuses TCP_CONGESTION (" + std::strerror(err) + ")");
+}
+
+std::string congestion_of(int fd) noexcept {
+  std::array<char, 32> name{};
+  socklen_t len = name.size() - 1;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(), &len) != 0) {
+    return {};
+  }
+  return std::string(name.data());  // zero-padded to TCP_CA_NAME_MAX
+}
+
+void apply_socket_knobs(int fd, int family, bool tcp, const TestSpec& spec) {
+  const auto refuse = [](const std::string& flag) {
+    throw ConfigError(flag + ": the kernel refuses it (" + std::strerror(errno) + ")");
+  };
+  if (tcp && !spec.congestion.empty()) {
+    set_congestion(fd, spec.congestion);
+  }
+  if (tcp && spec.mss_bytes != 0) {
+    const int mss = static_cast<int>(spec.mss_bytes);
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0) {
+      refuse("--mss " + std::to_string(spec.mss_bytes) + " (TCP_MAXSEG)");
+    }
+  }
+  if (spec.tos >= 0) {
+    const int tos = spec.tos;
+    if (::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) != 0) {
+      refuse("--tos " + std::to_string(tos) + " (IP_TOS)");
+    }
+    if (family == AF_INET6 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos) != 0) {
+      refuse("--tos " + std::to_string(tos) + " (IPV6_TCLASS)");
+    }
+  }
+  if (spec.fq_rate_bps != 0) {
+    // 64 bits wide: the kernel reads an unsigned long when given one.
+    const unsigned long bytes_per_s = spec.fq_rate_bps / 8;  // NOLINT(google-runtime-int)
+    if (::setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes_per_s, sizeof bytes_per_s) != 0) {
+      refuse("--fq-rate " + std::to_string(spec.fq_rate_bps) + " (SO_MAX_PACING_RATE)");
+    }
   }
 }
 

@@ -39,6 +39,24 @@ void set_int_option(int fd, int level, int name, int value, const char* what);
 /// when privileged) — for the local user's own runs only, never for a
 /// remote client's request.
 void set_buffer(int fd, bool receive, std::uint32_t bytes, bool force = true) noexcept;
+/// Sets TCP_CONGESTION of TCP socket `fd` to `algorithm`. Throws ConfigError
+/// naming --congestion: with the host's available algorithms
+/// (tcp_available_congestion_control) when it has no such one (ENOENT), or
+/// the allowed ones (tcp_allowed_congestion_control) when an unprivileged
+/// process may not pick it (EPERM).
+void set_congestion(int fd, const std::string& algorithm);
+/// TCP_CONGESTION of TCP socket `fd` (the algorithm in use); empty if unreadable.
+[[nodiscard]] std::string congestion_of(int fd) noexcept;
+/// The words of a /proc/sys file such as
+/// /proc/sys/net/ipv4/tcp_available_congestion_control, space separated on
+/// one line; "(unreadable)" if it cannot be read.
+[[nodiscard]] std::string read_proc_words(const char* path) noexcept;
+/// Applies the socket knobs of `spec` to data socket `fd` of address family
+/// `family`, before its first packet: --congestion and --mss (TCP sockets
+/// only), --tos (IP_TOS, and IPV6_TCLASS on an IPv6 socket, which may carry
+/// IPv4-mapped traffic too), --fq-rate (SO_MAX_PACING_RATE in bytes/s).
+/// Unset knobs are left alone. Throws ConfigError naming the flag.
+void apply_socket_knobs(int fd, int family, bool tcp, const TestSpec& spec);
 /// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
 TcpKernelInfo read_tcp_info(int fd) noexcept;
 /// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the

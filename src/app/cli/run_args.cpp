@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,70 @@ std::vector<std::uint32_t> cpu_list_of(const std::string& all, const std::string
     start = plus + 1;
   }
   return out;
+}
+
+/// A whole number of --tos, --dscp or --mss: decimal, or hex with 0x;
+/// nullopt unless it is one in 0..`max`.
+std::optional<std::uint32_t> number_up_to(const std::string& text, std::uint32_t max) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  const auto is_digit = [hex](char c) {
+    return (c >= '0' && c <= '9') ||
+           (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+  };
+  if (digits.empty() || digits.size() > 8 || !std::all_of(digits.begin(), digits.end(), is_digit)) {
+    return std::nullopt;
+  }
+  const unsigned long n = std::strtoul(digits.c_str(), nullptr, hex ? 16 : 10);
+  if (n > max) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+/// The socket knobs (--congestion, --tos/--dscp, --mss, --fq-rate) into `s`.
+/// A sweep's UDP points drop the TCP-only ones, as they drop --batch's
+/// counterpart for TCP.
+void socket_knobs_of(const RunArgs& a, TestSpec& s) {
+  const bool skip_tcp_only = a.sweep_point && s.proto != Proto::kTcp;
+  if (!a.congestion.empty() && !skip_tcp_only) {
+    s.congestion = a.congestion;
+  }
+  if (!a.tos.empty() && !a.dscp.empty()) {
+    usage_error("give --tos or --dscp, not both: --dscp V is --tos V<<2 (e.g. --dscp 46 = --tos "
+                "184)");
+  }
+  if (!a.tos.empty()) {
+    const auto tos = number_up_to(a.tos, 255);
+    if (!tos) {
+      usage_error("--tos '" + a.tos + "' is not a TOS byte; use 0-255, e.g. 0x20 or 184");
+    }
+    s.tos = static_cast<std::int32_t>(*tos);
+  }
+  if (!a.dscp.empty()) {
+    const auto dscp = number_up_to(a.dscp, 63);
+    if (!dscp) {
+      usage_error("--dscp '" + a.dscp + "' is not a DSCP; use 0-63, e.g. 46 (EF) or 8 (CS1)");
+    }
+    s.tos = static_cast<std::int32_t>(*dscp << 2);
+  }
+  if (!a.mss.empty() && !skip_tcp_only) {
+    const auto mss = number_up_to(a.mss, kMaxMssBytes);
+    if (!mss || *mss < kMinMssBytes) {
+      usage_error("--mss '" + a.mss + "' is not a TCP segment size; use " +
+                  std::to_string(kMinMssBytes) + "-" + std::to_string(kMaxMssBytes) +
+                  " bytes, e.g. 1000");
+    }
+    s.mss_bytes = *mss;
+  }
+  if (!a.fq_rate.empty()) {
+    const auto bits = parse_rate(a.fq_rate);
+    if (!bits || *bits < 8 || *bits > 8e15) {
+      usage_error("--fq-rate '" + a.fq_rate +
+                  "' is not a bit rate per flow; use e.g. 100M, 1G (at least 8, at most 8P)");
+    }
+    s.fq_rate_bps = static_cast<std::uint64_t>(*bits);
+  }
 }
 
 }  // namespace
@@ -284,6 +349,7 @@ TestSpec make_spec(const RunArgs& a) {
     }
     s.socket_buffer_bytes = static_cast<std::uint32_t>(*bytes);
   }
+  socket_knobs_of(a, s);
   s.bind_address = a.bind;
   if (a.port < 0 || a.port > 65535) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");
@@ -374,6 +440,24 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("--buffer", a.buffer,
                  "socket send and receive buffer of every data socket, e.g. 4MiB (default: "
                  "kernel's; as root beyond net.core.rmem_max)");
+  app.add_option("--congestion", a.congestion,
+                 "TCP: congestion control of every data socket, both ends (TCP_CONGESTION), "
+                 "e.g. cubic, reno, bbr (default: the kernel's); the one in use is reported")
+      ->type_name("ALGO");
+  app.add_option("--tos", a.tos,
+                 "IP TOS byte of every data socket, both ends (IP_TOS, IPV6_TCLASS), 0-255, "
+                 "e.g. 0x20 (default: not set)")
+      ->type_name("V");
+  app.add_option("--dscp", a.dscp, "DSCP of every data socket, 0-63: the same as --tos V<<2")
+      ->type_name("V");
+  app.add_option("--mss", a.mss,
+                 "TCP: maximum segment size of every data socket, both ends (TCP_MAXSEG), set "
+                 "before the handshake (default: the kernel's)")
+      ->type_name("BYTES");
+  app.add_option("--fq-rate", a.fq_rate,
+                 "kernel pacing per socket (SO_MAX_PACING_RATE), bits/s, e.g. 1G; TCP paces "
+                 "itself, UDP needs the fq qdisc; beside --rate/--bitrate (default: none)")
+      ->type_name("RATE");
   app.add_option("--batch", a.batch,
                  "UDP: send up to this many due datagrams per sendmmsg() call (receivers always "
                  "take up to 32 per recvmmsg())")

@@ -53,6 +53,11 @@ struct RunArgs {
   bool v4 = false;
   bool v6 = false;
   std::string buffer;
+  std::string congestion;  ///< --congestion ALGO; empty = the kernel's default
+  std::string tos;         ///< --tos V (0-255, decimal or 0x hex); empty = not set
+  std::string dscp;        ///< --dscp V (0-63): --tos V << 2; empty = not set
+  std::string mss;         ///< --mss N (TCP_MAXSEG); empty = the kernel's
+  std::string fq_rate;     ///< --fq-rate R bits/s per socket; empty = none
   std::string bind;
   int port = 0;
   bool json = false;

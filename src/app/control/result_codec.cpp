@@ -282,8 +282,20 @@ class Reader {
     }
     const json* loop = find(*v, p, "loop");
     const std::string pl = p + ".loop";
-    return loop != nullptr && object(*loop, pl) && u64(*loop, pl, "wakeups", s.loop.wakeups) &&
-           u64(*loop, pl, "ready_events", s.loop.ready_events);
+    if (loop == nullptr || !object(*loop, pl) || !u64(*loop, pl, "wakeups", s.loop.wakeups) ||
+        !u64(*loop, pl, "ready_events", s.loop.ready_events)) {
+      return false;
+    }
+    // Optional (an older server sends none): the congestion control in use.
+    s.tcp_congestion.clear();
+    if (v->contains("tcp_congestion")) {
+      const json& c = (*v)["tcp_congestion"];
+      if (!c.is_string() || c.get_ref<const std::string&>().size() > 64) {
+        return fail(p + ".tcp_congestion", "expected a short string");
+      }
+      s.tcp_congestion = c.get<std::string>();
+    }
+    return true;
   }
 
   bool histogram(const json& obj, std::string_view key, LatencyHistogram& out) {
@@ -319,7 +331,7 @@ json receiver_part_to_json(const RunResult& r) {
     flows.push_back(flow_to_json(f));
   }
   const CpuUsage& cpu = r.receiver.cpu;
-  return {
+  json out = {
       {"receiver_flows", std::move(flows)},
       {"receiver",
        {{"cpu",
@@ -333,6 +345,10 @@ json receiver_part_to_json(const RunResult& r) {
       {"latency", base64(r.latency.serialize())},
       {"latency_from_actual", base64(r.latency_from_actual.serialize())},
       {"delay_variation", base64(r.delay_variation.serialize())}};
+  if (!r.receiver.tcp_congestion.empty()) {
+    out["receiver"]["tcp_congestion"] = r.receiver.tcp_congestion;
+  }
+  return out;
 }
 
 bool receiver_part_from_json(const json& j, RunResult& out, std::string& error) noexcept {

@@ -86,6 +86,20 @@ nlohmann::json spec_to_json(const TestSpec& s) {
     // Only when not the default, so that version-1 bytes stay the same.
     j["pacing"] = "spin";
   }
+  // The socket knobs likewise only when given: the server applies them to
+  // its own data sockets.
+  if (!s.congestion.empty()) {
+    j["congestion"] = s.congestion;
+  }
+  if (s.tos >= 0) {
+    j["tos"] = s.tos;
+  }
+  if (s.mss_bytes != 0) {
+    j["mss_bytes"] = s.mss_bytes;
+  }
+  if (s.fq_rate_bps != 0) {
+    j["fq_rate_bps"] = s.fq_rate_bps;
+  }
   return j;
 }
 
@@ -162,6 +176,32 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       }
       out->push_back(static_cast<std::uint32_t>(c.get<std::uint64_t>()));
     }
+  }
+  // Optional socket knobs: absent = not set; validate() checks their ranges.
+  if (j.contains("congestion")) {
+    if (!j["congestion"].is_string() || j["congestion"].get_ref<const std::string&>().empty() ||
+        j["congestion"].get_ref<const std::string&>().size() > kMaxCongestionNameBytes) {
+      error = "config.congestion must be the name of a congestion control algorithm";
+      return false;
+    }
+    s.congestion = j["congestion"].get<std::string>();
+  }
+  if (j.contains("tos")) {
+    std::uint64_t tos = 0;
+    if (!get_u64(j, "tos", 255, tos, error)) {
+      return false;
+    }
+    s.tos = static_cast<std::int32_t>(tos);
+  }
+  if (j.contains("mss_bytes")) {
+    std::uint64_t mss = 0;
+    if (!get_u64(j, "mss_bytes", kMaxMssBytes, mss, error)) {
+      return false;
+    }
+    s.mss_bytes = static_cast<std::uint32_t>(mss);
+  }
+  if (j.contains("fq_rate_bps") && !get_u64(j, "fq_rate_bps", UINT64_MAX, s.fq_rate_bps, error)) {
+    return false;
   }
   if (!j.contains("rate_msgs_per_s") || !j["rate_msgs_per_s"].is_number() ||
       !std::isfinite(j["rate_msgs_per_s"].get<double>()) ||

@@ -177,6 +177,12 @@ void mark_plain_echo(json& run) {
   }
 }
 
+/// A side's TCP congestion control in use, read back; null for UDP, a
+/// plain echo server's side, or an older server that does not say.
+json congestion_json(const SideStats& side) {
+  return side.tcp_congestion.empty() ? json(nullptr) : json(side.tcp_congestion);
+}
+
 }  // namespace
 
 json config_json(const TestSpec& s) {
@@ -206,6 +212,10 @@ json config_json(const TestSpec& s) {
           {"per_flow", std::string(to_string(s.per_flow))},
           {"sender_cpus", s.sender_cpus},
           {"receiver_cpus", s.receiver_cpus},
+          {"congestion", s.congestion.empty() ? json(nullptr) : json(s.congestion)},
+          {"tos", s.tos < 0 ? json(nullptr) : json(s.tos)},
+          {"mss_bytes", s.mss_bytes == 0 ? json(nullptr) : json(s.mss_bytes)},
+          {"fq_rate_bps", s.fq_rate_bps == 0 ? json(nullptr) : json(s.fq_rate_bps)},
           {"bind", s.bind_address},
           {"port", s.port}};
 }
@@ -294,6 +304,7 @@ json run_json(const RunResult& r) {
         {"wire_overhead_bytes", t.wire_overhead_bytes},
         {"tcp_retransmits", t.tcp_retransmits},
         {"tcp_mean_srtt_us", finite(t.tcp_mean_srtt_us)},
+        {"tcp_congestion", congestion_json(r.sender)},
         {"pacing",
          {{"target_msgs_per_s", finite(r.pacing.target_msgs_per_s)},
           {"achieved_msgs_per_s", finite(r.pacing.achieved_msgs_per_s())},
@@ -323,6 +334,7 @@ json run_json(const RunResult& r) {
           {"in_network", t.lost_in_network}}},
         {"cost", cpu_json(r.receiver, t.receiver_cpu_per_msg_ns)},
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
+        {"tcp_congestion", congestion_json(r.receiver)},
         {"flows", receiver_flows}}},
       {"latency", latency},
       {"flow_summary",

@@ -179,6 +179,19 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
   if (s.proto == Proto::kTcp) {
     std::fprintf(out, ", %s", s.tcp_nodelay() ? "TCP_NODELAY" : "Nagle");
   }
+  if (!s.congestion.empty()) {
+    std::fprintf(out, ", congestion %s", s.congestion.c_str());
+  }
+  if (s.tos >= 0) {
+    std::fprintf(out, ", tos 0x%02x (dscp %d)", static_cast<unsigned>(s.tos), s.tos >> 2);
+  }
+  if (s.mss_bytes > 0) {
+    std::fprintf(out, ", mss %u", s.mss_bytes);
+  }
+  if (s.fq_rate_bps > 0) {
+    std::fprintf(out, ", fq-rate %s/flow",
+                 format_bits_per_second(static_cast<double>(s.fq_rate_bps) / 8).c_str());
+  }
   if (!s.full_stats()) {
     std::fprintf(out, ", stats counts only");
   }
