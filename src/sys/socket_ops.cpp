@@ -68,10 +68,9 @@ void set_congestion(int fd, const std::string& algorithm) {
   const int err = errno;
   const std::string flag = "--congestion " + algorithm + ": ";
   if (err == ENOENT) {
-    throw ConfigError(
-        flag + "not available on this host (available: " +
-        read_proc_words("/proc/sys/net/ipv4/tcp_available_congestion_control") +
-        "); load its module (modprobe tcp_" + algorithm + ") or choose one of those");
+    throw ConfigError(flag + "not available on this host (available: " +
+                      read_proc_words("/proc/sys/net/ipv4/tcp_available_congestion_control") +
+                      "); load its module (modprobe tcp_" + algorithm + ") or choose one of those");
   }
   if (err == EPERM) {
     throw ConfigError(flag + "not allowed for this unprivileged process (allowed: " +

@@ -257,6 +257,55 @@ TEST(ControlMessagesTest, OptionalFieldsMayBeAbsent) {
   EXPECT_EQ(res.error, "");
 }
 
+// Issue 19: the socket knobs reach the server only when given, and a bad one
+// is refused naming its field.
+TEST(ControlMessagesTest, SocketKnobsRoundTripAndAreCheckedServerSide) {
+  TestSpec knobs;
+  knobs.count = 100;
+  knobs.size_bytes = 1000;
+  knobs.congestion = "reno";
+  knobs.tos = 0x20;
+  knobs.mss_bytes = 1000;
+  knobs.fq_rate_bps = 1'000'000'000;
+  const nlohmann::json j = spec_to_json(knobs);
+  EXPECT_EQ(j["congestion"], "reno");
+  EXPECT_EQ(j["tos"], 0x20);
+  EXPECT_EQ(j["mss_bytes"], 1000);
+  EXPECT_EQ(j["fq_rate_bps"], 1'000'000'000U);
+  TestSpec back;
+  std::string error;
+  ASSERT_TRUE(spec_from_json(j, back, error)) << error;
+  EXPECT_EQ(back.congestion, "reno");
+  EXPECT_EQ(back.tos, 0x20);
+  EXPECT_EQ(back.mss_bytes, 1000U);
+  EXPECT_EQ(back.fq_rate_bps, 1'000'000'000U);
+
+  const nlohmann::json plain = spec_to_json(TestSpec{});
+  for (const char* key : {"congestion", "tos", "mss_bytes", "fq_rate_bps"}) {
+    EXPECT_FALSE(plain.contains(key)) << key;
+  }
+
+  const auto refused = [&j](const char* key, const nlohmann::json& value) {
+    nlohmann::json bad = j;
+    bad[key] = value;
+    TestSpec s;
+    std::string why;
+    EXPECT_FALSE(spec_from_json(bad, s, why)) << key << " " << value.dump();
+    return why;
+  };
+  EXPECT_NE(refused("congestion", 5).find("config.congestion"), std::string::npos);
+  EXPECT_NE(refused("congestion", "a b").find("--congestion"), std::string::npos);
+  EXPECT_NE(refused("tos", 256U).find("config.tos"), std::string::npos);
+  const std::string mss = refused("mss_bytes", 10U);
+  EXPECT_NE(mss.find("--mss"), std::string::npos) << mss;
+  EXPECT_NE(refused("fq_rate_bps", -1).find("config.fq_rate_bps"), std::string::npos);
+  nlohmann::json udp = j;
+  udp["proto"] = "udp";
+  TestSpec s;
+  EXPECT_FALSE(spec_from_json(udp, s, error));
+  EXPECT_NE(error.find("UDP has none"), std::string::npos) << error;
+}
+
 TEST(ControlMessagesTest, HasTypeLooksOnlyAtAStringType) {
   EXPECT_TRUE(has_type(encode(Poll{}), "poll"));
   EXPECT_FALSE(has_type(encode(Poll{}), "live"));

@@ -585,6 +585,22 @@ TEST(RemoteAuthTest, RightTokenRuns) {
   EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 1000);
 }
 
+// Issue 19: the server applies --congestion to its own data sockets and
+// reports the algorithm it reads back; one it cannot apply fails the test.
+TEST(RemoteRunTest2, ServerAppliesAndReportsTheCongestionControl) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client(remote(server) + " --congestion reno --dscp 8");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const nlohmann::json run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["receiver"]["tcp_congestion"], "reno");
+  EXPECT_EQ(run["sender"]["tcp_congestion"], "reno");
+  EXPECT_EQ(run["config"]["congestion"], "reno");
+  EXPECT_EQ(run["config"]["tos"], 32);
+  EXPECT_EQ(run["receiver"]["messages"], 1000);
+  EXPECT_NE(run_client(remote(server) + " --congestion no_such_cc").code, 0);
+}
+
 TEST(RemoteAuthTest, TokenFromTheEnvironmentRuns) {
   const Server server(kToken);
   ASSERT_TRUE(server.listening());

@@ -84,8 +84,7 @@ std::optional<std::uint32_t> number_up_to(const std::string& text, std::uint32_t
   const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
   const std::string digits = hex ? text.substr(2) : text;
   const auto is_digit = [hex](char c) {
-    return (c >= '0' && c <= '9') ||
-           (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
   };
   if (digits.empty() || digits.size() > 8 || !std::all_of(digits.begin(), digits.end(), is_digit)) {
     return std::nullopt;
@@ -106,8 +105,9 @@ void socket_knobs_of(const RunArgs& a, TestSpec& s) {
     s.congestion = a.congestion;
   }
   if (!a.tos.empty() && !a.dscp.empty()) {
-    usage_error("give --tos or --dscp, not both: --dscp V is --tos V<<2 (e.g. --dscp 46 = --tos "
-                "184)");
+    usage_error(
+        "give --tos or --dscp, not both: --dscp V is --tos V<<2 (e.g. --dscp 46 = --tos "
+        "184)");
   }
   if (!a.tos.empty()) {
     const auto tos = number_up_to(a.tos, 255);

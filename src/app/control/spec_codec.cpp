@@ -92,7 +92,7 @@ nlohmann::json spec_to_json(const TestSpec& s) {
     j["congestion"] = s.congestion;
   }
   if (s.tos >= 0) {
-    j["tos"] = s.tos;
+    j["tos"] = static_cast<std::uint32_t>(s.tos);  // unsigned, as the decoder reads it
   }
   if (s.mss_bytes != 0) {
     j["mss_bytes"] = s.mss_bytes;
