@@ -46,6 +46,23 @@ TEST(ServeAdmissionTest, AWarmupNear2To64IsRefusedNotWrappedIntoAShortTest) {
   EXPECT_FALSE(check_test(m, o, spec).refused()) << check_test(m, o, spec).reply;
 }
 
+TEST(ServeAdmissionTest, OnlyACongestionAlgorithmTheServerHasLoadedIsAccepted) {
+  // A privileged server that set an unloaded algorithm would load its
+  // module: a stranger must not choose kernel modules.
+  ServeOptions o;
+  TestSpec s = small_spec();
+  s.congestion = "reno";  // built in, always loaded
+  TestSpec spec;
+  EXPECT_FALSE(check_test(test_message(s), o, spec).refused())
+      << check_test(test_message(s), o, spec).reply;
+  EXPECT_EQ(spec.congestion, "reno");
+  s.congestion = "no_such_cc";
+  const Refusal r = check_test(test_message(s), o, spec);
+  EXPECT_TRUE(r.refused());
+  EXPECT_NE(r.reply.find("not loaded on this server"), std::string::npos) << r.reply;
+  EXPECT_NE(r.reply.find("reno"), std::string::npos) << r.reply;
+}
+
 TEST(ServeAdmissionTest, ABufferAboveMaxBufferIsRefusedByName) {
   ServeOptions o;
   o.max_buffer_bytes = 212'992;  // 208 KiB, a common net.core.rmem_max

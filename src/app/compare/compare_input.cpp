@@ -34,6 +34,10 @@ bool kept_by(const PointFilter& filter, const json& config) {
   });
 }
 
+/// Socket knobs: absent from documents before they existed, null when not
+/// given; both mean the system default, so they match each other.
+constexpr const char* kKnobFields[] = {"congestion", "tos", "mss_bytes", "fq_rate_bps"};
+
 PointSamples samples_of(const json& config, const std::vector<const json*>& runs,
                         const PointFilter& filter) {
   PointSamples p;
@@ -41,6 +45,10 @@ PointSamples samples_of(const json& config, const std::vector<const json*>& runs
     if (!filtered_on(filter, f)) {
       p.key += std::string(f) + "=" + (config.contains(f) ? text_of(config[f]) : "?") + ";";
     }
+  }
+  for (const char* f : kKnobFields) {
+    const bool given = config.contains(f) && !config[f].is_null();
+    p.key += std::string(f) + "=" + (given ? text_of(config[f]) : "default") + ";";
   }
   const auto field = [&config](const char* f) {
     return config.contains(f) ? text_of(config[f]) : std::string("?");

@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <exception>
 #include <fstream>
+#include <string>
 
 #include "app/control/control_channel.hpp"
+#include "sys/socket_ops.hpp"
 
 namespace netbench::app {
 
@@ -35,6 +37,26 @@ Refusal check_hello(const nlohmann::json& m, const ServeOptions& o) {
   }
   return {};
 }
+
+namespace {
+
+/// Whether `algorithm` is one of the kernel's loaded congestion control
+/// algorithms (tcp_available_congestion_control), matched word by word.
+bool congestion_loaded(const std::string& algorithm) {
+  const std::string words =
+      sys::read_proc_words("/proc/sys/net/ipv4/tcp_available_congestion_control");
+  std::size_t at = 0;
+  while (at < words.size()) {
+    const std::size_t end = std::min(words.find(' ', at), words.size());
+    if (words.compare(at, end - at, algorithm) == 0 && end - at == algorithm.size()) {
+      return true;
+    }
+    at = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
 
 Refusal check_test(const nlohmann::json& m, const ServeOptions& o, TestSpec& spec) {
   Test test;
@@ -73,6 +95,12 @@ Refusal check_test(const nlohmann::json& m, const ServeOptions& o, Test& test) {
   } else if (o.max_bitrate_bps > 0 && bitrate > o.max_bitrate_bps) {
     limit = "this server allows at most " +
             std::to_string(static_cast<std::uint64_t>(o.max_bitrate_bps)) + " bit/s";
+  } else if (!spec.congestion.empty() && !congestion_loaded(spec.congestion)) {
+    // Setting an algorithm the kernel has not loaded makes a privileged
+    // process load its module: a stranger may not choose kernel modules.
+    limit = "--congestion " + spec.congestion + " is not loaded on this server (available: " +
+            sys::read_proc_words("/proc/sys/net/ipv4/tcp_available_congestion_control") +
+            "); a client may pick only an algorithm the server has loaded";
   }
   if (!limit.empty()) {
     return {limit, "test refused: " + limit};
