@@ -272,16 +272,7 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
                               ? std::string()
                               : interruption(signals) + " at point " + std::to_string(done) +
                                     " of " + std::to_string(points.size());
-  reporter.finalize(why);
-  if (!why.empty()) {
-    std::fprintf(stderr, "netbench: sweep %s\n", why.c_str());
-    return kExitInterrupted;
-  }
-  if (failed > 0) {
-    std::fprintf(stderr, "netbench: %zu of %zu sweep points failed\n", failed, points.size());
-    return kExitIncomplete;
-  }
-  return kExitOk;
+  return finish_sweep(reporter, why, failed, points.size());
 }
 
 }  // namespace netbench::app

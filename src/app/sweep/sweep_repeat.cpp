@@ -101,13 +101,18 @@ int run_sweep_rounds(const std::vector<SweepPoint>& points, const nlohmann::json
                               : std::string("interrupted by ") +
                                     (signals.signal() == SIGINT ? "SIGINT" : "SIGTERM") +
                                     " after " + std::to_string(ran) + " runs";
+  return finish_sweep(reporter, why, failed, points.size());
+}
+
+int finish_sweep(Reporter& reporter, const std::string& why, std::size_t failed,
+                 std::size_t points) {
   reporter.finalize(why);
   if (!why.empty()) {
     std::fprintf(stderr, "netbench: sweep %s\n", why.c_str());
     return kExitInterrupted;
   }
   if (failed > 0) {
-    std::fprintf(stderr, "netbench: %zu of %zu sweep points failed\n", failed, points.size());
+    std::fprintf(stderr, "netbench: %zu of %zu sweep points failed\n", failed, points);
     return kExitIncomplete;
   }
   return kExitOk;

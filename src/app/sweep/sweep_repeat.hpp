@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <stop_token>
@@ -34,5 +35,12 @@ using PointRunner = std::function<std::optional<RunResult>(const SweepPoint&, co
                                    const nlohmann::json& matrix, const RepeatOptions& options,
                                    const PointRunner& run, Reporter& reporter,
                                    std::stop_source& stop, const SignalStop& signals, bool quiet);
+
+/// The end of a sweep, repeated or not: finalizes the reporters with `why`
+/// (empty unless interrupted) and returns the exit code — kExitInterrupted,
+/// kExitIncomplete when `failed` of `points` points failed, else kExitOk —
+/// saying which on stderr.
+[[nodiscard]] int finish_sweep(Reporter& reporter, const std::string& why, std::size_t failed,
+                               std::size_t points);
 
 }  // namespace netbench::app
