@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """UDP loss attribution against the kernel's own counters (issue 14, item 3).
 
-Runs paired UDP runs with a small receive buffer inside a fresh network
-namespace with only loopback, whose /proc/net/snmp belongs to this test
+Runs paired UDP runs with a small receive buffer, sender and receiver
+pinned to one CPU (so that the receiver cannot keep up on any host: a CI host
+whose receiver drained 190k datagrams/s through a 256 KiB buffer on a CPU of
+its own lost none, and the test had nothing to attribute), inside a fresh
+network namespace with only loopback, whose /proc/net/snmp belongs to this test
 alone, and checks netbench's loss attribution against the kernel's counter
 deltas:
 
@@ -63,8 +66,12 @@ def delta(before: dict[str, int], after: dict[str, int], key: str) -> int:
 
 def run(netbench: str, extra: list[str]) -> tuple[dict, dict[str, int]]:
     before = snmp()
+    # One CPU for both sides: while the sender runs its time slice, the
+    # receiver cannot drain, and a 16 KiB buffer overflows within it.
+    cpu = min(os.sched_getaffinity(0))
     args = ["ip", "netns", "exec", NS, "timeout", "30", netbench, "--proto", "udp",
-            "--buffer", "256KiB", "--duration", "1s", "--json", *extra]
+            "--buffer", "16KiB", "--cpu", f"{cpu},{cpu}", "--duration", "1s", "--json",
+            *extra]
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
     after = snmp()
     if p.returncode != 0:
