@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::uint64_t kConnectTimeoutMs = 5'000;
 
-Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
+Fd connect_flow(const TestSpec& spec, const Endpoint& target, std::uint32_t flow) {
   const int type = spec.proto == Proto::kTcp ? SOCK_STREAM : SOCK_DGRAM;
   Fd fd = sys::make_socket(target.family(), type);
   if (spec.proto == Proto::kTcp && spec.tcp_nodelay()) {
@@ -33,6 +33,10 @@ Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
   sys::set_buffer(fd.get(), false, spec.socket_buffer_bytes);
   // Before connect(): the SYN already announces --mss and carries --tos.
   sys::apply_socket_knobs(fd.get(), target.family(), spec.proto == Proto::kTcp, spec);
+  if (spec.client_port != 0) {
+    sys::bind_source_port(fd.get(), target.family(), spec.proto == Proto::kTcp,
+                          static_cast<std::uint16_t>(spec.client_port + flow), flow);
+  }
   sys::set_nonblocking(fd.get(), true);
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
@@ -110,7 +114,7 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   const std::uint64_t per_flow = spec.count / spec.flows;
   const std::uint64_t extra = spec.count % spec.flows;
   for (std::uint32_t i = 0; i < spec.flows; ++i) {
-    Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0]);
+    Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
     if (i == 0 && spec.proto == Proto::kTcp) {
       s.congestion = sys::congestion_of(fd.get());
     }

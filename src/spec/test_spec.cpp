@@ -153,6 +153,16 @@ void validate(const TestSpec& spec) {
     fail("--fq-rate " + std::to_string(spec.fq_rate_bps) +
          " is below 1 byte/s (8 bits/s); use e.g. 100M, 1G");
   }
+  if (spec.client_port != 0 && std::uint64_t{spec.client_port} + spec.flows - 1 > 65'535) {
+    fail("--cport " + std::to_string(spec.client_port) + " with --flows " +
+         std::to_string(spec.flows) + " needs ports up to " +
+         std::to_string(std::uint64_t{spec.client_port} + spec.flows - 1) +
+         ", beyond 65535: pick a lower --cport");
+  }
+  if (spec.bind_device.size() >= kMaxInterfaceNameBytes) {
+    fail("--bind-dev '" + spec.bind_device + "' is longer than an interface name (" +
+         std::to_string(kMaxInterfaceNameBytes - 1) + " bytes at most)");
+  }
   if (spec.count > 0 && spec.count < spec.flows) {
     fail("--count " + std::to_string(spec.count) + " is less than --flows " +
          std::to_string(spec.flows) + ": every flow needs at least one message");

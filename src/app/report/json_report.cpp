@@ -216,6 +216,8 @@ json config_json(const TestSpec& s) {
           {"tos", s.tos < 0 ? json(nullptr) : json(s.tos)},
           {"mss_bytes", s.mss_bytes == 0 ? json(nullptr) : json(s.mss_bytes)},
           {"fq_rate_bps", s.fq_rate_bps == 0 ? json(nullptr) : json(s.fq_rate_bps)},
+          {"client_port", s.client_port == 0 ? json(nullptr) : json(s.client_port)},
+          {"bind_device", s.bind_device.empty() ? json(nullptr) : json(s.bind_device)},
           {"bind", s.bind_address},
           {"port", s.port}};
 }

@@ -192,6 +192,12 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
     std::fprintf(out, ", fq-rate %s/flow",
                  format_bits_per_second(static_cast<double>(s.fq_rate_bps) / 8).c_str());
   }
+  if (s.client_port > 0) {
+    std::fprintf(out, ", cport %u", static_cast<unsigned>(s.client_port));
+  }
+  if (!s.bind_device.empty()) {
+    std::fprintf(out, ", device %s", s.bind_device.c_str());
+  }
   if (!s.full_stats()) {
     std::fprintf(out, ", stats counts only");
   }

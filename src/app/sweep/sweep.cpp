@@ -209,7 +209,7 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     repeat = repeat_options(a);
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
-      remote = split_host_port(a.connect, kDefaultServePort);
+      remote = connect_target(a, kDefaultServePort);
     }
   } catch (const UsageError& e) {
     reporter.on_error(e.what(), nullptr, {});
