@@ -92,6 +92,16 @@ void validate(const TestSpec& spec) {
   if (spec.count == 0 && spec.duration_ns == 0) {
     fail("--duration must be positive (or give --count)");
   }
+  if (!(spec.probe_rate_msgs_per_s >= 0) || spec.probe_rate_msgs_per_s > kMaxProbeRate) {
+    fail("--probe must be a rate of requests/s up to " +
+         std::to_string(static_cast<int>(kMaxProbeRate)) +
+         " (a probe is a low-rate flow beside the test's), e.g. 10 or 100");
+  }
+  if (spec.probe_rate_msgs_per_s > 0 && spec.count > 0) {
+    fail(
+        "--probe runs beside the test's measured period, which a --count run does not know in "
+        "advance: give --duration instead of --count");
+  }
   if (spec.interval_ns < 10'000'000) {
     fail("--interval must be at least 10ms");
   }

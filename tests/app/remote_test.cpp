@@ -770,6 +770,38 @@ TEST(ServeLimitsTest, JsonLogHasOneLinePerTestWithTheServersExactCounts) {
   std::remove(path.c_str());
 }
 
+TEST(RemoteProbeTest, ProbeRunsBesideTheBulkTestWhenTheServerTakesTwoTests) {
+  Server server(nullptr, {"--max-concurrent", "2"});
+  ASSERT_TRUE(server.listening());
+  const Outcome o =
+      run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -P 2 -t 1 --probe 20 -J");
+  ASSERT_EQ(o.code, 0);
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["config"]["probe_rate_msgs_per_s"], 20.0);
+  for (const char* phase : {"idle", "loaded"}) {
+    const auto& p = run["probe"][phase];
+    EXPECT_EQ(p["complete"], true) << phase << ": " << p["error"];
+    EXPECT_GT(p["replies"].get<std::uint64_t>(), 0U) << phase;
+    EXPECT_EQ(p["replies"], p["sent"]) << phase;
+  }
+  EXPECT_FALSE(run["probe"]["rtt_increase"].is_null());
+}
+
+TEST(RemoteProbeTest, AServerOfOneTestAtATimeRefusesTheLoadedPhaseAsAWarning) {
+  Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o =
+      run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -t 1 --probe 20 -J");
+  ASSERT_EQ(o.code, 0);  // the bulk test is whole
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["complete"], true);
+  EXPECT_EQ(run["probe"]["idle"]["complete"], true);
+  EXPECT_EQ(run["probe"]["loaded"]["complete"], false);
+  EXPECT_NE(run["probe"]["loaded"]["error"].get<std::string>().find("busy"), std::string::npos)
+      << run["probe"]["loaded"]["error"];
+  EXPECT_TRUE(run["probe"]["rtt_increase"].is_null());
+}
+
 TEST(ServeLimitsTest, OneTestFlagServesOneTestAndExits) {
   Server server(nullptr, {"-1"});
   ASSERT_TRUE(server.listening());

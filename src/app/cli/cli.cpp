@@ -39,6 +39,7 @@
 #include "netbench/paired_run.hpp"
 #include "netbench/plain_echo.hpp"
 #include "netbench/plain_echo_server.hpp"
+#include "netbench/probe_run.hpp"
 #include "netbench/version.hpp"
 
 namespace netbench::app {
@@ -171,20 +172,26 @@ int run_test(const RunArgs& a) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
-  const RunOnce once = [&a, &spec](const RunHooks& hooks, std::stop_token token) {
+  if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
+    throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
+  }
+  const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
-      if (a.connect.empty() || spec->mode != Mode::kEcho) {
+      if (a.connect.empty() || s.mode != Mode::kEcho) {
         throw UsageError(
             "--plain-echo measures a foreign echo server: give --connect HOST:PORT --mode echo");
       }
       const auto [host, port] = connect_target(a, 7);
-      return run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, token);
+      return run_plain_echo(s, resolve(host, port, s.family, false), hooks, token);
     }
     if (a.connect.empty()) {
-      return run_paired(*spec, hooks, token);
+      return run_paired(s, hooks, token);
     }
     const auto [host, port] = connect_target(a, kDefaultServePort);
-    return run_remote(*spec, host, port, hooks, token, a.auth_token);
+    return run_remote(s, host, port, hooks, token, a.auth_token);
+  };
+  const RunOnce once = [&run, &spec](const RunHooks& hooks, std::stop_token token) {
+    return run_with_probe(*spec, run, hooks, token);
   };
   if (repeat) {
     return run_repeated(

@@ -148,6 +148,13 @@ void socket_knobs_of(const RunArgs& a, TestSpec& s) {
     }
     s.bind_device = a.bind_dev;
   }
+  if (!a.probe.empty()) {
+    const auto rate = parse_rate(a.probe);
+    if (!rate || *rate <= 0) {
+      usage_error("--probe '" + a.probe + "' is not a rate of requests/s; use e.g. 10 or 100");
+    }
+    s.probe_rate_msgs_per_s = *rate;
+  }
   if (!a.fq_rate.empty()) {
     const auto bits = parse_rate(a.fq_rate);
     if (!bits || *bits < 8 || *bits > 8e15) {
@@ -516,6 +523,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("--fq-rate", a.fq_rate,
                  "kernel pacing per socket (SO_MAX_PACING_RATE), bits/s, e.g. 1G; TCP paces "
                  "itself, UDP needs the fq qdisc; beside --rate/--bitrate (default: none)")
+      ->type_name("RATE");
+  app.add_option("--probe", a.probe,
+                 "latency under load: one UDP echo flow of RATE requests/s, first alone (idle), "
+                 "then beside the test's flows (loaded); its RTT is reported for both, e.g. 10")
       ->type_name("RATE");
   app.add_option("--cport", a.cport,
                  "source port of the sender's flow 0, flow i sending from P + i (firewalls "

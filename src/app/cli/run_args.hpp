@@ -63,6 +63,7 @@ struct RunArgs {
   std::string fq_rate;     ///< --fq-rate R bits/s per socket; empty = none
   std::string cport;       ///< --cport P: source port of flow 0 (flow i: P + i); empty = any
   std::string bind_dev;    ///< --bind-dev IF: SO_BINDTODEVICE; empty = any interface
+  std::string probe;       ///< --probe RATE: latency probe requests/s; empty = none
   std::string bind;
   int port = 0;
   /// -p (iperf3's meaning): with --connect, the server's port unless
