@@ -102,6 +102,8 @@ RUNS = [
     ),
     ("udp --tos", ["--proto", "udp", "--count", "200", "--rate", "20k", "--tos", "0x20"],
      True),
+    ("--probe, --cport, --bind-dev",
+     ["--duration", "1s", "--probe", "20", "--cport", "62999", "--bind-dev", "lo"], True),
     ("bad --congestion", ["--congestion", "no_such_cc"], False),
     ("bad --repeat", ["--repeat", "0"], False),
     ("bad protocol", ["--proto", "sctp"], False),
