@@ -72,6 +72,10 @@ std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState
   if (!fd) {
     return std::nullopt;
   }
+  return tcp_connection(std::move(fd), thread);
+}
+
+Connection LoopModel::tcp_connection(Fd fd, ThreadState& thread) const {
   if (state_->spec().tcp_nodelay()) {
     // Echo replies are small and latency-bound: do not let Nagle hold them.
     const int one = 1;

@@ -12,7 +12,7 @@
 
 namespace netbench::receiver {
 
-/// What every multiplexing model (select, poll, epoll) shares: K event
+/// What every multiplexing model (select, poll, epoll, uring) shares: K event
 /// loops, each on its own std::jthread with its share of the sockets (its
 /// own SO_REUSEPORT listener; UDP flows dealt round-robin) and an eventfd that
 /// a stop request makes readable. Subclasses write only run_loop().
@@ -49,6 +49,9 @@ class LoopModel : public ServerModel {
   /// Accepts one pending connection as a non-blocking Connection; nullopt
   /// when none is pending. Throws SystemError on a fatal accept error.
   std::optional<Connection> accept_connection(int listener, ThreadState& thread) const;
+  /// A Connection for accepted TCP connection `fd` (TCP_NODELAY set as the
+  /// test needs); `fd` keeps its blocking mode.
+  Connection tcp_connection(Fd fd, ThreadState& thread) const;
   /// A receive buffer sized for the test.
   [[nodiscard]] std::vector<std::byte> make_rx_buffer() const;
 
