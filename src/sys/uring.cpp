@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include "netbench/error.hpp"
 
@@ -85,7 +86,9 @@ std::string explain_uring_setup_error(int err, int seccomp, int disabled) {
   return "io_uring_setup: " + e + std::string(kOther);
 }
 
-std::string uring_unavailable_reason() {
+namespace {
+
+std::string probe_uring() {
   io_uring ring{};
   const int rc = io_uring_queue_init(8, &ring, 0);
   if (rc < 0) {
@@ -135,6 +138,17 @@ std::string uring_unavailable_reason() {
                                     : std::string(e.what()) + std::string(kOther);
   }
   return "";
+}
+
+}  // namespace
+
+std::string uring_unavailable_reason() {
+  // On a thread of its own: tearing a ring down can leave task work for the
+  // thread that made it, which then interrupts that thread's next blocking
+  // call with a timeout (EINTR); the probing thread ends instead.
+  std::string why;
+  std::jthread([&why] { why = probe_uring(); }).join();
+  return why;
 }
 
 Ring::Ring(unsigned sq_entries, unsigned cq_entries) {
