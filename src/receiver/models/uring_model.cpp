@@ -71,7 +71,7 @@ struct Peer {
 /// The state of one ring's loop; runs on its thread only.
 class UringModel::Loop {
  public:
-  Loop(const UringModel& model, ThreadState& thread)
+  Loop(UringModel& model, ThreadState& thread)
       : model_(&model),
         thread_(&thread),
         tcp_(model.state().spec().proto == Proto::kTcp),
@@ -98,6 +98,8 @@ class UringModel::Loop {
     const UringModel& m = *model_;
     const int timeout = m.wait_ms();
     const std::uint64_t coalesce = m.coalesce_ns();
+    enter(0);  // the standing requests in the kernel: from now on nothing waits on setup
+    model_->serving(*thread_);
     while (!stop.stop_requested()) {
       coalesce_pause(coalesce);
       enter(timeout);
@@ -485,7 +487,7 @@ class UringModel::Loop {
     }
   }
 
-  const UringModel* model_;
+  UringModel* model_;
   ThreadState* thread_;
   bool tcp_;
   bool echo_;

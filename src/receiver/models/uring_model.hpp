@@ -30,6 +30,7 @@ class UringModel final : public LoopModel {
  private:
   class Loop;
   void check(const ServeSet& sockets) const override;
+  [[nodiscard]] bool announces_serving() const noexcept override { return true; }
   void run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::stop_token stop) override;
 };
 
