@@ -218,20 +218,31 @@ int Ring::submit_and_wait(int wait_ms) noexcept {
   return rc < 0 ? rc : 0;
 }
 
-BufferRing::BufferRing(unsigned count, std::size_t size)
-    : count_(count), size_(size), data_(std::size_t{count} * size) {
+BufferRing::BufferRing(unsigned count, std::size_t size) : count_(count), size_(size) {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   ring_bytes_ = (count * sizeof(io_uring_buf) + page - 1) / page * page;
+  data_bytes_ = (std::size_t{count} * size + page - 1) / page * page;
   void* mem =
       ::mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem == MAP_FAILED) {
     throw SystemError("mmap", "io_uring buffer ring", errno);
   }
   ring_ = static_cast<io_uring_buf_ring*>(mem);
+  void* data =
+      ::mmap(nullptr, data_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (data == MAP_FAILED) {
+    const int err = errno;
+    ::munmap(ring_, ring_bytes_);
+    throw SystemError("mmap", "io_uring buffers", err);
+  }
+  data_ = static_cast<std::byte*>(data);
   io_uring_buf_ring_init(ring_);
 }
 
-BufferRing::~BufferRing() { ::munmap(ring_, ring_bytes_); }
+BufferRing::~BufferRing() {
+  ::munmap(data_, data_bytes_);
+  ::munmap(ring_, ring_bytes_);
+}
 
 void BufferRing::attach(Ring& ring, std::uint16_t group) {
   io_uring_buf_reg reg{};

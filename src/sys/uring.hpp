@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <vector>
 
 namespace netbench::sys {
 
@@ -72,7 +71,7 @@ class BufferRing {
   void attach(Ring& ring, std::uint16_t group);
   /// Buffer `id`'s memory (the whole buffer).
   [[nodiscard]] std::span<std::byte> buffer(std::uint16_t id) noexcept {
-    return {data_.data() + std::size_t{id} * size_, size_};
+    return {data_ + std::size_t{id} * size_, size_};
   }
   [[nodiscard]] std::size_t buffer_bytes() const noexcept { return size_; }
   [[nodiscard]] unsigned count() const noexcept { return count_; }
@@ -86,7 +85,11 @@ class BufferRing {
   std::size_t ring_bytes_ = 0;
   unsigned count_;
   std::size_t size_;
-  std::vector<std::byte> data_;
+  // The buffers: mmap'd rather than from the heap, so that their memory
+  // goes back to the system when the ring ends (a heap block this size
+  // would stay in the process after the test: a server's RSS would grow).
+  std::byte* data_ = nullptr;
+  std::size_t data_bytes_ = 0;
   int pending_ = 0;  // recycled, not yet published
 };
 
