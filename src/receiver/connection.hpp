@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,6 +14,22 @@
 #include "receiver/receiver_state.hpp"
 
 namespace netbench::receiver {
+
+/// Where a UDP datagram's echo goes: a readiness model sends it at once, a
+/// completion model (uring) queues a send and reports its result later with
+/// Connection::on_udp_echo_sent(). Called on the connection's thread.
+class UdpEchoSink {
+ public:
+  /// Sends `bytes` back to the flow's peer. `measured`: the datagram was a
+  /// measured message, whose echo result is counted.
+  virtual void echo(std::span<const std::byte> bytes, bool measured) = 0;
+
+ protected:
+  UdpEchoSink() = default;
+  ~UdpEchoSink() = default;
+  UdpEchoSink(const UdpEchoSink&) = default;
+  UdpEchoSink& operator=(const UdpEchoSink&) = default;
+};
 
 /// The receiver's work on one data socket — a TCP connection or a UDP flow
 /// socket — whatever model multiplexes it: read, decode, measure, echo.
@@ -50,6 +68,28 @@ class Connection {
   /// Marks the flow finished (called once when the model drops it).
   void retire() noexcept;
 
+  // What to do with bytes, apart from how they were read: a completion model
+  // (uring), which gets bytes handed to it rather than reading them, calls
+  // these; on_readable() calls them after its own reads.
+
+  /// TCP: `got` arrived at `now` (ns): decoded and measured (not echoed:
+  /// the caller sends `got` back in echo mode). kClosed on a malformed
+  /// stream or a failure to measure.
+  Status on_tcp_bytes(std::span<const std::byte> got, std::uint64_t now) noexcept;
+  /// TCP: the peer closed (a read returned 0) or reset the connection.
+  Status on_tcp_end() noexcept { return on_peer_gone(); }
+  /// UDP: one read of `got` at `now` (ns), with the ancillary data of `msg`
+  /// (SO_RXQ_OVFL, UDP_GRO): each datagram decoded, measured and, in echo
+  /// mode, handed to `sink`. `truncated`: the read had MSG_TRUNC. False if
+  /// measuring failed (the connection is to be closed).
+  bool on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
+                   std::uint64_t now, UdpEchoSink& sink) noexcept;
+  /// UDP: the echo of a measured datagram of `size` bytes sent `sent` bytes
+  /// (negative: failed).
+  void on_udp_echo_sent(std::size_t size, long sent) noexcept;
+  /// True in echo mode.
+  [[nodiscard]] bool echoes() const noexcept { return echo_; }
+
  private:
   Status read_tcp(std::span<std::byte> rx, unsigned budget);
   Status read_udp(std::span<std::byte> rx, unsigned budget);
@@ -60,8 +100,9 @@ class Connection {
   /// could not get its memory (caught by on_readable()).
   void on_message(const WireHeader& h, std::uint64_t recv_ns);
   /// One UDP datagram read at `now`: decoded (or counted malformed), measured
-  /// and, in echo mode, sent back.
-  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now);
+  /// and, in echo mode, handed to `sink`.
+  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
+                   UdpEchoSink& sink);
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
   bool echo_tcp(std::span<const std::byte> bytes);
@@ -89,6 +130,9 @@ class Connection {
   std::size_t pending_off_ = 0;
 };
 
+/// Room for a UDP read's ancillary data: SO_RXQ_OVFL (u32) and UDP_GRO (int).
+inline constexpr std::size_t kUdpControlBytes =
+    CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int));
 /// Datagrams one recvmmsg call may take.
 inline constexpr std::size_t kUdpBatch = 32;
 /// --gso: a receive slot holds one whole GRO buffer (bytes) ...
