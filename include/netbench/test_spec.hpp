@@ -97,6 +97,11 @@ struct TestSpec {
   /// socket: kernel pacing per flow (TCP's own, or the fq qdisc), beside
   /// netbench's --rate/--bitrate; 0 = none.
   std::uint64_t fq_rate_bps = 0;
+  /// Wall-clock time (CLOCK_REALTIME, ns since the Unix epoch) at which the
+  /// sender starts (`--start-at`), so that the clients of a fleet start
+  /// together; 0 = at once. The client applies it; a remote server never
+  /// sees it.
+  std::uint64_t start_at_unix_ns = 0;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 

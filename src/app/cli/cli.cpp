@@ -21,6 +21,7 @@
 #include "app/cli/signal_stop.hpp"
 #include "app/cli/units.hpp"
 #include "app/compare/compare_command.hpp"
+#include "app/merge/merge_command.hpp"
 #include "app/remote/remote_client.hpp"
 #include "app/repeat/repeat_runner.hpp"
 #include "app/report/json_document_reporter.hpp"
@@ -39,6 +40,7 @@
 #include "netbench/plain_echo.hpp"
 #include "netbench/plain_echo_server.hpp"
 #include "netbench/version.hpp"
+#include "run/start_at.hpp"
 
 namespace netbench::app {
 namespace {
@@ -141,9 +143,25 @@ int run_test(const RunArgs& a) {
   if (a.json && a.json_lines) {
     throw UsageError("give --json or --json-lines, not both");
   }
+  if (repeat && spec->start_at_unix_ns != 0) {
+    throw UsageError(
+        "--start-at starts one run at a time of the fleet's plan; it does not combine with "
+        "--repeat (repeat the fleet's run instead, each with its own --start-at)");
+  }
   std::stop_source stop;
   const SignalStop signals(stop);
   const RunOnce once = [&a, &spec](const RunHooks& hooks, std::stop_token token) {
+    if (spec->start_at_unix_ns != 0) {
+      // Set up shortly before the time, not at once: a server's idle
+      // timeout would end a test whose sender waits for minutes.
+      if (!a.quiet) {
+        std::fprintf(stderr, "netbench: starting at %s (--start-at)\n",
+                     format_wall_time(spec->start_at_unix_ns).c_str());
+      }
+      const std::uint64_t lead = run::kStartSetupLeadNs;
+      static_cast<void>(run::wait_until_wall(
+          spec->start_at_unix_ns > lead ? spec->start_at_unix_ns - lead : 0, token));
+    }
     if (a.plain_echo) {
       if (a.connect.empty() || spec->mode != Mode::kEcho) {
         throw UsageError(
@@ -287,6 +305,8 @@ int run_cli(int argc, char** argv) noexcept {
     add_run_options(*sweep, sweep_args, RunOptionStyle::kSweep);
     CompareArgs compare_args;
     CLI::App* compare = add_compare_command(app, compare_args);
+    MergeArgs merge_args;
+    CLI::App* merge = add_merge_command(app, merge_args);
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -352,6 +372,9 @@ int run_cli(int argc, char** argv) noexcept {
     }
     if (compare->parsed()) {
       return run_compare(compare_args);
+    }
+    if (merge->parsed()) {
+      return run_merge(merge_args);
     }
     if (sweep->parsed()) {
       MultiReporter reporter = sweep_reporters(sweep_args);
