@@ -145,8 +145,8 @@ int run_test(const RunArgs& a) {
   }
   if (repeat && spec->start_at_unix_ns != 0) {
     throw UsageError(
-        "--start-at starts one run at a time of the fleet's plan; it does not combine with "
-        "--repeat (repeat the fleet's run instead, each with its own --start-at)");
+        "--start-at starts a single run at a given time; it does not combine with --repeat (run "
+        "the fleet again with a new --start-at instead)");
   }
   std::stop_source stop;
   const SignalStop signals(stop);

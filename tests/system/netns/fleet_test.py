@@ -342,8 +342,15 @@ def verify_unit(tmp: str, netbench: str) -> None:
 
 
 def main() -> int:
-    netbench = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
-                               os.path.join(ROOT, "build", "dev", "netbench"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("netbench", nargs="?", default=os.path.join(ROOT, "build", "dev", "netbench"))
+    parser.add_argument("--keep", metavar="DIR",
+                        help="copy the result directories (documents, fleet.json, fleet.txt, "
+                        "charts) to DIR before cleaning up")
+    args = parser.parse_args()
+    netbench = os.path.abspath(args.netbench)
     ok, why = topology.netns_permitted()
     if not ok:
         return skip(why)
@@ -383,6 +390,9 @@ def main() -> int:
         if alive:
             raise Failure(f"serve.yml stopped left pid files: {alive}")
         log("ok   serve.yml stopped every netbench serve")
+        if args.keep:
+            shutil.copytree(fleet.tmp + "/results", args.keep, dirs_exist_ok=True)
+            log(f"results kept in {args.keep}")
         print("--- fan-in, fleet.txt ---")
         print(fanin, end="")
         log(f"passed in {time.monotonic() - started:.1f} s")
