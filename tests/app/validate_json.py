@@ -411,7 +411,7 @@ def fleet_check(netbench, validator, tmp):
     paths = []
     for i in range(3):
         path = os.path.join(tmp, f"fleet{i}.json")
-        cmd = [netbench, "--proto", "udp", "--count", str(100 * (i + 1)), "--start-at", start,
+        cmd = [netbench, "--proto", "udp", "--count", "200", "--start-at", start,
                "-q", "-o", path]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
         if proc.returncode != 0:
