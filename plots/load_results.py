@@ -42,6 +42,7 @@ class Inputs:
         self.bench = []  # Google Benchmark records
         self.hosts = {}  # hostname -> host object (cpus, kernel, machine)
         self.skipped = []  # one line per point (or part of a sweep) that could not be used
+        self.fleets = []  # (path, fleet object) of `netbench merge` documents
 
 
 def load(paths):
@@ -68,6 +69,9 @@ def _add_netbench(inputs, path, doc):
     host = doc.get("host", {})
     hostname = host.get("hostname", "?")
     inputs.hosts.setdefault(hostname, host)
+    if "fleet" in doc:
+        inputs.fleets.append((path, doc["fleet"]))
+        return
     if "runs" in doc:
         entries = doc["runs"]
         _note_unfinished(inputs, path, doc)

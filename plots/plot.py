@@ -19,6 +19,9 @@ charts, one figure per configuration that varies besides the plotted axes:
                            a Mann-Whitney U test calls them different
                            (when at least two models ran)
   bench_models_<kind>      messages/s vs flows per model (Google Benchmark)
+  fleet*                   a `netbench merge` document: throughput and p99
+                           per client -> server pair, the fleet's median,
+                           sum, pooled p99 and Jain's index
 
 Every point with two or more runs has an error bar: the 95% CI of its
 median; each chart's title says n. Legends sit below the panels, never on
@@ -37,6 +40,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import charts  # noqa: E402
+import fleet_chart  # noqa: E402
 import load_results  # noqa: E402
 
 FORMATS = ("png", "svg")
@@ -51,15 +55,19 @@ def main(argv=None):
         return 2
     for line in inputs.skipped:
         print(f"plot.py: {line}", file=sys.stderr)
-    figures, messages = charts.plan(inputs)
+    figures, messages = charts.plan(inputs) if inputs.runs or inputs.bench else ([], [])
     for line in messages:
         print(f"plot.py: {line}", file=sys.stderr)
-    if not figures:
+    if not figures and not inputs.fleets:
         print("plot.py: no run could be plotted", file=sys.stderr)
         return 1
     os.makedirs(args.output, exist_ok=True)
     pyplot = load_pyplot()
     status = 0
+    for i, (_, fleet) in enumerate(inputs.fleets):
+        name = "fleet" if len(inputs.fleets) == 1 else f"fleet_{i + 1}"
+        for path in fleet_chart.draw(pyplot, fleet, args.output, name, FORMATS):
+            print(path)
     for fig in figures:
         paths, problems = draw(pyplot, fig, args.output)
         for path in paths:

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import charts  # noqa: E402
 import check_plots  # noqa: E402
+import fleet_chart  # noqa: E402
 import load_results  # noqa: E402
 
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
@@ -285,6 +286,49 @@ class DrawAndCheck(unittest.TestCase):
         fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0))
         self.assertEqual(plot.legend_overlaps(fig, [ax]), [])
         pyplot.close(fig)
+
+
+def fleet_doc(peers):
+    """A `netbench merge` fleet object with one run per (hostname, peer)."""
+    runs = [{"file": f"/r/{h}-to-{p}.json", "hostname": h, "peer": p,
+             "throughput_bps": 1e9 * (i + 1), "messages_per_s": 1000.0,
+             "latency_p99_ns": 50_000 * (i + 1), "start_skew_ns": 100, "run": {}}
+            for i, (h, p) in enumerate(peers)]
+    return {"runs": len(runs), "config": {"proto": "tcp", "mode": "stream", "flows": 1},
+            "receiver": {"throughput_bps": sum(r["throughput_bps"] for r in runs)},
+            "latency": {"kind": "one_way_delay", "from_intended_send": {"p99_ns": 123_000}},
+            "spread": {"jain_fairness": 0.9, "throughput_bps": {"median": 2e9},
+                       "latency_p99_ns": {"median": 100_000}},
+            "per_run": runs}
+
+
+class FleetChart(unittest.TestCase):
+    def test_pairs_are_named_client_to_server_host(self):
+        f = fleet_doc([("h2", "10.0.0.1:5201"), ("h3", "[fd00::1]:5201")])
+        self.assertEqual(fleet_chart.labels(f), ["h2 -> 10.0.0.1", "h3 -> fd00::1"])
+
+    def test_two_runs_of_one_pair_are_told_apart_by_file(self):
+        f = fleet_doc([("h2", "10.0.0.1:5201"), ("h2", "10.0.0.1:5202")])
+        self.assertEqual(fleet_chart.labels(f), ["h2 -> 10.0.0.1 (h2-to-10.0.0.1:5201.json)",
+                                                 "h2 -> 10.0.0.1 (h2-to-10.0.0.1:5202.json)"])
+
+    def test_title_gives_the_sum_jain_and_pooled_p99(self):
+        line = fleet_chart.summary_line(fleet_doc([("a", "b:1"), ("c", "b:1")]))
+        self.assertIn("sum 3 Gbit/s", line)
+        self.assertIn("Jain 0.900", line)
+        self.assertIn("pooled p99 123 us", line)
+
+    @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib is missing (Debian's python3-matplotlib)")
+    def test_draws_png_and_svg(self):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as pyplot
+
+        with tempfile.TemporaryDirectory() as d:
+            paths = fleet_chart.draw(pyplot, fleet_doc([("a", "b:1"), ("c", "b:1")]), d)
+            self.assertEqual([os.path.basename(p) for p in paths], ["fleet.png", "fleet.svg"])
+            self.assertTrue(all(os.path.getsize(p) > 1000 for p in paths))
 
 
 if __name__ == "__main__":

@@ -180,6 +180,20 @@ struct ProbeResult {
   ProbePhase loaded;
 };
 
+/// When a run with `--start-at` started: the time asked for and the time
+/// the sender actually started, both wall clock (CLOCK_REALTIME, ns since
+/// the Unix epoch). Both 0 when the run had no start time.
+struct StartTiming {
+  std::uint64_t requested_unix_ns = 0;
+  std::uint64_t actual_unix_ns = 0;
+  [[nodiscard]] bool requested() const noexcept { return requested_unix_ns != 0; }
+  /// How late the sender started, ns (actual − requested; 0 when early or
+  /// not requested).
+  [[nodiscard]] std::uint64_t skew_ns() const noexcept {
+    return actual_unix_ns > requested_unix_ns ? actual_unix_ns - requested_unix_ns : 0;
+  }
+};
+
 struct RunResult {
   TestSpec spec;
   PeerInfo peer;
@@ -200,6 +214,7 @@ struct RunResult {
   /// |D| of RFC 3550 between consecutive arrivals (delay variation), ns.
   LatencyHistogram delay_variation;
   std::string clock = "shared CLOCK_MONOTONIC";  ///< clock used for one-way delay
+  StartTiming start;                             ///< `--start-at`: asked for and actual start
   std::vector<IntervalRecord> intervals;
   bool complete = true;  ///< false if the test ended early
   std::string error;     ///< why it ended early

@@ -110,6 +110,11 @@ struct TestSpec {
   /// alone (idle) and then beside the test's flows (loaded); 0 = none. The
   /// client's: the probe is a test of its own for a remote server.
   double probe_rate_msgs_per_s = 0;
+  /// Wall-clock time (CLOCK_REALTIME, ns since the Unix epoch) at which the
+  /// sender starts (`--start-at`), so that the clients of a fleet start
+  /// together; 0 = at once. The client applies it; a remote server never
+  /// sees it.
+  std::uint64_t start_at_unix_ns = 0;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 

@@ -35,4 +35,19 @@ std::vector<std::string> pacing_warnings(const RunResult& r) {
   return out;
 }
 
+std::vector<std::string> start_warnings(const RunResult& r) {
+  std::vector<std::string> out;
+  if (!r.start.requested() || r.start.skew_ns() <= kLateStartNs) {
+    return out;
+  }
+  std::array<char, 256> line{};
+  std::snprintf(line.data(), line.size(),
+                "started %.3f s after --start-at (more than %.0f s late): this run did not start "
+                "together with the others of its fleet",
+                static_cast<double>(r.start.skew_ns()) / 1e9,
+                static_cast<double>(kLateStartNs) / 1e9);
+  out.emplace_back(line.data());
+  return out;
+}
+
 }  // namespace netbench

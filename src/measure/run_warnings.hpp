@@ -20,4 +20,11 @@ inline constexpr std::uint64_t kLatenessFloorNs = 1'000'000;
 /// schedule. Empty for unpaced runs. Pure.
 [[nodiscard]] std::vector<std::string> pacing_warnings(const RunResult& r);
 
+/// A `--start-at` run that started later than this is warned about, ns.
+inline constexpr std::uint64_t kLateStartNs = 1'000'000'000;
+
+/// A `--start-at` run whose sender started more than kLateStartNs after the
+/// time asked for: one sentence naming the delay. Empty otherwise. Pure.
+[[nodiscard]] std::vector<std::string> start_warnings(const RunResult& r);
+
 }  // namespace netbench

@@ -403,6 +403,54 @@ def repeated_negative_controls(validator, doc):
     return [f"schema accepted: {what}" for what, bad in broken if validator.is_valid(bad)]
 
 
+def fleet_check(netbench, validator, tmp):
+    """Three runs (with one common --start-at) merged by `netbench merge`:
+    the fleet document must match the schema, and the schema must refuse
+    broken fleets. Returns the errors."""
+    import time
+
+    start = f"{time.time() + 0.5:.3f}"
+    paths = []
+    for i in range(3):
+        path = os.path.join(tmp, f"fleet{i}.json")
+        cmd = [netbench, "--proto", "udp", "--count", "200", "--start-at", start,
+               "-q", "-o", path]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
+        if proc.returncode != 0:
+            return [f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()}"]
+        paths.append(path)
+    proc = subprocess.run([netbench, "merge", *paths, "--json"], capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    if proc.returncode != 0:
+        return [f"netbench merge: exit {proc.returncode}: {proc.stderr.strip()}"]
+    doc = json.loads(proc.stdout, parse_constant=reject_constant)
+    errors = problems_of(validator, doc)
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            run = json.load(f)
+        errors += problems_of(validator, run)
+        if run["run"]["start"] is None or run["run"]["start"]["requested_unix_ns"] == 0:
+            errors.append(f"{path}: no run.start although --start-at was given")
+    if not errors and doc["fleet"]["sender"]["messages"] != 600:
+        errors.append(f"merged sender.messages {doc['fleet']['sender']['messages']}, not 600")
+    broken = []
+    d = copy.deepcopy(doc)
+    d["run"] = d["fleet"]["per_run"][0]["run"]
+    broken.append(("a fleet document with a top-level run", d))
+    d = copy.deepcopy(doc)
+    d["fleet"]["per_run"] = d["fleet"]["per_run"][:1]
+    broken.append(("a fleet of one run", d))
+    d = copy.deepcopy(doc)
+    d["fleet"]["receiver"]["lost"] = -1
+    broken.append(("negative fleet.receiver.lost", d))
+    d = copy.deepcopy(doc)
+    del d["fleet"]["spread"]["jain_fairness"]
+    broken.append(("fleet.spread without jain_fairness", d))
+    errors += [f"schema accepts a broken document: {what}" for what, d in broken
+               if validator.is_valid(d)]
+    return errors
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--netbench", required=True, help="path of the netbench binary")
@@ -456,11 +504,15 @@ def main():
         for e in sweep_negative_controls(validator, sweep_doc):
             failures += 1
             print(f"FAIL {e}", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        errors = fleet_check(a.netbench, validator, tmp)
+        report("fleet", "3 runs with --start-at, then netbench merge --json", errors)
+        failures += bool(errors)
 
     if failures:
         print(f"{failures} problem(s): netbench's JSON does not match {a.schema}", file=sys.stderr)
         return 1
-    print(f"all {len(RUNS) + len(SWEEPS) + 1} documents match {a.schema}")
+    print(f"all {len(RUNS) + len(SWEEPS) + 2} documents match {a.schema}")
     return 0
 
 

@@ -22,6 +22,7 @@
 #include "app/cli/signal_stop.hpp"
 #include "app/cli/units.hpp"
 #include "app/compare/compare_command.hpp"
+#include "app/merge/merge_command.hpp"
 #include "app/remote/remote_client.hpp"
 #include "app/repeat/repeat_runner.hpp"
 #include "app/report/json_document_reporter.hpp"
@@ -41,6 +42,7 @@
 #include "netbench/plain_echo_server.hpp"
 #include "netbench/probe_run.hpp"
 #include "netbench/version.hpp"
+#include "run/start_at.hpp"
 
 namespace netbench::app {
 namespace {
@@ -170,6 +172,11 @@ int run_test(const RunArgs& a) {
   if (a.json && a.json_lines) {
     throw UsageError("give --json or --json-lines, not both");
   }
+  if (repeat && spec->start_at_unix_ns != 0) {
+    throw UsageError(
+        "--start-at starts a single run at a given time; it does not combine with --repeat (run "
+        "the fleet again with a new --start-at instead)");
+  }
   std::stop_source stop;
   const SignalStop signals(stop);
   if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
@@ -190,7 +197,18 @@ int run_test(const RunArgs& a) {
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };
-  const RunOnce once = [&run, &spec](const RunHooks& hooks, std::stop_token token) {
+  const RunOnce once = [&a, &run, &spec](const RunHooks& hooks, std::stop_token token) {
+    if (spec->start_at_unix_ns != 0) {
+      // Set up shortly before the time, not at once: a server's idle
+      // timeout would end a test whose sender waits for minutes.
+      if (!a.quiet) {
+        std::fprintf(stderr, "netbench: starting at %s (--start-at)\n",
+                     format_wall_time(spec->start_at_unix_ns).c_str());
+      }
+      const std::uint64_t lead = run::kStartSetupLeadNs;
+      static_cast<void>(run::wait_until_wall(
+          spec->start_at_unix_ns > lead ? spec->start_at_unix_ns - lead : 0, token));
+    }
     return run_with_probe(*spec, run, hooks, token);
   };
   if (repeat) {
@@ -337,6 +355,8 @@ int run_cli(int argc, char** argv) noexcept {
     add_run_options(*sweep, sweep_args, RunOptionStyle::kSweep);
     CompareArgs compare_args;
     CLI::App* compare = add_compare_command(app, compare_args);
+    MergeArgs merge_args;
+    CLI::App* merge = add_merge_command(app, merge_args);
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -408,6 +428,9 @@ int run_cli(int argc, char** argv) noexcept {
     }
     if (compare->parsed()) {
       return run_compare(compare_args);
+    }
+    if (merge->parsed()) {
+      return run_merge(merge_args);
     }
     if (sweep->parsed()) {
       MultiReporter reporter = sweep_reporters(sweep_args);

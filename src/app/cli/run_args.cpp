@@ -17,6 +17,7 @@
 
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/units.hpp"
+#include "netbench/clock.hpp"
 #include "netbench/error.hpp"
 
 namespace netbench::app {
@@ -281,9 +282,28 @@ void check_output_path(const std::string& path) {
 
 }  // namespace
 
+std::uint64_t start_at_of(const std::string& text, std::uint64_t now_unix_ns) {
+  const auto at = parse_wall_time(text);
+  if (!at) {
+    usage_error("--start-at '" + text +
+                "' is not a time; give epoch seconds (e.g. 1764498600.5) or ISO 8601 with a "
+                "zone (e.g. 2026-11-30T10:30:00Z)");
+  }
+  const std::uint64_t gap = *at > now_unix_ns ? *at - now_unix_ns : now_unix_ns - *at;
+  if (gap > kStartAtHorizonNs) {
+    usage_error("--start-at " + text + " is " + std::to_string(gap / 3'600'000'000'000ULL) + " h " +
+                (*at > now_unix_ns ? "from now" : "ago") + " (now is " +
+                format_wall_time(now_unix_ns) + "); give a time within a day of now");
+  }
+  return *at;
+}
+
 TestSpec make_spec(const RunArgs& a) {
   check_output_path(a.output);
   TestSpec s;
+  if (!a.start_at.empty()) {
+    s.start_at_unix_ns = start_at_of(a.start_at, wall_ns());
+  }
   s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
   s.model = parse_enum<ModelKind>("--model", a.model, model_names());
   s.mode = parse_enum<Mode>("--mode", a.mode, "stream, echo");
@@ -587,6 +607,11 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                  each("write the JSON result to this file",
                       "write the sweep document to this file, again after every point"));
   if (style == RunOptionStyle::kSingle) {
+    app.add_option("--start-at", a.start_at,
+                   "start sending at this wall-clock time, so that the clients of a fleet start "
+                   "together: epoch seconds (1764498600.5) or ISO 8601 with a zone "
+                   "(2026-11-30T10:30:00Z); setup begins 2 s before; the start skew is recorded")
+        ->type_name("TIME");
     app.add_flag("--json-lines", a.json_lines,
                  "one JSON event per line on stdout while running: start, each interval, end");
   }

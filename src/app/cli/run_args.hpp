@@ -76,6 +76,7 @@ struct RunArgs {
   std::string connect;          ///< HOST[:PORT] of a netbench serve; empty = paired run
   std::string auth_token;       ///< --auth-token / NETBENCH_AUTH_TOKEN for --connect; empty = none
   bool plain_echo = false;      ///< --connect names a foreign RFC 862 echo server
+  std::string start_at;         ///< --start-at TIME (single runs); empty = at once
   std::string repeat;           ///< --repeat N|auto; empty = one run
   std::string ci_width = "5%";  ///< --ci-width of --repeat auto
   std::string seed;             ///< --seed; empty = drawn at random and recorded
@@ -96,6 +97,17 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style);
 /// Checks `a` (one value per flag) and turns it into a validated spec.
 /// Throws UsageError with a one-line message naming the flag.
 [[nodiscard]] TestSpec make_spec(const RunArgs& a);
+
+/// Farthest `--start-at` may lie from now, either way, ns (a day): beyond
+/// it the time is a typo, not a plan.
+inline constexpr std::uint64_t kStartAtHorizonNs = 86'400'000'000'000ULL;
+
+/// `--start-at TEXT` as ns since the Unix epoch, checked against `now_unix_ns`
+/// (the wall clock): throws UsageError naming the flag when TEXT is no time
+/// parse_wall_time() reads or lies more than kStartAtHorizonNs away. A time
+/// that has just passed is accepted: the run starts at once and its
+/// start skew says how late.
+[[nodiscard]] std::uint64_t start_at_of(const std::string& text, std::uint64_t now_unix_ns);
 
 /// `text` as a duration in ns; throws UsageError naming `flag` otherwise.
 [[nodiscard]] std::uint64_t duration_of(const std::string& flag, const std::string& text,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <utility>
 
 namespace netbench::app {
@@ -121,6 +122,160 @@ std::optional<double> parse_rate(std::string_view text) {
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+/// Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian; H.
+/// Hinnant's days_from_civil), for dates from 1970 on.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+/// `n` decimal digits of `text` at `at` as a number; nullopt unless all are digits.
+std::optional<unsigned> digits_at(std::string_view text, std::size_t at, std::size_t n) {
+  if (at + n > text.size()) {
+    return std::nullopt;
+  }
+  unsigned v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + static_cast<unsigned>(text[i] - '0');
+  }
+  return v;
+}
+
+/// The fraction after a '.' at `at` (up to 9 digits) as ns, and where it ends.
+std::optional<std::pair<std::uint64_t, std::size_t>> fraction_ns(std::string_view text,
+                                                                 std::size_t at) {
+  std::uint64_t ns = 0;
+  std::size_t n = 0;
+  while (at + n < text.size() && text[at + n] >= '0' && text[at + n] <= '9') {
+    if (n == 9) {
+      return std::nullopt;
+    }
+    ns = ns * 10 + static_cast<std::uint64_t>(text[at + n] - '0');
+    ++n;
+  }
+  if (n == 0) {
+    return std::nullopt;
+  }
+  for (std::size_t k = n; k < 9; ++k) {
+    ns *= 10;
+  }
+  return std::pair{ns, at + n};
+}
+
+/// Latest time representable in ns since the epoch in 64 bits (2262).
+constexpr std::uint64_t kMaxWallSeconds = 9'000'000'000ULL;
+
+std::optional<std::uint64_t> epoch_seconds(std::string_view text) {
+  std::uint64_t secs = 0;
+  std::size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    secs = secs * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    if (secs > kMaxWallSeconds) {
+      return std::nullopt;
+    }
+    ++i;
+  }
+  if (i == 0) {
+    return std::nullopt;
+  }
+  std::uint64_t ns = 0;
+  if (i < text.size()) {
+    if (text[i] != '.') {
+      return std::nullopt;
+    }
+    const auto frac = fraction_ns(text, i + 1);
+    if (!frac || frac->second != text.size()) {
+      return std::nullopt;
+    }
+    ns = frac->first;
+  }
+  return secs * 1'000'000'000ULL + ns;
+}
+
+std::optional<std::uint64_t> iso_time(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS
+  const auto year = digits_at(t, 0, 4);
+  const auto month = digits_at(t, 5, 2);
+  const auto day = digits_at(t, 8, 2);
+  const auto hour = digits_at(t, 11, 2);
+  const auto minute = digits_at(t, 14, 2);
+  const auto second = digits_at(t, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || t[4] != '-' || t[7] != '-' ||
+      (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  static constexpr std::array<unsigned, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
+  if (*year < 1970 || *month < 1 || *month > 12 || *day < 1 || *day > kDays[*month - 1] ||
+      (*month == 2 && *day == 29 && !leap) || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  std::size_t at = 19;
+  std::uint64_t ns = 0;
+  if (at < t.size() && t[at] == '.') {
+    const auto frac = fraction_ns(t, at + 1);
+    if (!frac) {
+      return std::nullopt;
+    }
+    ns = frac->first;
+    at = frac->second;
+  }
+  std::int64_t offset_s = 0;
+  if (at + 1 == t.size() && (t[at] == 'Z' || t[at] == 'z')) {
+    at += 1;
+  } else if (at < t.size() && (t[at] == '+' || t[at] == '-')) {
+    const auto oh = digits_at(t, at + 1, 2);
+    const bool colon = at + 3 < t.size() && t[at + 3] == ':';
+    const auto om = digits_at(t, at + (colon ? 4 : 3), 2);
+    if (!oh || !om || *oh > 23 || *om > 59) {
+      return std::nullopt;
+    }
+    offset_s = (t[at] == '+' ? 1 : -1) * static_cast<std::int64_t>(*oh * 3600 + *om * 60);
+    at += colon ? 6 : 5;
+  } else {
+    return std::nullopt;  // no zone: which one would be a guess
+  }
+  if (at != t.size()) {
+    return std::nullopt;
+  }
+  const std::int64_t secs = days_from_civil(*year, *month, *day) * 86400 +
+                            static_cast<std::int64_t>(*hour * 3600 + *minute * 60 + *second) -
+                            offset_s;
+  if (secs < 0 || static_cast<std::uint64_t>(secs) > kMaxWallSeconds) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(secs) * 1'000'000'000ULL + ns;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_wall_time(std::string_view text) {
+  if (text.size() >= 20 && text[4] == '-') {
+    return iso_time(text);
+  }
+  return epoch_seconds(text);
+}
+
+std::string format_wall_time(std::uint64_t unix_ns) {
+  const auto secs = static_cast<time_t>(unix_ns / 1'000'000'000ULL);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<unsigned long long>(unix_ns % 1'000'000'000ULL / 1000));
+  return buf;
 }
 
 std::string format_bits_per_second(double bytes_per_second) {

@@ -15,6 +15,15 @@ namespace netbench::app {
 [[nodiscard]] std::optional<std::uint64_t> parse_duration_ns(std::string_view text);
 /// "100000", "100k", "1.5M", "10G" (powers of 1000). nullopt otherwise.
 [[nodiscard]] std::optional<double> parse_rate(std::string_view text);
+/// A wall-clock time of `--start-at`, as ns since the Unix epoch (UTC):
+/// epoch seconds with an optional fraction ("1764498600", "1764498600.25",
+/// as iperf2's --txstart-time), or ISO 8601 with a zone
+/// ("2026-11-30T10:30:00Z", "2026-11-30T11:30:00.5+01:00"; 'T' or a space).
+/// nullopt on anything else: a time without a zone, a field out of range,
+/// more than 9 fraction digits, before 1970 or after 2262.
+[[nodiscard]] std::optional<std::uint64_t> parse_wall_time(std::string_view text);
+/// ns since the Unix epoch as "2026-11-30T10:30:00.000123Z" (UTC, µs).
+[[nodiscard]] std::string format_wall_time(std::uint64_t unix_ns);
 
 // Every figure below has three significant digits in the largest unit that
 // keeps it at least 1, and a value that rounds up to the next unit takes it

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string_view>
 
 #include "app/report/metrics.hpp"
+#include "app/report/read_document.hpp"
 
 namespace netbench::app {
 namespace {
@@ -164,15 +164,7 @@ CompareInput read_compare_input(const json& doc, const std::string& name,
 }
 
 CompareInput load_compare_input(const std::string& path, const PointFilter& filter) {
-  std::ifstream f(path);
-  if (!f) {
-    throw std::runtime_error("cannot open " + path);
-  }
-  json doc = json::parse(f, nullptr, false);
-  if (doc.is_discarded()) {
-    throw std::runtime_error(path + " is not valid JSON");
-  }
-  return read_compare_input(doc, path, filter);
+  return read_compare_input(read_document(path), path, filter);
 }
 
 }  // namespace netbench::app

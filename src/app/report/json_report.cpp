@@ -376,6 +376,10 @@ json run_json(const RunResult& r) {
       {"flow_summary",
        per_flow == PerFlowOutput::kNone ? json(nullptr) : flow_summary_json(r, listed)},
   };
+  out["start"] = r.start.requested() ? json{{"requested_unix_ns", r.start.requested_unix_ns},
+                                            {"actual_unix_ns", r.start.actual_unix_ns},
+                                            {"skew_ns", r.start.skew_ns()}}
+                                     : json(nullptr);
   out["peer"] = {{"kind", std::string(to_string(r.peer.kind))},
                  {"address", r.peer.address.empty() ? json(nullptr) : json(r.peer.address)},
                  {"family", r.peer.ipv6 ? "ipv6" : "ipv4"}};

@@ -26,20 +26,6 @@ void row(std::FILE* out, const char* name, const std::string& sender, const std:
 
 std::string u64(std::uint64_t v) { return format_grouped(v); }
 
-void print_latency(std::FILE* out, const char* name, const LatencyHistogram& h) {
-  if (h.count() == 0) {
-    return;
-  }
-  std::fprintf(out, "  %-22s min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (n=%s)\n",
-               name, format_ns(static_cast<double>(h.min())).c_str(),
-               format_ns(static_cast<double>(h.percentile(50))).c_str(),
-               format_ns(static_cast<double>(h.percentile(90))).c_str(),
-               format_ns(static_cast<double>(h.percentile(99))).c_str(),
-               format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
-               format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
-               format_ns(static_cast<double>(h.max())).c_str(), u64(h.count()).c_str());
-}
-
 /// Jain's index under which the summary names the slowest flows.
 constexpr double kUnfairJain = 0.9;
 /// Flows above which the jitter of each is not printed, but its spread.
@@ -165,6 +151,20 @@ void print_loss(std::FILE* out, const RunResult& r, const RunTotals& t) {
 
 }  // namespace
 
+void print_latency_line(std::FILE* out, const char* name, const LatencyHistogram& h) {
+  if (h.count() == 0) {
+    return;
+  }
+  std::fprintf(out, "  %-22s min %s  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (n=%s)\n",
+               name, format_ns(static_cast<double>(h.min())).c_str(),
+               format_ns(static_cast<double>(h.percentile(50))).c_str(),
+               format_ns(static_cast<double>(h.percentile(90))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99.9))).c_str(),
+               format_ns(static_cast<double>(h.percentile(99.99))).c_str(),
+               format_ns(static_cast<double>(h.max())).c_str(), u64(h.count()).c_str());
+}
+
 void print_config(std::FILE* out, const TestSpec& s, const std::string& target) {
   std::string length = s.count > 0 ? std::to_string(s.count) + " messages"
                                    : format_ns(static_cast<double>(s.duration_ns));
@@ -279,6 +279,11 @@ void print_summary(std::FILE* out, const RunResult& r) {
                      ? " (one-way figures are delay variation above the minimum)"
                      : "");
   }
+  if (r.start.requested()) {
+    std::fprintf(out, "  start: %s (--start-at), sender started %s late\n",
+                 format_wall_time(r.start.requested_unix_ns).c_str(),
+                 format_ns(static_cast<double>(r.start.skew_ns())).c_str());
+  }
   row(out, "", "sender", echo ? "replies (at client)" : "receiver");
   row(out, "messages", u64(t.sent_messages), u64(t.received_messages));
   row(out, "bytes", format_bytes(static_cast<double>(t.sent_bytes)),
@@ -301,16 +306,16 @@ void print_summary(std::FILE* out, const RunResult& r) {
                "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
                u64(t.duplicates).c_str(), u64(t.malformed).c_str());
   if (echo) {
-    print_latency(out, r.spec.open_loop() ? "RTT (from intended)" : "RTT", r.latency);
+    print_latency_line(out, r.spec.open_loop() ? "RTT (from intended)" : "RTT", r.latency);
     if (r.spec.open_loop()) {
-      print_latency(out, "RTT (from actual)", r.latency_from_actual);
+      print_latency_line(out, "RTT (from actual)", r.latency_from_actual);
     }
   } else {
-    print_latency(out, "one-way delay", r.latency_from_actual);
+    print_latency_line(out, "one-way delay", r.latency_from_actual);
     if (r.spec.rate_msgs_per_s > 0) {
-      print_latency(out, "delay from intended", r.latency);
+      print_latency_line(out, "delay from intended", r.latency);
     }
-    print_latency(out, "delay variation |D|", r.delay_variation);
+    print_latency_line(out, "delay variation |D|", r.delay_variation);
     if (r.receiver_flows.size() > kJitterFlowsListed && fs.jitter_ns) {
       std::fprintf(out, "  %-22s %s (RFC 3550)\n", "per-flow jitter",
                    spread_text(*fs.jitter_ns, format_ns).c_str());

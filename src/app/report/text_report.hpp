@@ -15,6 +15,9 @@ void print_config(std::FILE* out, const TestSpec& spec, const std::string& targe
 void print_interval_header(std::FILE* out, const TestSpec& spec);
 /// One interval line: time, throughput, messages/s, reordering, latency.
 void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& r);
+/// One latency row of the summary: "min … p50 … p99 … max … (n=…)";
+/// nothing when `h` is empty.
+void print_latency_line(std::FILE* out, const char* name, const LatencyHistogram& h);
 /// The summary table: sender and receiver side, loss, latency, costs.
 void print_summary(std::FILE* out, const RunResult& r);
 
