@@ -110,7 +110,7 @@ void print_probe(std::FILE* out, const RunResult& r) {
                    phase->error.c_str());
       continue;
     }
-    print_latency(out, name, phase->rtt);
+    print_latency_line(out, name, phase->rtt);
     if (phase->lost > 0) {
       std::fprintf(out, "  %-22s %s of %s requests lost\n", "", u64(phase->lost).c_str(),
                    u64(phase->sent).c_str());
