@@ -47,8 +47,9 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       flow_(&flow),
       thread_(&thread),
       state_(&state),
-      echo_(state.spec().mode == Mode::kEcho),
+      echo_(state.spec().replies()),
       blocking_(blocking),
+      shared_udp_(proto == Proto::kUdp && state.spec().mode == Mode::kConnect),
       stop_(std::move(stop)),
       shared_clock_(state.shared_clock()),
       full_stats_(state.spec().full_stats()),
@@ -72,7 +73,35 @@ void Connection::retire() noexcept {
       flow_->drops.on_counter(sys::udp_socket_drops(fd_.get()));
     }
     flow_->finished.store(true, std::memory_order_relaxed);
+    for (FlowState* f : by_flow_) {
+      if (f != nullptr) {
+        f->finished.store(true, std::memory_order_relaxed);
+      }
+    }
+    if (proto_ == Proto::kTcp && state_->spec().mode == Mode::kConnect) {
+      // One transaction's connection: its figures join its flow's totals.
+      state_->release_flow(*flow_);
+    }
   }
+}
+
+FlowState* Connection::record_of(std::uint32_t flow_id) {
+  if (!shared_udp_) {
+    return flow_;
+  }
+  if (flow_id >= state_->spec().flows) {
+    return nullptr;
+  }
+  if (by_flow_.empty()) {
+    by_flow_.assign(state_->spec().flows, nullptr);
+  }
+  FlowState*& f = by_flow_[flow_id];
+  if (f == nullptr) {
+    f = &state_->add_flow();
+    f->stats.flow_id = flow_id;
+    f->flow_id_known = true;
+  }
+  return f;
 }
 
 Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned budget) {
@@ -92,7 +121,12 @@ Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned bud
 }
 
 void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) {
-  FlowState& f = *flow_;
+  FlowState* record = record_of(h.flow_id);
+  if (record == nullptr) {
+    ++flow_->stats.malformed;  // names a flow this test does not have
+    return;
+  }
+  FlowState& f = *record;
   if (!f.flow_id_known) {
     f.stats.flow_id = h.flow_id;
     f.flow_id_known = true;
@@ -263,10 +297,16 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int))>,
                  kUdpBatch>
           control{};
+  // Connect mode: each request's source, to answer it with sendto().
+  std::array<sockaddr_storage, kUdpBatch> names{};
   for (unsigned call = 0; call < budget; ++call) {
     for (unsigned i = 0; i < vlen; ++i) {
       iovs[i] = {rx.data() + i * slot, slot};
       msgs[i].msg_hdr = {};
+      if (shared_udp_) {
+        msgs[i].msg_hdr.msg_name = &names[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+      }
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_control = control[i].data();
@@ -315,6 +355,10 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       // the socket dropped before it (SocketDropCounter).
       batch_start_ = true;
       batch_segments_ = segment == 0 || segment >= len ? 1 : (len + segment - 1) / segment;
+      if (shared_udp_) {
+        on_datagram(got, truncated, now, &names[static_cast<std::size_t>(k)], msg.msg_namelen);
+        continue;
+      }
       if (segment == 0 || segment >= len) {
         on_datagram(got, truncated, now);
         continue;
@@ -331,7 +375,8 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
   return Status::kOpen;
 }
 
-void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now) {
+void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
+                             const sockaddr_storage* from, socklen_t from_len) {
   const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
   if (!r.ok() && !truncated && is_registration(got)) {
     // A registration retry that arrived after the flow was connected (the
@@ -345,17 +390,30 @@ void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std
   } else {
     ++flow_->stats.malformed;
   }
+  if (shared_udp_ && (!r.ok() || record_of(r.header.flow_id) == nullptr)) {
+    // Connect mode answers only what decodes as a request of this test:
+    // its socket is not connected to one registered peer.
+    return;
+  }
   if (echo_) {
-    // The socket is connected to the registered peer: it can echo to no one else.
-    const ssize_t sent = ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // A flow socket is connected to the registered peer: it can echo to no
+    // one else. A connect-mode socket answers each request's source.
+    const ssize_t sent =
+        from != nullptr ? ::sendto(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                                   reinterpret_cast<const sockaddr*>(from), from_len)  // NOLINT
+                        : ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     // Warm-up and malformed datagrams are echoed too, but counted apart
     // from the measured figures (as over TCP).
     if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
+      FlowState* f = record_of(r.header.flow_id);
+      if (f == nullptr) {
+        return;
+      }
       if (sent == static_cast<ssize_t>(got.size())) {
-        ++flow_->stats.echoed_messages;
-        flow_->stats.echoed_bytes += got.size();
+        ++f->stats.echoed_messages;
+        f->stats.echoed_bytes += got.size();
       } else {
-        ++flow_->stats.echo_failures;
+        ++f->stats.echo_failures;
       }
     }
   }

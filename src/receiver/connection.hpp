@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <sys/socket.h>
 #include <stop_token>
 #include <vector>
 
@@ -60,8 +61,14 @@ class Connection {
   /// could not get its memory (caught by on_readable()).
   void on_message(const WireHeader& h, std::uint64_t recv_ns);
   /// One UDP datagram read at `now`: decoded (or counted malformed), measured
-  /// and, in echo mode, sent back.
-  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now);
+  /// and, in echo mode, sent back; in connect mode to `from`, its source.
+  void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
+                   const sockaddr_storage* from = nullptr, socklen_t from_len = 0);
+  /// The record a message of flow `flow_id` counts in: the connection's own,
+  /// or on a connect-mode UDP socket (which answers every flow) that flow's
+  /// record on this socket, made on first use; nullptr for a flow id the
+  /// test does not have.
+  FlowState* record_of(std::uint32_t flow_id);
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
   bool echo_tcp(std::span<const std::byte> bytes);
@@ -73,6 +80,10 @@ class Connection {
   ReceiverState* state_;
   bool echo_;
   bool blocking_;
+  // Connect mode over UDP: one unconnected socket answers fresh sockets of
+  // every flow, each reply sent to its request's source.
+  bool shared_udp_;
+  std::vector<FlowState*> by_flow_;  // shared_udp_: records by flow id
   bool retired_ = false;
   bool idle_ = false;  // the last read found nothing
   bool full_ = false;  // the last read filled its buffer or batch

@@ -155,6 +155,11 @@ int run_test(const RunArgs& a) {
     if (a.connect.empty()) {
       return run_paired(*spec, hooks, token);
     }
+    if (spec->mode == Mode::kConnect) {
+      throw UsageError(
+          "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
+          "against netbench serve");
+    }
     const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
     return run_remote(*spec, host, port, hooks, token, a.auth_token);
   };
