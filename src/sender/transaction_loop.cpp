@@ -338,7 +338,8 @@ void TransactionLoop::start_due(std::uint64_t now) {
 void TransactionLoop::expire(std::uint64_t now) {
   for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
     const Txn& t = slots_[slot];
-    const bool timed = t.phase == Phase::kConnecting || (t.phase == Phase::kReading && !state_.tcp());
+    const bool timed =
+        t.phase == Phase::kConnecting || (t.phase == Phase::kReading && !state_.tcp());
     if (timed && now >= t.deadline_ns) {
       end(slot, Outcome::kTimedOut);
     }
@@ -389,8 +390,8 @@ std::string TransactionLoop::run(std::stop_token stop) {
         return {};
       }
     }
-    const bool starts_over = std::all_of(flows_.begin(), flows_.end(),
-                                         [](const SendFlow& f) { return f.done; });
+    const bool starts_over =
+        std::all_of(flows_.begin(), flows_.end(), [](const SendFlow& f) { return f.done; });
     if (starts_over && open_count() > 0) {
       if (drain_deadline == UINT64_MAX) {
         drain_deadline = now + kDrainNs;
@@ -422,10 +423,10 @@ std::string TransactionLoop::run(std::stop_token stop) {
     }
     const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
                       static_cast<long>(wait_ns % 1'000'000'000)};
-    const int n = spec.busy_poll ? ::epoll_wait(ep_.get(), events.data(),
-                                                static_cast<int>(events.size()), 0)
-                                 : ::epoll_pwait2(ep_.get(), events.data(),
-                                                  static_cast<int>(events.size()), &ts, nullptr);
+    const int n = spec.busy_poll
+                      ? ::epoll_wait(ep_.get(), events.data(), static_cast<int>(events.size()), 0)
+                      : ::epoll_pwait2(ep_.get(), events.data(), static_cast<int>(events.size()),
+                                       &ts, nullptr);
     if (n < 0 && errno != EINTR) {
       return std::string("epoll_wait: ") + std::strerror(errno);
     }

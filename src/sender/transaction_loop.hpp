@@ -88,7 +88,7 @@ class TransactionLoop {
   MessageLedger& ledger_;
   std::vector<SendFlow>& flows_;
   TransactionStats& stats_;
-  std::uint32_t per_flow_;      ///< transactions a flow may have open at once
+  std::uint32_t per_flow_;           ///< transactions a flow may have open at once
   std::vector<std::uint32_t> open_;  ///< per flow: transactions open
   std::vector<Txn> slots_;
   std::vector<std::uint32_t> free_;  ///< free slot indices

@@ -218,9 +218,7 @@ std::string in_own_netns(const std::function<std::string()>& body) {
   return out;
 }
 
-void write_sysctl(const char* path, const std::string& value) {
-  std::ofstream(path) << value;
-}
+void write_sysctl(const char* path, const std::string& value) { std::ofstream(path) << value; }
 
 std::string read_file(const char* path) {
   std::ifstream in(path);

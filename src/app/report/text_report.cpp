@@ -123,8 +123,7 @@ void print_loss(std::FILE* out, const RunResult& r, const RunTotals& t) {
     loss += ": sender " + u64(t.lost_at_sender) + ", receiver socket " +
             u64(t.lost_at_receiver_socket) + ", network " + u64(t.lost_in_network);
   }
-  std::fprintf(out, "  %-22s %s\n", r.spec.replies() ? "lost (no reply)" : "lost",
-               loss.c_str());
+  std::fprintf(out, "  %-22s %s\n", r.spec.replies() ? "lost (no reply)" : "lost", loss.c_str());
   if (udp) {
     std::fprintf(out, "  %-22s %s bursts, longest %s\n", "loss bursts", u64(t.loss_bursts).c_str(),
                  u64(t.max_loss_burst).c_str());
@@ -208,8 +207,13 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
 
 void print_interval_header(std::FILE* out, const TestSpec& s) {
   std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", "interval", "received", "recv msg/s",
-               "sent msg/s", "reord", s.replies() ? "rtt p50" : "delay p50",
-               s.replies() ? "rtt p99" : "delay p99");
+               "sent msg/s", "reord",
+               s.mode == Mode::kConnect ? "txn p50"
+               : s.replies()            ? "rtt p50"
+                                        : "delay p50",
+               s.mode == Mode::kConnect ? "txn p99"
+               : s.replies()            ? "rtt p99"
+                                        : "delay p99");
 }
 
 void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& r) {
@@ -261,9 +265,12 @@ void print_summary(std::FILE* out, const RunResult& r) {
   }
   print_loss(out, r, t);
   print_flow_loss(out, fs);
-  std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
-               "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
-               u64(t.duplicates).c_str(), u64(t.malformed).c_str());
+  if (r.spec.mode != Mode::kConnect) {
+    // Connect mode: concurrent transactions end in any order; no row.
+    std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
+                 "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
+                 u64(t.duplicates).c_str(), u64(t.malformed).c_str());
+  }
   if (r.spec.mode == Mode::kConnect) {
     print_connect(out, r);
   } else if (echo) {
@@ -326,9 +333,10 @@ void print_connect(std::FILE* out, const RunResult& r) {
   }
   std::fprintf(out, "  %-22s %s\n", "server accepts", accepts.c_str());
   if (c.kernel.valid) {
-    std::fprintf(out, "  %-22s %s listen overflows, %s listen drops, %s SYN retransmits (namespace-wide)\n",
-                 "kernel (TcpExt)", u64(c.kernel.listen_overflows).c_str(),
-                 u64(c.kernel.listen_drops).c_str(), u64(c.kernel.syn_retransmits).c_str());
+    std::fprintf(
+        out, "  %-22s %s listen overflows, %s listen drops, %s SYN retransmits (namespace-wide)\n",
+        "kernel (TcpExt)", u64(c.kernel.listen_overflows).c_str(),
+        u64(c.kernel.listen_drops).c_str(), u64(c.kernel.syn_retransmits).c_str());
   }
 }
 
@@ -352,6 +360,13 @@ void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
                 t.receiver_ready_per_wakeup);
   row(out, r.spec.replies() ? "server wake-ups" : "receiver wake-ups", "",
       server_known ? wake : unknown);
+  if (r.spec.mode == Mode::kConnect) {
+    // Its connections are gone before TCP_INFO could be read.
+    if (!r.complete) {
+      std::fprintf(out, "  incomplete: %s\n", r.error.c_str());
+    }
+    return;
+  }
   if (r.spec.proto == Proto::kTcp) {
     char tcp[96];
     std::snprintf(tcp, sizeof tcp, "%s retransmits, mean srtt %s", u64(t.tcp_retransmits).c_str(),
