@@ -164,7 +164,7 @@ struct PeerInfo {
 /// other connection of that namespace (the whole host, unless the test ran
 /// in a namespace of its own).
 struct TcpStackCounters {
-  bool valid = false;                 ///< the file could be read before and after
+  bool valid = false;                  ///< the file could be read before and after
   std::uint64_t listen_overflows = 0;  ///< ListenOverflows: accept queue full
   std::uint64_t listen_drops = 0;      ///< ListenDrops: SYNs or ACKs dropped at a listener
   std::uint64_t syn_retransmits = 0;   ///< TCPSynRetrans: SYNs sent again

@@ -55,8 +55,8 @@ struct TestSpec {
   std::uint64_t interval_ns = 1'000'000'000;  ///< reporting interval
   std::uint32_t outstanding = 1;  ///< echo requests / connect transactions in flight per flow
   Close close = Close::kFin;      ///< connect mode, TCP: how the client closes
-  std::uint32_t batch = 1;                    ///< UDP: datagrams per sendmmsg when due together
-  std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
+  std::uint32_t batch = 1;        ///< UDP: datagrams per sendmmsg when due together
+  std::uint32_t threads = 1;      ///< event loops of select/poll/epoll
   /// Send loops (threads) of the sender, each owning every K-th flow; 0 =
   /// auto: one per flow, up to the CPUs the sender may use. Never more than
   /// the flows (see sender_loop_count()).

@@ -1,9 +1,10 @@
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <sys/socket.h>
 #include <stop_token>
 #include <vector>
 

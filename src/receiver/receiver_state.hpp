@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -175,9 +175,7 @@ class ReceiverState {
   void release_thread(ThreadState& t);
   /// Connection threads the thread model started (one per accepted TCP
   /// connection). Thread-safe.
-  void count_thread_started() noexcept {
-    threads_started_.fetch_add(1, std::memory_order_relaxed);
-  }
+  void count_thread_started() noexcept { threads_started_.fetch_add(1, std::memory_order_relaxed); }
   /// A new thread record. Thread-safe; the reference stays valid.
   /// `pooled`: its one-way samples go to the test's shared PooledDelays
   /// instead of histograms of its own (the thread model's many threads).

@@ -27,7 +27,8 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   // Connect mode over TCP: the kernel's listen-queue and SYN counters, as
   // deltas over the test (the namespace's, other connections included).
   const bool tcp_counters = spec.mode == Mode::kConnect && spec.proto == Proto::kTcp;
-  const TcpStackCounters before = tcp_counters ? sys::read_tcp_stack_counters() : TcpStackCounters{};
+  const TcpStackCounters before =
+      tcp_counters ? sys::read_tcp_stack_counters() : TcpStackCounters{};
   Sender tx(spec, link.targets(), link.high_descriptors());
   link.attach(tx);
   IntervalReporter::ReceiverProbe probe = link.probe();

@@ -93,8 +93,7 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   validate(spec);
   Impl& s = *impl_;
   const bool connect = spec.mode == Mode::kConnect;
-  if (targets.empty() ||
-      (spec.proto == Proto::kUdp && !connect && targets.size() < spec.flows)) {
+  if (targets.empty() || (spec.proto == Proto::kUdp && !connect && targets.size() < spec.flows)) {
     throw ConfigError("sender: no target address for every flow");
   }
   if (connect) {
@@ -110,7 +109,8 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   for (std::uint32_t i = 0; i < spec.flows; ++i) {
     const std::uint64_t quota = spec.count > 0 ? per_flow + (i < extra ? 1 : 0) : UINT64_MAX;
     if (connect) {
-      s.where.emplace_back(i % loops, static_cast<std::uint32_t>(s.loops[i % loops]->flows().size()));
+      s.where.emplace_back(i % loops,
+                           static_cast<std::uint32_t>(s.loops[i % loops]->flows().size()));
       s.loops[i % loops]->add(i, Fd{}, quota);
       continue;
     }

@@ -111,8 +111,9 @@ void validate(const TestSpec& spec) {
     }
   }
   if (spec.close != Close::kFin && (spec.mode != Mode::kConnect || spec.proto != Proto::kTcp)) {
-    fail("--close says how a --mode connect TCP transaction ends: give --mode connect --proto tcp "
-         "or drop --close");
+    fail(
+        "--close says how a --mode connect TCP transaction ends: give --mode connect --proto tcp "
+        "or drop --close");
   }
   if (spec.batch == 0 || spec.batch > 1024) {
     fail("--batch must be between 1 and 1024");

@@ -251,8 +251,9 @@ TestSpec make_spec(const RunArgs& a) {
   if (!a.close.empty()) {
     s.close = parse_enum<Close>("--close", a.close, "fin, rst");
     if (s.mode != Mode::kConnect || s.proto != Proto::kTcp) {
-      usage_error("--close says how a --mode connect TCP transaction ends: add --mode connect "
-                  "--proto tcp, or drop --close");
+      usage_error(
+          "--close says how a --mode connect TCP transaction ends: add --mode connect "
+          "--proto tcp, or drop --close");
     }
   }
   s.pattern = parse_enum<Pattern>("--pattern", a.pattern, "constant, poisson");

@@ -286,8 +286,7 @@ json connect_json(const RunResult& r, const RunTotals& t) {
       {"reply_timeouts", c.reply_timeouts},
       {"connect_latency", r.spec.full_stats() ? latency_json(c.connect_latency) : json(nullptr)},
       {"client_cpu_per_transaction_ns",
-       finite(c.transactions > 0 ? t.sender_cpu_s * 1e9 / static_cast<double>(c.transactions)
-                                 : 0)},
+       finite(c.transactions > 0 ? t.sender_cpu_s * 1e9 / static_cast<double>(c.transactions) : 0)},
       {"server_cpu_per_transaction_ns",
        remote_server ? json(nullptr)
                      : json(finite(c.transactions > 0 ? t.receiver_cpu_s * 1e9 /
@@ -296,10 +295,9 @@ json connect_json(const RunResult& r, const RunTotals& t) {
       {"server_accepts", tcp && !remote_server ? json(c.server_accepts) : json(nullptr)},
       {"server_accepts_per_s",
        tcp && !remote_server ? json(per_s(c.server_accepts)) : json(nullptr)},
-      {"server_threads_started",
-       tcp && !remote_server && r.spec.model == ModelKind::kThread
-           ? json(c.server_threads_started)
-           : json(nullptr)},
+      {"server_threads_started", tcp && !remote_server && r.spec.model == ModelKind::kThread
+                                     ? json(c.server_threads_started)
+                                     : json(nullptr)},
       {"kernel", kernel}};
 }
 
@@ -327,7 +325,9 @@ json run_json(const RunResult& r) {
     }
   }
   json latency = {
-      {"kind", r.spec.mode == Mode::kConnect ? "transaction" : echo ? "rtt" : "one_way_delay"},
+      {"kind", r.spec.mode == Mode::kConnect ? "transaction"
+               : echo                        ? "rtt"
+                                             : "one_way_delay"},
       {"clock", r.clock},
       {"from_intended_send", latency_json(r.latency)},
       {"from_actual_send", latency_json(r.latency_from_actual)},

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <memory>
 
