@@ -71,8 +71,11 @@ void TransactionLoop::watch(std::uint32_t slot, std::uint32_t events, bool add) 
   }
 }
 
-bool TransactionLoop::begin(std::uint32_t index, std::uint64_t now) {
+bool TransactionLoop::begin(std::uint32_t index, std::uint64_t due_now) {
   SendFlow& f = flows_[index];
+  // A fresh reading: a pass that begins many transactions must not stamp
+  // the later ones with the time the pass began.
+  const std::uint64_t now = std::max(due_now, now_ns());
   const TestSpec& spec = state_.spec();
   // The request is taken now, stamped with this time: the transaction's
   // latency runs from here (and from its intended time), connect included.

@@ -65,7 +65,7 @@ class TransactionLoop {
 
   /// Begins a transaction of flow `index` at `now`; false when the flow has
   /// none left (quota or time is up).
-  bool begin(std::uint32_t index, std::uint64_t now);
+  bool begin(std::uint32_t index, std::uint64_t due_now);
   /// Sends what is left of slot `slot`'s request; moves it on to reading.
   void send_request(std::uint32_t slot, std::uint64_t now);
   void on_event(std::uint32_t slot, std::uint32_t events);
