@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 
 from load_results import CONFIG_FIELDS
 
-MODELS = ("thread", "select", "poll", "epoll")
+MODELS = ("thread", "select", "poll", "epoll", "uring")
 MODEL_COLORS = {
     "thread": "tab:blue",
     "select": "tab:orange",
     "poll": "tab:green",
     "epoll": "tab:red",
+    "uring": "tab:purple",
 }
 PROTOS = ("tcp", "udp")
 MODES = ("stream", "echo")

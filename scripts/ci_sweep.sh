@@ -10,9 +10,9 @@ rm -rf "$out"
 mkdir -p "$out/plots"
 
 # Every model (named in the schema, which a test holds equal to the C++ list
-# kModels) x 2 protocols x 3 flow counts x 2 modes: 48 points, each repeated
-# 3 times in a shuffled interleaved order, 0.4 s each (~1.5-2 min with four
-# models), so that every chart point has a 95% CI (error bars).
+# kModels) x 2 protocols x 3 flow counts x 2 modes: 60 points with the five
+# models, each repeated 3 times in a shuffled interleaved order, 0.4 s each
+# (~2-2.5 min), so that every chart point has a 95% CI (error bars).
 models=$(/usr/bin/python3 -c '
 import json, sys
 schema = json.load(open(sys.argv[1]))

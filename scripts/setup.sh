@@ -10,7 +10,7 @@ set -euo pipefail
 # A test whose tool is missing skips (77), and CI=true fails on a skip.
 packages=(
   build-essential cmake g++ pkg-config
-  libcli11-dev nlohmann-json3-dev libbenchmark-dev libgtest-dev
+  libcli11-dev nlohmann-json3-dev libbenchmark-dev libgtest-dev liburing-dev
   clang-format python3 python3-matplotlib python3-jsonschema
   iproute2 iptables procps util-linux coreutils
   clang libclang-rt-14-dev

@@ -13,6 +13,10 @@ class SystemError : public std::runtime_error {
   /// `err` is an errno value; the message reads
   /// "<syscall> <endpoint>: <strerror(err)>".
   SystemError(std::string_view syscall, std::string_view endpoint, int err);
+  /// A failure whose cause takes more than strerror to say (io_uring
+  /// disabled by a sysctl, blocked by seccomp): `message` is the whole line.
+  [[nodiscard]] static SystemError with_message(const std::string& message,
+                                                std::string_view syscall, int err);
 
   [[nodiscard]] const std::string& syscall() const noexcept { return syscall_; }
   [[nodiscard]] const std::string& endpoint() const noexcept { return endpoint_; }
@@ -20,6 +24,9 @@ class SystemError : public std::runtime_error {
   [[nodiscard]] int error_code() const noexcept { return err_; }
 
  private:
+  struct Verbatim {};
+  SystemError(Verbatim, const std::string& message, std::string_view syscall, int err);
+
   std::string syscall_;
   std::string endpoint_;
   int err_;

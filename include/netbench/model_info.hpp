@@ -11,12 +11,13 @@ namespace netbench {
 /// Receiver (server) I/O model. Every enumerator has its entry in kModels
 /// (checked below), and receiver::make_server_model switches over it with no
 /// default, so -Wswitch names a model the factory cannot build.
-enum class ModelKind : std::uint8_t { kThread, kSelect, kPoll, kEpoll };
+enum class ModelKind : std::uint8_t { kThread, kSelect, kPoll, kEpoll, kUring };
 
 /// How a model spreads the sockets of a test over threads.
 enum class ModelFamily : std::uint8_t {
   kThreadPerConnection,   ///< one blocking thread per TCP connection or UDP flow
   kReadinessMultiplexer,  ///< K event loops, each waiting for readiness of its share
+  kCompletionRing,        ///< K event loops, each reaping completions of its io_uring
 };
 
 /// One server model: its enumerator, its name (command line, JSON, test
@@ -36,6 +37,7 @@ inline constexpr std::array kModels{
     ModelInfo{ModelKind::kSelect, "select", ModelFamily::kReadinessMultiplexer},
     ModelInfo{ModelKind::kPoll, "poll", ModelFamily::kReadinessMultiplexer},
     ModelInfo{ModelKind::kEpoll, "epoll", ModelFamily::kReadinessMultiplexer},
+    ModelInfo{ModelKind::kUring, "uring", ModelFamily::kCompletionRing},
 };
 
 /// The enumerators of kModels, in its order (for ::testing::ValuesIn and
@@ -96,7 +98,7 @@ static_assert(detail::model_names_unique(), "two server models share a name");
 }
 
 /// Every model's name, in list order, joined by `separator`
-/// ("thread, select, poll, epoll"): for help text and error messages.
+/// ("thread, select, poll, epoll, uring"): for help text and error messages.
 [[nodiscard]] inline std::string model_names(std::string_view separator = ", ") {
   std::string out;
   for (const ModelInfo& m : kModels) {

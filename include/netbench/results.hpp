@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -187,6 +188,26 @@ struct ConnectStats {
   TcpStackCounters kernel;  ///< TCP only
 };
 
+/// One phase of the latency probe (`--probe`): its UDP echo flow's
+/// requests, replies and RTT from the intended send time.
+struct ProbePhase {
+  bool complete = true;
+  std::string error;              ///< why the phase ended early or never ran
+  std::uint64_t measured_ns = 0;  ///< the phase's measured period
+  std::uint64_t sent = 0;         ///< measured requests sent
+  std::uint64_t replies = 0;      ///< measured replies received
+  std::uint64_t lost = 0;         ///< requests whose reply never came
+  LatencyHistogram rtt;           ///< RTT from the intended send time
+};
+
+/// The latency probe of a test: RTT alone (idle, before the bulk flows) and
+/// beside the bulk flows (loaded).
+struct ProbeResult {
+  double rate_msgs_per_s = 0;
+  ProbePhase idle;
+  ProbePhase loaded;
+};
+
 struct RunResult {
   TestSpec spec;
   PeerInfo peer;
@@ -215,6 +236,8 @@ struct RunResult {
   /// load, pacing behind schedule, ...): one line each, without a trailing
   /// newline. Reported as the run object's "warnings" array.
   std::vector<std::string> warnings;
+  /// `--probe`: the latency probe's two phases; empty without one.
+  std::optional<ProbeResult> probe;
 };
 
 }  // namespace netbench

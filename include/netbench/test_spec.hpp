@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -104,6 +105,18 @@ struct TestSpec {
   /// socket: kernel pacing per flow (TCP's own, or the fq qdisc), beside
   /// netbench's --rate/--bitrate; 0 = none.
   std::uint64_t fq_rate_bps = 0;
+  /// Source port of the sender's flow 0 (`--cport`); flow i binds
+  /// client_port + i. 0 = ports the kernel picks. The sender's own: a remote
+  /// server is not told.
+  std::uint16_t client_port = 0;
+  /// SO_BINDTODEVICE of every data socket on this host (`--bind-dev`): the
+  /// sender's, and in a paired run the receiver's too; a remote server is
+  /// not told (its interfaces are its own). Empty = any interface.
+  std::string bind_device;
+  /// `--probe RATE`: requests/s of a latency probe, one UDP echo flow run
+  /// alone (idle) and then beside the test's flows (loaded); 0 = none. The
+  /// client's: the probe is a test of its own for a remote server.
+  double probe_rate_msgs_per_s = 0;
   std::string bind_address;  ///< receiver listen address; empty = loopback
   std::uint16_t port = 0;    ///< receiver port; 0 = any free port
 
@@ -138,6 +151,10 @@ inline constexpr std::uint32_t kMaxGsoBytes = 65'000;
 /// Most bytes of a TCP congestion control algorithm's name (TCP_CA_NAME_MAX
 /// less its terminating zero).
 inline constexpr std::size_t kMaxCongestionNameBytes = 15;
+/// Highest --probe rate, requests/s: a probe measures the path, it does not load it.
+inline constexpr double kMaxProbeRate = 10'000;
+/// Size of an interface name buffer, its terminating zero included (IFNAMSIZ).
+inline constexpr std::size_t kMaxInterfaceNameBytes = 16;
 /// The range of TCP_MAXSEG the kernel accepts (TCP_MIN_MSS, MAX_TCP_WINDOW).
 inline constexpr std::uint32_t kMinMssBytes = 88;
 inline constexpr std::uint32_t kMaxMssBytes = 32'767;

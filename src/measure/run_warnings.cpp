@@ -26,9 +26,10 @@ std::vector<std::string> pacing_warnings(const RunResult& r) {
       std::max(static_cast<std::uint64_t>(1e9 * flows / target), kLatenessFloorNs);
   const std::uint64_t worst = r.pacing.lateness.max();
   if (worst > interval) {
-    std::snprintf(line.data(), line.size(),
-                  "the sender fell %.3f ms behind its schedule, more than an interval (%.3f ms)",
-                  static_cast<double>(worst) / 1e6, static_cast<double>(interval) / 1e6);
+    std::snprintf(
+        line.data(), line.size(),
+        "the sender fell %.3f ms behind its schedule, more than a flow's send interval (%.3f ms)",
+        static_cast<double>(worst) / 1e6, static_cast<double>(interval) / 1e6);
     out.emplace_back(line.data());
   }
   return out;

@@ -16,6 +16,29 @@
 #include "sys/socket_ops.hpp"
 
 namespace netbench::receiver {
+namespace {
+
+/// A readiness model's UDP echo: one send at once, never waiting.
+class SendNow final : public UdpEchoSink {
+ public:
+  explicit SendNow(Connection& c) : c_(&c) {}
+  void echo(const UdpEcho& e) override {
+    // A flow socket is connected to the registered peer: it can echo to no
+    // one else. A connect-mode socket answers each request's source.
+    const ssize_t sent = e.to != nullptr ? ::sendto(c_->fd(), e.bytes.data(), e.bytes.size(),
+                                                    MSG_NOSIGNAL | MSG_DONTWAIT, e.to, e.to_len)
+                                         : ::send(c_->fd(), e.bytes.data(), e.bytes.size(),
+                                                  MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (e.record != nullptr) {
+      Connection::on_udp_echo_sent(*e.record, e.bytes.size(), static_cast<long>(sent));
+    }
+  }
+
+ private:
+  Connection* c_;
+};
+
+}  // namespace
 
 std::size_t udp_slot_bytes(const TestSpec& spec) noexcept {
   if (spec.proto == Proto::kUdp && spec.gso) {
@@ -193,11 +216,7 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
     full_ = n > 0 && static_cast<std::size_t>(n) == rx.size();
     if (n > 0) {
       const auto got = rx.first(static_cast<std::size_t>(n));
-      const std::uint64_t now = now_ns();
-      const bool ok = decoder_.feed(got, [&](const WireHeader& h) { on_message(h, now); });
-      if (!ok) {
-        ++flow_->stats.malformed;
-        flow_->stats.stream_error = true;
+      if (on_tcp_bytes(got, now_ns()) == Status::kClosed) {
         return Status::kClosed;
       }
       if (echo_) {
@@ -226,6 +245,21 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
     return on_peer_gone();  // ECONNRESET and the like
   }
   return Status::kOpen;
+}
+
+Connection::Status Connection::on_tcp_bytes(std::span<const std::byte> got,
+                                            std::uint64_t now) noexcept {
+  try {
+    if (!decoder_.feed(got, [&](const WireHeader& h) { on_message(h, now); })) {
+      ++flow_->stats.malformed;
+      flow_->stats.stream_error = true;
+      return Status::kClosed;
+    }
+    return Status::kOpen;
+  } catch (const std::bad_alloc& e) {
+    state_->record_failure(e, flow_->stats.flow_id);  // as in on_readable()
+    return Status::kClosed;
+  }
 }
 
 Connection::Status Connection::on_peer_gone() noexcept {
@@ -292,13 +326,10 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       static_cast<unsigned>(std::clamp<std::size_t>(rx.size() / slot, 1, kUdpBatch));
   std::array<mmsghdr, kUdpBatch> msgs{};
   std::array<iovec, kUdpBatch> iovs{};
-  // Room for SO_RXQ_OVFL (u32) and UDP_GRO (int).
-  alignas(cmsghdr)
-      std::array<std::array<char, CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int))>,
-                 kUdpBatch>
-          control{};
+  alignas(cmsghdr) std::array<std::array<char, kUdpControlBytes>, kUdpBatch> control{};
   // Connect mode: each request's source, to answer it with sendto().
   std::array<sockaddr_storage, kUdpBatch> names{};
+  SendNow send_now(*this);
   for (unsigned call = 0; call < budget; ++call) {
     for (unsigned i = 0; i < vlen; ++i) {
       iovs[i] = {rx.data() + i * slot, slot};
@@ -335,37 +366,11 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     }
     const std::uint64_t now = now_ns();
     for (int k = 0; k < n; ++k) {
-      msghdr& msg = msgs[static_cast<std::size_t>(k)].msg_hdr;
-      std::size_t segment = 0;  // GRO: the size of each coalesced datagram
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-          std::uint32_t drops = 0;
-          std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-          flow_->drops.on_counter(drops);  // cumulative count of the socket, in skbs
-        } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-          int gso_size = 0;
-          std::memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
-          segment = gso_size > 0 ? static_cast<std::size_t>(gso_size) : 0;
-        }
-      }
-      const std::size_t len = msgs[static_cast<std::size_t>(k)].msg_len;
-      const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot, len);
-      const bool truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-      // The first sequenced datagram of this skb tells how many datagrams
-      // the socket dropped before it (SocketDropCounter).
-      batch_start_ = true;
-      batch_segments_ = segment == 0 || segment >= len ? 1 : (len + segment - 1) / segment;
-      if (shared_udp_) {
-        on_datagram(got, truncated, now, &names[static_cast<std::size_t>(k)], msg.msg_namelen);
-        continue;
-      }
-      if (segment == 0 || segment >= len) {
-        on_datagram(got, truncated, now);
-        continue;
-      }
-      // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
-      for (std::size_t off = 0; off < len; off += segment) {
-        on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now);
+      const mmsghdr& m = msgs[static_cast<std::size_t>(k)];
+      const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot,
+                                           m.msg_len);
+      if (!on_udp_read(got, m.msg_hdr, (m.msg_hdr.msg_flags & MSG_TRUNC) != 0, now, send_now)) {
+        return Status::kClosed;
       }
     }
     if (static_cast<unsigned>(n) < vlen && !blocking_) {
@@ -375,8 +380,59 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
   return Status::kOpen;
 }
 
+bool Connection::on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
+                             std::uint64_t now, UdpEchoSink& sink) noexcept {
+  std::size_t segment = 0;  // GRO: the size of each coalesced datagram
+  // CMSG_NXTHDR takes a non-const msghdr but only reads it.
+  auto& m = const_cast<msghdr&>(msg);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+      std::uint32_t drops = 0;
+      std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+      flow_->drops.on_counter(drops);  // cumulative count of the socket, in skbs
+    } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int gso_size = 0;
+      std::memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
+      segment = gso_size > 0 ? static_cast<std::size_t>(gso_size) : 0;
+    }
+  }
+  const std::size_t len = got.size();
+  // The first sequenced datagram of this skb tells how many datagrams
+  // the socket dropped before it (SocketDropCounter).
+  batch_start_ = true;
+  batch_segments_ = segment == 0 || segment >= len ? 1 : (len + segment - 1) / segment;
+  // The source, where a connect-mode socket answers (msg_name is unset on a
+  // connected flow socket, which answers its peer).
+  const auto* from = static_cast<const sockaddr*>(msg.msg_name);
+  const socklen_t from_len = from != nullptr ? msg.msg_namelen : 0;
+  try {
+    if (segment == 0 || segment >= len) {
+      on_datagram(got, truncated, now, sink, from, from_len);
+      return true;
+    }
+    // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
+    for (std::size_t off = 0; off < len; off += segment) {
+      on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now, sink, from,
+                  from_len);
+    }
+    return true;
+  } catch (const std::bad_alloc& e) {
+    state_->record_failure(e, flow_->stats.flow_id);  // as in on_readable()
+    return false;
+  }
+}
+
+void Connection::on_udp_echo_sent(FlowState& record, std::size_t size, long sent) noexcept {
+  if (sent == static_cast<long>(size)) {
+    ++record.stats.echoed_messages;
+    record.stats.echoed_bytes += size;
+  } else {
+    ++record.stats.echo_failures;
+  }
+}
+
 void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                             const sockaddr_storage* from, socklen_t from_len) {
+                             UdpEchoSink& sink, const sockaddr* from, socklen_t from_len) {
   const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
   if (!r.ok() && !truncated && is_registration(got)) {
     // A registration retry that arrived after the flow was connected (the
@@ -396,26 +452,17 @@ void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std
     return;
   }
   if (echo_) {
-    // A flow socket is connected to the registered peer: it can echo to no
-    // one else. A connect-mode socket answers each request's source.
-    const ssize_t sent =
-        from != nullptr ? ::sendto(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
-                                   reinterpret_cast<const sockaddr*>(from), from_len)  // NOLINT
-                        : ::send(fd_.get(), got.data(), got.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    UdpEcho e{got};
     // Warm-up and malformed datagrams are echoed too, but counted apart
     // from the measured figures (as over TCP).
     if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
-      FlowState* f = record_of(r.header.flow_id);
-      if (f == nullptr) {
-        return;
-      }
-      if (sent == static_cast<ssize_t>(got.size())) {
-        ++f->stats.echoed_messages;
-        f->stats.echoed_bytes += got.size();
-      } else {
-        ++f->stats.echo_failures;
-      }
+      e.record = record_of(r.header.flow_id);
     }
+    if (shared_udp_) {
+      e.to = from;
+      e.to_len = from_len;
+    }
+    sink.echo(e);
   }
 }
 

@@ -15,6 +15,34 @@
 
 namespace netbench::receiver {
 
+/// One UDP datagram's echo, as Connection hands it to a UdpEchoSink.
+struct UdpEcho {
+  std::span<const std::byte> bytes;
+  /// The record that counts the echo's result (a measured datagram's; give
+  /// it to Connection::on_udp_echo_sent()), or nullptr: not counted (warm-up
+  /// and malformed datagrams are echoed too, but counted apart).
+  FlowState* record = nullptr;
+  /// Where it goes: the request's source on a connect-mode socket, which is
+  /// not connected (sendto); nullptr: the socket's connected peer (send).
+  const sockaddr* to = nullptr;
+  socklen_t to_len = 0;
+};
+
+/// Where a UDP datagram's echo goes: a readiness model sends it at once, a
+/// completion model (uring) queues a send and reports its result later with
+/// Connection::on_udp_echo_sent(). Called on the connection's thread.
+class UdpEchoSink {
+ public:
+  /// Sends `e.bytes` back to `e.to`, or to the flow's peer.
+  virtual void echo(const UdpEcho& e) = 0;
+
+ protected:
+  UdpEchoSink() = default;
+  ~UdpEchoSink() = default;
+  UdpEchoSink(const UdpEchoSink&) = default;
+  UdpEchoSink& operator=(const UdpEchoSink&) = default;
+};
+
 /// The receiver's work on one data socket — a TCP connection or a UDP flow
 /// socket — whatever model multiplexes it: read, decode, measure, echo.
 /// The models only decide *when* to call it. Owned and called by one thread.
@@ -52,6 +80,33 @@ class Connection {
   /// Marks the flow finished (called once when the model drops it).
   void retire() noexcept;
 
+  // What to do with bytes, apart from how they were read: a completion model
+  // (uring), which gets bytes handed to it rather than reading them, calls
+  // these; on_readable() calls them after its own reads.
+
+  /// TCP: `got` arrived at `now` (ns): decoded and measured (not echoed:
+  /// the caller sends `got` back in echo mode). kClosed on a malformed
+  /// stream or a failure to measure.
+  Status on_tcp_bytes(std::span<const std::byte> got, std::uint64_t now) noexcept;
+  /// TCP: the peer closed (a read returned 0) or reset the connection.
+  Status on_tcp_end() noexcept { return on_peer_gone(); }
+  /// UDP: one read of `got` at `now` (ns), with the ancillary data of `msg`
+  /// (SO_RXQ_OVFL, UDP_GRO): each datagram decoded, measured and, in echo
+  /// and connect mode, handed to `sink`. `truncated`: the read had
+  /// MSG_TRUNC. A connect-mode socket (see shares_udp()) needs the source in
+  /// `msg`'s msg_name, where its echo goes. False if measuring failed (the
+  /// connection is to be closed).
+  bool on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
+                   std::uint64_t now, UdpEchoSink& sink) noexcept;
+  /// UDP: the echo of a measured datagram of `size` bytes, counted in
+  /// `record` (its UdpEcho's), sent `sent` bytes (negative: failed).
+  static void on_udp_echo_sent(FlowState& record, std::size_t size, long sent) noexcept;
+  /// True in echo and connect mode: the server answers.
+  [[nodiscard]] bool echoes() const noexcept { return echo_; }
+  /// True for a connect-mode UDP socket: not connected, it answers fresh
+  /// client sockets of every flow, each reply sent to its request's source.
+  [[nodiscard]] bool shares_udp() const noexcept { return shared_udp_; }
+
  private:
   Status read_tcp(std::span<std::byte> rx, unsigned budget);
   Status read_udp(std::span<std::byte> rx, unsigned budget);
@@ -62,9 +117,10 @@ class Connection {
   /// could not get its memory (caught by on_readable()).
   void on_message(const WireHeader& h, std::uint64_t recv_ns);
   /// One UDP datagram read at `now`: decoded (or counted malformed), measured
-  /// and, in echo mode, sent back; in connect mode to `from`, its source.
+  /// and, in echo and connect mode, handed to `sink`; a connect-mode socket
+  /// answers only a request of this test, at its source `from`.
   void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                   const sockaddr_storage* from = nullptr, socklen_t from_len = 0);
+                   UdpEchoSink& sink, const sockaddr* from, socklen_t from_len);
   /// The record a message of flow `flow_id` counts in: the connection's own,
   /// or on a connect-mode UDP socket (which answers every flow) that flow's
   /// record on this socket, made on first use; nullptr for a flow id the
@@ -101,6 +157,9 @@ class Connection {
   std::size_t pending_off_ = 0;
 };
 
+/// Room for a UDP read's ancillary data: SO_RXQ_OVFL (u32) and UDP_GRO (int).
+inline constexpr std::size_t kUdpControlBytes =
+    CMSG_SPACE(sizeof(std::uint32_t)) + CMSG_SPACE(sizeof(int));
 /// Datagrams one recvmmsg call may take.
 inline constexpr std::size_t kUdpBatch = 32;
 /// --gso: a receive slot holds one whole GRO buffer (bytes) ...

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
@@ -34,21 +35,44 @@ void LoopModel::start(ServeSet sockets) {
   for (unsigned i = 0; i < loops; ++i) {
     wakers_.emplace_back();
   }
+  std::vector<ThreadState*> threads;
   for (unsigned i = 0; i < loops; ++i) {
-    ThreadState& thread = state_->add_thread();
+    threads.push_back(&state_->add_thread());
+  }
+  {
+    const std::lock_guard lock(ready_mutex_);
+    not_serving_.assign(threads.begin(), threads.end());
+  }
+  for (unsigned i = 0; i < loops; ++i) {
+    ThreadState& thread = *threads[i];
     threads_.emplace_back([this, part = std::move(parts[i]), wake = wakers_[i].fd(), &thread,
                            i](std::stop_token stop) mutable {
       // Loop i on the i-th CPU of --cpu's receiver list, round robin.
       sys::pin_current_thread(sys::cpu_of_thread(state_->spec().receiver_cpus, i));
       // Wakes the loop from its wait as soon as a stop is requested.
       const std::stop_callback on_stop(stop, [wake] { sys::signal_eventfd(wake); });
+      if (!announces_serving()) {
+        serving(thread);
+      }
       try {
         run_loop(std::move(part), wake, thread, stop);
       } catch (const std::exception& e) {
         state_->record_failure(e);
       }
+      serving(thread);  // ended: start() waits no longer for it
       record_thread_exit(thread);
     });
+  }
+  std::unique_lock lock(ready_mutex_);
+  ready_cv_.wait_for(lock, kServeWait, [this] { return not_serving_.empty(); });
+}
+
+void LoopModel::serving(const ThreadState& thread) noexcept {
+  const std::lock_guard lock(ready_mutex_);
+  const auto it = std::find(not_serving_.begin(), not_serving_.end(), &thread);
+  if (it != not_serving_.end()) {
+    not_serving_.erase(it);
+    ready_cv_.notify_all();
   }
 }
 
@@ -73,6 +97,10 @@ std::optional<Connection> LoopModel::accept_connection(int listener, ThreadState
   if (!fd) {
     return std::nullopt;
   }
+  return tcp_connection(std::move(fd), thread);
+}
+
+Connection LoopModel::tcp_connection(Fd fd, ThreadState& thread) const {
   if (state_->spec().tcp_nodelay()) {
     // Echo replies are small and latency-bound: do not let Nagle hold them.
     const int one = 1;

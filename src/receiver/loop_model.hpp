@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <thread>
@@ -12,7 +15,7 @@
 
 namespace netbench::receiver {
 
-/// What every multiplexing model (select, poll, epoll) shares: K event
+/// What every multiplexing model (select, poll, epoll, uring) shares: K event
 /// loops, each on its own std::jthread with its share of the sockets (its
 /// own SO_REUSEPORT listener; UDP flows dealt round-robin) and an eventfd that
 /// a stop request makes readable. Subclasses write only run_loop().
@@ -42,6 +45,14 @@ class LoopModel : public ServerModel {
   /// Refuses a setup the model cannot serve (throws ConfigError). Called by
   /// start() before any thread starts.
   virtual void check(const ServeSet& /*sockets*/) const {}
+  /// True if run_loop() calls serving() once its loop serves, because it
+  /// sets up on its own thread first (uring: a ring and its buffers); false:
+  /// a loop serves as soon as run_loop() starts.
+  [[nodiscard]] virtual bool announces_serving() const noexcept { return false; }
+  /// From run_loop(): the loop of `thread` now serves. start() returns only
+  /// when every loop serves (or ended), so that a peer's first bytes are
+  /// never left waiting on a loop still setting up. Idempotent.
+  void serving(const ThreadState& thread) noexcept;
 
   [[nodiscard]] ReceiverState& state() const noexcept { return *state_; }
   /// A Connection for a UDP flow socket (registers the flow).
@@ -49,12 +60,21 @@ class LoopModel : public ServerModel {
   /// Accepts one pending connection as a non-blocking Connection; nullopt
   /// when none is pending. Throws SystemError on a fatal accept error.
   std::optional<Connection> accept_connection(int listener, ThreadState& thread) const;
+  /// A Connection for accepted TCP connection `fd` (TCP_NODELAY set as the
+  /// test needs); `fd` keeps its blocking mode.
+  Connection tcp_connection(Fd fd, ThreadState& thread) const;
   /// A receive buffer sized for the test.
   [[nodiscard]] std::vector<std::byte> make_rx_buffer() const;
 
  private:
+  /// Longest start() waits for the loops to serve.
+  static constexpr std::chrono::seconds kServeWait{10};
+
   ReceiverState* state_;
-  std::vector<sys::Waker> wakers_;  ///< one per loop: a stop wakes it
+  std::mutex ready_mutex_;
+  std::condition_variable ready_cv_;
+  std::vector<const ThreadState*> not_serving_;  ///< loops start() still waits for
+  std::vector<sys::Waker> wakers_;               ///< one per loop: a stop wakes it
   std::vector<std::jthread> threads_;
 };
 

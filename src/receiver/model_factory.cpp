@@ -2,6 +2,7 @@
 #include "receiver/models/poll_model.hpp"
 #include "receiver/models/select_model.hpp"
 #include "receiver/models/thread_model.hpp"
+#include "receiver/models/uring_model.hpp"
 #include "receiver/server_model.hpp"
 
 namespace netbench::receiver {
@@ -18,6 +19,8 @@ std::unique_ptr<ServerModel> make_server_model(ModelKind kind, ReceiverState& st
       return std::make_unique<PollModel>(state);
     case ModelKind::kEpoll:
       return std::make_unique<EpollModel>(state);
+    case ModelKind::kUring:
+      return std::make_unique<UringModel>(state);
   }
   return nullptr;  // not a ModelKind enumerator
 }

@@ -24,8 +24,12 @@ namespace {
 
 constexpr std::uint64_t kConnectTimeoutMs = 5'000;
 
-Fd connect_flow(const TestSpec& spec, const Endpoint& target) {
+Fd connect_flow(const TestSpec& spec, const Endpoint& target, std::uint32_t flow) {
   Fd fd = sender::open_flow_socket(spec, target.family());
+  if (spec.client_port != 0) {
+    sys::bind_source_port(fd.get(), target.family(), spec.proto == Proto::kTcp,
+                          static_cast<std::uint16_t>(spec.client_port + flow), flow);
+  }
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
   sys::connect_with_timeout(fd.get(), target, where, kConnectTimeoutMs);
@@ -114,7 +118,7 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
       s.loops[i % loops]->add(i, Fd{}, quota);
       continue;
     }
-    Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0]);
+    Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
     if (i == 0 && spec.proto == Proto::kTcp) {
       s.congestion = sys::congestion_of(fd.get());
     }

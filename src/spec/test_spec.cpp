@@ -94,6 +94,16 @@ void validate(const TestSpec& spec) {
   if (spec.count == 0 && spec.duration_ns == 0) {
     fail("--duration must be positive (or give --count)");
   }
+  if (!(spec.probe_rate_msgs_per_s >= 0) || spec.probe_rate_msgs_per_s > kMaxProbeRate) {
+    fail("--probe must be a rate of requests/s up to " +
+         std::to_string(static_cast<int>(kMaxProbeRate)) +
+         " (a probe is a low-rate flow beside the test's), e.g. 10 or 100");
+  }
+  if (spec.probe_rate_msgs_per_s > 0 && spec.count > 0) {
+    fail(
+        "--probe runs beside the test's measured period, which a --count run does not know in "
+        "advance: give --duration instead of --count");
+  }
   if (spec.interval_ns < 10'000'000) {
     fail("--interval must be at least 10ms");
   }
@@ -108,6 +118,11 @@ void validate(const TestSpec& spec) {
     }
     if (spec.gso || spec.batch > 1) {
       fail("--mode connect sends one request per socket: drop --gso and --batch");
+    }
+    if (spec.client_port != 0) {
+      fail(
+          "--cport fixes each flow's source port, but --mode connect opens a fresh socket per "
+          "transaction, whose port would collide with the last one's TIME_WAIT: drop --cport");
     }
   }
   if (spec.close != Close::kFin && (spec.mode != Mode::kConnect || spec.proto != Proto::kTcp)) {
@@ -169,6 +184,16 @@ void validate(const TestSpec& spec) {
   if (spec.fq_rate_bps != 0 && spec.fq_rate_bps < 8) {
     fail("--fq-rate " + std::to_string(spec.fq_rate_bps) +
          " is below 1 byte/s (8 bits/s); use e.g. 100M, 1G");
+  }
+  if (spec.client_port != 0 && std::uint64_t{spec.client_port} + spec.flows - 1 > 65'535) {
+    fail("--cport " + std::to_string(spec.client_port) + " with --flows " +
+         std::to_string(spec.flows) + " needs ports up to " +
+         std::to_string(std::uint64_t{spec.client_port} + spec.flows - 1) +
+         ", beyond 65535: pick a lower --cport");
+  }
+  if (spec.bind_device.size() >= kMaxInterfaceNameBytes) {
+    fail("--bind-dev '" + spec.bind_device + "' is longer than an interface name (" +
+         std::to_string(kMaxInterfaceNameBytes - 1) + " bytes at most)");
   }
   if (spec.count > 0 && spec.count < spec.flows) {
     fail("--count " + std::to_string(spec.count) + " is less than --flows " +

@@ -24,4 +24,12 @@ SystemError::SystemError(std::string_view syscall, std::string_view endpoint, in
       endpoint_(endpoint),
       err_(err) {}
 
+SystemError::SystemError(Verbatim, const std::string& message, std::string_view syscall, int err)
+    : std::runtime_error(message), syscall_(syscall), err_(err) {}
+
+SystemError SystemError::with_message(const std::string& message, std::string_view syscall,
+                                      int err) {
+  return {Verbatim{}, message, syscall, err};
+}
+
 }  // namespace netbench

@@ -112,12 +112,40 @@ void apply_socket_knobs(int fd, int family, bool tcp, const TestSpec& spec) {
       refuse("--tos " + std::to_string(tos) + " (IPV6_TCLASS)");
     }
   }
+  if (!spec.bind_device.empty() &&
+      ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, spec.bind_device.c_str(),
+                   static_cast<socklen_t>(spec.bind_device.size())) != 0) {
+    const int err = errno;
+    throw ConfigError("--bind-dev " + spec.bind_device + ": " +
+                      (err == ENODEV ? std::string("no such interface on this host ('ip link' "
+                                                   "lists them)")
+                       : err == EPERM
+                           ? std::string("not permitted (SO_BINDTODEVICE needs CAP_NET_RAW)")
+                           : std::string("the kernel refuses it (") + std::strerror(err) + ")"));
+  }
   if (spec.fq_rate_bps != 0) {
     // 64 bits wide: the kernel reads an unsigned long when given one.
     const unsigned long bytes_per_s = spec.fq_rate_bps / 8;  // NOLINT(google-runtime-int)
     if (::setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes_per_s, sizeof bytes_per_s) != 0) {
       refuse("--fq-rate " + std::to_string(spec.fq_rate_bps) + " (SO_MAX_PACING_RATE)");
     }
+  }
+}
+
+void bind_source_port(int fd, int family, bool tcp, std::uint16_t port, std::uint32_t flow) {
+  if (tcp) {
+    set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+  }
+  Endpoint any = resolve("", port, family == AF_INET6 ? Family::kV6 : Family::kV4, true);
+  if (::bind(fd, any.sa(), any.len) != 0) {
+    const int err = errno;
+    const std::string what = "--cport: source port " + std::to_string(port) + " of flow " +
+                             std::to_string(flow) + " (" + (tcp ? "tcp" : "udp") + ")";
+    throw ConfigError(what + (err == EADDRINUSE ? std::string(" is in use; pick another --cport")
+                              : err == EACCES
+                                  ? std::string(" is privileged (below 1024): run as root or "
+                                                "pick --cport 1024 or above")
+                                  : std::string(": ") + std::strerror(err)));
   }
 }
 

@@ -55,8 +55,15 @@ void set_congestion(int fd, const std::string& algorithm);
 /// `family`, before its first packet: --congestion and --mss (TCP sockets
 /// only), --tos (IP_TOS, and IPV6_TCLASS on an IPv6 socket, which may carry
 /// IPv4-mapped traffic too), --fq-rate (SO_MAX_PACING_RATE in bytes/s).
-/// Unset knobs are left alone. Throws ConfigError naming the flag.
+/// --bind-dev (SO_BINDTODEVICE). Unset knobs are left alone. Throws
+/// ConfigError naming the flag.
 void apply_socket_knobs(int fd, int family, bool tcp, const TestSpec& spec);
+/// Binds the not yet connected data socket `fd` of address family `family`
+/// to source port `port` on every local address (--cport), SO_REUSEADDR on
+/// a TCP socket so that a port whose last connection lingers in TIME_WAIT
+/// can be bound again. `flow` names the flow in the error. Throws
+/// ConfigError.
+void bind_source_port(int fd, int family, bool tcp, std::uint16_t port, std::uint32_t flow);
 /// TCP_INFO of a connected TCP socket; `valid` false if unavailable.
 TcpKernelInfo read_tcp_info(int fd) noexcept;
 /// Moves `fd` to a descriptor number >= `min_fd` (F_DUPFD_CLOEXEC) when the

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/exit_codes.hpp"
+#include "app/cli/parse_errors.hpp"
 #include "app/cli/units.hpp"
 #include "netbench/model_info.hpp"
 
@@ -34,6 +35,31 @@ TEST(UnitsTest, SizesTakeDecimalAndBinarySuffixes) {
   EXPECT_FALSE(parse_size("12x"));
   EXPECT_FALSE(parse_size("1.5"));  // not a whole number of bytes
   EXPECT_FALSE(parse_size("1e30"));
+}
+
+TEST(ParseErrorsTest, NearestFlagTakesTyposPrefixesAndSwapsButNotStrangers) {
+  const std::vector<std::string> flags = {"--flows", "--proto", "--duration", "-P", "--port"};
+  EXPECT_EQ(nearest_flag("--flow", flags), "--flows");
+  EXPECT_EQ(nearest_flag("--protocol", flags), "--proto");
+  EXPECT_EQ(nearest_flag("--druation", flags), "--duration");  // one swap
+  EXPECT_EQ(nearest_flag("--prot", flags), "--proto");
+  EXPECT_EQ(nearest_flag("--zebra", flags), "");
+  EXPECT_EQ(nearest_flag("-x", flags), "");  // one letter: no guess
+}
+
+TEST(ParseErrorsTest, ExplainsCli11MessagesFlagFirst) {
+  const std::vector<FlagInfo> flags = {{"--outstanding", "UINT"}, {"--flows", "TEXT"}};
+  EXPECT_EQ(explain_parse_error("Could not convert: --outstanding = abc", {}, flags),
+            "--outstanding 'abc' is not a whole number (0 or more)");
+  EXPECT_EQ(explain_parse_error("--batch: 1 required UINT missing", {}, flags),
+            "--batch needs a value (UINT)");
+  EXPECT_EQ(explain_parse_error("The following arguments were not expected: 3 --flow",
+                                {"--flow", "3"}, flags),
+            "unknown flag --flow; did you mean --flows?");
+  EXPECT_EQ(explain_parse_error("The following argument was not expected: -R", {"-R"}, flags)
+                .rfind("-R: netbench has no --reverse yet", 0),
+            0U);
+  EXPECT_EQ(explain_parse_error("something else", {}, flags), "something else");
 }
 
 TEST(UnitsTest, DurationsTakeSecondsAndMilliseconds) {
@@ -189,6 +215,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"--mode connect --connect 127.0.0.1:9", kExitUsage,
                 "--mode connect runs paired only"},
         BadLine{"--mode connect --gso --proto udp", kExitUsage, "drop --gso and --batch"},
+        BadLine{"--mode connect --cport 40000", kExitUsage, "last one's TIME_WAIT: drop --cport"},
+        BadLine{"--mode connect --probe 10 --connect 127.0.0.1:9", kExitUsage,
+                "--mode connect runs paired only"},
         BadLine{"--pattern poisson", kExitUsage, "give --rate or --bitrate"},
         BadLine{"--count 0", kExitUsage, "--count 0 sends nothing"},
         BadLine{"--sender-threads 0", kExitUsage, "is not a thread count"},
@@ -201,7 +230,28 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"--duration -1s", kExitUsage, "--duration"},
         BadLine{"--port 70000", kExitUsage, "--port 70000 is out of range"},
         BadLine{"--flows 0", kExitUsage, "--flows must be between"},
-        BadLine{"--rate 1k --bitrate 1M", kExitUsage, "not both"},
+        BadLine{"--rate 1k --bitrate 1M", kExitUsage, "give one of --rate, --bitrate"},
+        BadLine{"--rate 1k -b 1M", kExitUsage, "give one of --rate, --bitrate"},
+        BadLine{"-b 1x", kExitUsage, "-b '1x' is not a bit rate per flow"},
+        BadLine{"--flow 3", kExitUsage, "unknown flag --flow; did you mean --flows?"},
+        BadLine{"--protocol udp", kExitUsage, "unknown flag --protocol; did you mean --proto?"},
+        BadLine{"--druation 2s", kExitUsage, "did you mean --duration?"},
+        BadLine{"sweep --model epoll --flws 1", kExitUsage, "did you mean --flows?"},
+        BadLine{"serve --max-clientz 3", kExitUsage, "did you mean --max-clients?"},
+        BadLine{"-s", kExitUsage, "netbench's server is a subcommand: run 'netbench serve'"},
+        BadLine{"-c 127.0.0.1 -R", kExitUsage, "no --reverse yet"},
+        BadLine{"--outstanding abc", kExitUsage, "--outstanding 'abc' is not a whole number"},
+        BadLine{"--batch", kExitUsage, "--batch needs a value"},
+        BadLine{"-u --proto tcp", kExitUsage, "give -u or --proto, not both"},
+        BadLine{"--cport 0", kExitUsage, "--cport '0' is not a port"},
+        BadLine{"--cport 65535 --flows 2", kExitUsage, "beyond 65535: pick a lower --cport"},
+        BadLine{"--bind-dev nosuchif0", kExitUsage, "is not an interface of this host"},
+        BadLine{"-p 70000 -c 127.0.0.1", kExitUsage, "-p 70000 is not a server port"},
+        BadLine{"-p 5000 -c 127.0.0.1:5001", kExitUsage, "name different ports: give one"},
+        BadLine{"-p 5000 --port 5001", kExitUsage, "-p and --port both name"},
+        BadLine{"serve --time-limit soon", kExitUsage, "serve --time-limit 'soon' is not a"},
+        BadLine{"serve --port 0 --json-log /nonexistent-dir/s.jsonl", kExitUsage,
+                "cannot open it for appending"},
         BadLine{"--no-such-flag", kExitUsage, "--no-such-flag"},
         BadLine{"--model select --flows 5000 --proto udp --count 5000", kExitUsage, "FD_SETSIZE"},
         BadLine{"--bind 192.0.2.1 --count 10", kExitSetup, "bind"},
@@ -213,6 +263,34 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadLine>& line) {
       return "Line" + std::to_string(line.index);
     });
+
+TEST(CliTest, IperfShortOptionsMeanWhatTheyMeanInIperf3) {
+  // -u -P 2 -l 200 -k 1000 -J: UDP, 2 flows, 200-byte messages, 1000 of
+  // them, JSON; -b is per flow as in iperf3: 400 kbit/s x 2 flows / 1600
+  // bits per message = 500 messages/s in total.
+  const Outcome o = run_netbench("-u -P 2 -l 200 -k 1000 -b 400k -O 0 -J");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  const auto config = nlohmann::json::parse(o.out)["run"]["config"];
+  EXPECT_EQ(config["proto"], "udp");
+  EXPECT_EQ(config["flows"], 2);
+  EXPECT_EQ(config["size_bytes"], 200);
+  EXPECT_EQ(config["count_messages"], 1000);
+  EXPECT_DOUBLE_EQ(config["rate_msgs_per_s"].get<double>(), 500.0);
+  EXPECT_EQ(config["client_port"], nullptr);
+  EXPECT_EQ(config["bind_device"], nullptr);
+}
+
+TEST(CliTest, TcpShortOptionsAreRecorded) {
+  // -t 1 would run a second; -k bounds it. -C, -S, -M, -w, -N as iperf3's.
+  const Outcome o = run_netbench("-P 2 -k 200 -l 1000 -C reno -S 0x20 -M 1000 -w 256KiB -N -J");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  const auto config = nlohmann::json::parse(o.out)["run"]["config"];
+  EXPECT_EQ(config["congestion"], "reno");
+  EXPECT_EQ(config["tos"], 0x20);
+  EXPECT_EQ(config["mss_bytes"], 1000);
+  EXPECT_EQ(config["socket_buffer_bytes"], 256 * 1024);
+  EXPECT_EQ(config["tcp_nodelay"], true);
+}
 
 TEST(CliTest, VersionPrintsTheVersion) {
   const Outcome o = run_netbench("--version");

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -730,6 +731,102 @@ TEST(ServeLimitsTest, MaxTestsCountsTestsThatRanNotRefusedConnections) {
   ASSERT_TRUE(server.alive());
   EXPECT_EQ(run_client(target + " --count 500 --json").code, 0);
   EXPECT_EQ(server.wait_exit(20'000), 0);  // one test ran: the server is done
+}
+
+TEST(ServeLimitsTest, JsonLogHasOneLinePerTestWithTheServersExactCounts) {
+  const std::string path =
+      ::testing::TempDir() + "netbench_serve_" + std::to_string(::getpid()) + ".jsonl";
+  std::remove(path.c_str());
+  {
+    // -1 with --json-log: iperf3's one-off server, its test logged.
+    Server server(nullptr, {"--json-log", path, "--max-tests", "2"});
+    ASSERT_TRUE(server.listening());
+    // iperf3's -c and -p spell the target; -u -P -k -l the test.
+    const std::string target = "-c 127.0.0.1 -p " + std::to_string(server.port());
+    EXPECT_EQ(run_client(target + " -u -P 3 -k 3000 -b 2M -l 200 -J").code, 0);
+    EXPECT_EQ(run_client(target + " -P 2 -k 500 -J").code, 0);
+    EXPECT_EQ(server.wait_exit(20'000), 0);
+  }
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(lines.size(), 2U);
+  const auto& udp = lines[0];
+  EXPECT_EQ(udp["outcome"], "completed");
+  EXPECT_EQ(udp["error"], nullptr);
+  EXPECT_EQ(udp["config"]["proto"], "udp");
+  EXPECT_EQ(udp["config"]["flows"], 3);
+  EXPECT_EQ(udp["receiver"]["messages"], 3000);  // every datagram, counted by the server
+  EXPECT_EQ(udp["receiver"]["loss"]["lost"], 0);
+  EXPECT_EQ(udp["latency"]["from_intended_send"]["count"], 3000);
+  EXPECT_EQ(udp["client"].get<std::string>().rfind("127.0.0.1:", 0), 0U) << udp["client"];
+  EXPECT_EQ(udp["time"].get<std::string>().size(), 24U) << udp["time"];  // ISO 8601, ms, Z
+  const auto& tcp = lines[1];
+  EXPECT_EQ(tcp["outcome"], "completed");
+  EXPECT_EQ(tcp["config"]["proto"], "tcp");
+  EXPECT_EQ(tcp["receiver"]["messages"], 500);
+  std::remove(path.c_str());
+}
+
+TEST(RemoteProbeTest, ProbeRunsBesideTheBulkTestWhenTheServerTakesTwoTests) {
+  Server server(nullptr, {"--max-concurrent", "2"});
+  ASSERT_TRUE(server.listening());
+  const Outcome o =
+      run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -P 2 -t 1 --probe 20 -J");
+  ASSERT_EQ(o.code, 0);
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["config"]["probe_rate_msgs_per_s"], 20.0);
+  for (const char* phase : {"idle", "loaded"}) {
+    const auto& p = run["probe"][phase];
+    EXPECT_EQ(p["complete"], true) << phase << ": " << p["error"];
+    EXPECT_GT(p["replies"].get<std::uint64_t>(), 0U) << phase;
+    EXPECT_EQ(p["replies"], p["sent"]) << phase;
+  }
+  EXPECT_FALSE(run["probe"]["rtt_increase"].is_null());
+}
+
+TEST(RemoteProbeTest, AServerOfOneTestAtATimeRefusesTheLoadedPhaseAsAWarning) {
+  Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o =
+      run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -t 1 --probe 20 -J");
+  ASSERT_EQ(o.code, 0);  // the bulk test is whole
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["complete"], true);
+  EXPECT_EQ(run["probe"]["idle"]["complete"], true);
+  EXPECT_EQ(run["probe"]["loaded"]["complete"], false);
+  EXPECT_NE(run["probe"]["loaded"]["error"].get<std::string>().find("busy"), std::string::npos)
+      << run["probe"]["loaded"]["error"];
+  EXPECT_TRUE(run["probe"]["rtt_increase"].is_null());
+}
+
+TEST(ServeLimitsTest, OneTestFlagServesOneTestAndExits) {
+  Server server(nullptr, {"-1"});
+  ASSERT_TRUE(server.listening());
+  EXPECT_EQ(run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -k 200 -J").code, 0);
+  EXPECT_EQ(server.wait_exit(20'000), 0);
+}
+
+TEST(ServeLimitsTest, TimeLimitEndsTheServerAndARunningTestAsIncomplete) {
+  const std::string path =
+      ::testing::TempDir() + "netbench_serve_tl_" + std::to_string(::getpid()) + ".jsonl";
+  std::remove(path.c_str());
+  Server server(nullptr, {"--time-limit", "3s", "--json-log", path});
+  ASSERT_TRUE(server.listening());
+  // A 20 s test outlives the limit: the client is told, exit 4.
+  const Outcome o =
+      run_client("-c 127.0.0.1:" + std::to_string(server.port()) + " -t 20 --rate 1k -J");
+  EXPECT_EQ(o.code, 4);
+  EXPECT_EQ(server.wait_exit(10'000), 0);
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["outcome"], "incomplete");
+  EXPECT_EQ(j["error"], "the server is stopping");
+  std::remove(path.c_str());
 }
 
 TEST(ServeLimitsTest, MaxRateRefusesFasterAndUnpacedTests) {

@@ -61,7 +61,8 @@ TEST(SweepMatrixTest, PointCountIsTheProductOfTheListLengths) {
   EXPECT_EQ(points[2].label, "tcp thread stream flows=1 size=1400 rate=0");
   EXPECT_EQ(points[4].label, "tcp thread stream flows=16 size=64 rate=0");
   EXPECT_EQ(points[12].label, "tcp thread echo flows=1 size=64 rate=0");
-  EXPECT_EQ(points.back().label, "udp epoll echo flows=256 size=1400 rate=100k");
+  EXPECT_EQ(points.back().label,
+            "udp " + std::string(kModels.back().name) + " echo flows=256 size=1400 rate=100k");
 }
 
 TEST(SweepMatrixTest, ZeroRateMeansUnlimited) {

@@ -43,6 +43,8 @@ RUNS = [
      True),
     ("tcp connect counts", ["--proto", "tcp", "--mode", "connect", "--stats", "counts",
                             "--count", "100"], True),
+    ("tcp connect uring, --probe", ["--proto", "tcp", "--mode", "connect", "--model", "uring",
+                                    "--rate", "2k", "--duration", "1s", "--probe", "20"], True),
     (
         "tcp stream, 3 flows, select",
         ["--proto", "tcp", "--flows", "3", "--model", "select", "--size", "1KiB", "--count", "300"],
@@ -110,6 +112,8 @@ RUNS = [
     ),
     ("udp --tos", ["--proto", "udp", "--count", "200", "--rate", "20k", "--tos", "0x20"],
      True),
+    ("--probe, --cport, --bind-dev",
+     ["--duration", "1s", "--probe", "20", "--cport", "62999", "--bind-dev", "lo"], True),
     ("bad --congestion", ["--congestion", "no_such_cc"], False),
     ("bad --repeat", ["--repeat", "0"], False),
     ("bad protocol", ["--proto", "sctp"], False),

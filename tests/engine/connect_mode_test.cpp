@@ -149,8 +149,10 @@ std::string connect_name(const ::testing::TestParamInfo<ConnectParams>& p) {
 INSTANTIATE_TEST_SUITE_P(AllModels, ConnectModeTest, ::testing::ValuesIn(all_connect_runs()),
                          connect_name);
 
-TEST(ConnectModeTest, WarmupTransactionsAreCountedApart) {
-  TestSpec spec = connect_spec(Proto::kTcp, ModelKind::kEpoll, Loop::kOpen, Close::kFin);
+class ConnectWarmupTest : public ::testing::TestWithParam<ModelKind> {};
+
+TEST_P(ConnectWarmupTest, WarmupTransactionsAreCountedApart) {
+  TestSpec spec = connect_spec(Proto::kTcp, GetParam(), Loop::kOpen, Close::kFin);
   spec.rate_msgs_per_s = 1'000;
   spec.warmup_ns = 30'000'000;  // 30 ms at 1,000/s: 10 per flow of 3 => about 30 warm-up
   const RunResult r = run(spec);
@@ -165,6 +167,13 @@ TEST(ConnectModeTest, WarmupTransactionsAreCountedApart) {
   // The server accepts warm-up connections too.
   EXPECT_EQ(r.connect.server_accepts, kTransactions + warm);
 }
+
+// A readiness model, and uring, whose multishot accept takes the connections.
+INSTANTIATE_TEST_SUITE_P(EpollAndUring, ConnectWarmupTest,
+                         ::testing::Values(ModelKind::kEpoll, ModelKind::kUring),
+                         [](const ::testing::TestParamInfo<ModelKind>& p) {
+                           return std::string(to_string(p.param));
+                         });
 
 // ---------------------------------------------------------------------------
 // In a network namespace of its own (root only): the kernel's counters and

@@ -344,7 +344,7 @@ TEST(PairedRunScenarioTest, WarmupMessagesAreCountedApartFromTheMeasuredOnes) {
 }
 
 TEST(PairedRunScenarioTest, OneMebibyteTcpEchoComesBackWhole) {
-  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll}) {
+  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll, ModelKind::kUring}) {
     SCOPED_TRACE(std::string(to_string(model)));
     TestSpec spec = make_spec(Proto::kTcp, model, Mode::kEcho);
     spec.flows = 2;
@@ -361,7 +361,7 @@ TEST(PairedRunScenarioTest, OneMebibyteTcpEchoComesBackWhole) {
 }
 
 TEST(PairedRunScenarioTest, LargestUdpDatagramEchoesWhole) {
-  for (const ModelKind model : {ModelKind::kThread, ModelKind::kEpoll}) {
+  for (const ModelKind model : {ModelKind::kThread, ModelKind::kEpoll, ModelKind::kUring}) {
     SCOPED_TRACE(std::string(to_string(model)));
     TestSpec spec = make_spec(Proto::kUdp, model, Mode::kEcho);
     spec.flows = 2;
@@ -460,7 +460,7 @@ TEST(PairedRunScenarioTest, RunsOverIpv6Loopback) {
 }
 
 TEST(PairedRunScenarioTest, SeveralEventLoopsServeEveryTcpFlow) {
-  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll}) {
+  for (const ModelKind model : {ModelKind::kPoll, ModelKind::kEpoll, ModelKind::kUring}) {
     SCOPED_TRACE(std::string(to_string(model)));
     TestSpec spec = make_spec(Proto::kTcp, model, Mode::kStream);
     spec.flows = 8;

@@ -478,12 +478,12 @@ TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
   EXPECT_TRUE(rx.error().empty()) << rx.error();
 }
 
-/// The readiness multiplexers that are not bound by FD_SETSIZE (every one
-/// but select, whose refusal is tested below).
+/// The event-loop models that are not bound by FD_SETSIZE (every one but
+/// select, whose refusal is tested below): readiness and completion alike.
 std::vector<ModelKind> unbounded_multiplexers() {
   std::vector<ModelKind> out;
   for (const ModelInfo& m : kModels) {
-    if (m.family == ModelFamily::kReadinessMultiplexer && m.kind != ModelKind::kSelect) {
+    if (m.family != ModelFamily::kThreadPerConnection && m.kind != ModelKind::kSelect) {
       out.push_back(m.kind);
     }
   }

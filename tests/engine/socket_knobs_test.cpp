@@ -5,8 +5,11 @@
 #include <linux/tcp.h>  // TCP_CONGESTION, TCP_MAXSEG
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include "netbench/fd.hpp"
 #include "netbench/paired_run.hpp"
 #include "netbench/results.hpp"
+#include "netbench/sender.hpp"
 #include "netbench/test_spec.hpp"
 #include "sys/socket_ops.hpp"
 
@@ -159,6 +163,122 @@ TEST(SocketKnobs, ValidateRefusesTcpOnlyKnobsForUdpAndBadRanges) {
   spec = tcp_spec();
   spec.congestion = "Bad Name";
   EXPECT_THROW(validate(spec), ConfigError);
+}
+
+/// A port P such that P and P + 1 are free for TCP and UDP now (each bound
+/// and released), for --cport with two flows. Taken above the kernel's
+/// ephemeral range (ip_local_port_range), where no connect() or bind(0) of
+/// a test running in parallel lands, from `offset` on: each test its own.
+std::uint16_t free_port_pair(std::uint16_t offset) {
+  unsigned lo = 32'768;
+  unsigned hi = 60'999;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%u %u", &lo, &hi) != 2) {
+      hi = 60'999;
+    }
+    std::fclose(f);
+  }
+  const unsigned base = hi + 1 + offset + 200 <= 65'535 ? hi + 1 + offset : 1'024 + offset;
+  const auto bindable = [](int type, unsigned port) {
+    const Fd fd = sys::make_socket(AF_INET, type);
+    const Endpoint ep = resolve("", static_cast<std::uint16_t>(port), Family::kV4, true);
+    return ::bind(fd.get(), ep.sa(), ep.len) == 0;
+  };
+  for (unsigned p = base; p < base + 200; p += 2) {
+    if (bindable(SOCK_STREAM, p) && bindable(SOCK_STREAM, p + 1) && bindable(SOCK_DGRAM, p) &&
+        bindable(SOCK_DGRAM, p + 1)) {
+      return static_cast<std::uint16_t>(p);
+    }
+  }
+  ADD_FAILURE() << "no two free ports in a row from " << base;
+  return 0;
+}
+
+TEST(SocketKnobs, CportGivesFlowIItsSourcePortPPlusI) {
+  const Fd listener = sys::listen_tcp(resolve("127.0.0.1", 0, Family::kV4, true), false, 16);
+  TestSpec spec = tcp_spec();
+  spec.client_port = free_port_pair(0);
+  const Sender sender(spec, {sys::local_endpoint(listener.get())}, false);
+  for (std::uint32_t i = 0; i < spec.flows; ++i) {
+    Endpoint peer;
+    peer.len = sizeof peer.addr;
+    const Fd conn(::accept(listener.get(), reinterpret_cast<sockaddr*>(&peer.addr),  // NOLINT
+                           &peer.len));
+    ASSERT_TRUE(conn);
+    // Flows connect in order: the i-th accepted is flow i.
+    EXPECT_EQ(peer.port(), spec.client_port + i);
+  }
+}
+
+TEST(SocketKnobs, CportBindsUdpAndNamesAPortInUse) {
+  const std::uint16_t port = free_port_pair(1'000);
+  const Fd first = sys::make_socket(AF_INET, SOCK_DGRAM);
+  sys::bind_source_port(first.get(), AF_INET, false, port, 0);
+  EXPECT_EQ(sys::local_endpoint(first.get()).port(), port);
+  const Fd second = sys::make_socket(AF_INET, SOCK_DGRAM);
+  try {
+    sys::bind_source_port(second.get(), AF_INET, false, port, 3);
+    FAIL() << "a second socket bound a port in use";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("of flow 3 (udp) is in use; pick another --cport"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SocketKnobs, PairedRunsWithCportBackToBackBothComplete) {
+  // The third run's TCP source ports were the first's: SO_REUSEADDR binds
+  // them although the first run's connections linger in TIME_WAIT.
+  const std::uint16_t port = free_port_pair(2'000);
+  for (const Proto proto : {Proto::kTcp, Proto::kUdp, Proto::kTcp}) {
+    TestSpec spec = tcp_spec();
+    spec.proto = proto;
+    // Paced, with room to spare: no UDP loss even on a loaded host.
+    spec.rate_msgs_per_s = proto == Proto::kUdp ? 5'000 : 0;
+    spec.socket_buffer_bytes = 1U << 20;
+    spec.client_port = port;
+    const RunResult r = run_paired(spec);
+    ASSERT_TRUE(r.complete) << r.error;
+    std::uint64_t received = 0;
+    for (const FlowRecvStats& f : r.receiver_flows) {
+      received += f.messages;
+    }
+    EXPECT_EQ(received, 200U);
+  }
+}
+
+TEST(SocketKnobs, BindDevSetsTheDeviceAndRefusesAnUnknownOne) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "SO_BINDTODEVICE needs CAP_NET_RAW";
+  }
+  TestSpec spec = tcp_spec();
+  spec.bind_device = "lo";
+  const Fd fd = sys::make_socket(AF_INET, SOCK_STREAM);
+  sys::apply_socket_knobs(fd.get(), AF_INET, true, spec);
+  std::array<char, 16> dev{};
+  socklen_t len = dev.size();
+  ASSERT_EQ(::getsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, dev.data(), &len), 0);
+  EXPECT_STREQ(dev.data(), "lo");
+  const RunResult r = run_paired(spec);
+  ASSERT_TRUE(r.complete) << r.error;
+  spec.bind_device = "nosuchif0";
+  const Fd other = sys::make_socket(AF_INET, SOCK_STREAM);
+  try {
+    sys::apply_socket_knobs(other.get(), AF_INET, true, spec);
+    FAIL() << "an unknown interface was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--bind-dev nosuchif0: no such interface"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SocketKnobs, ValidateRefusesCportRangesBeyond65535) {
+  TestSpec spec = tcp_spec();
+  spec.client_port = 65'535;
+  EXPECT_THROW(validate(spec), ConfigError);  // flow 1 would need port 65536
+  spec.flows = 1;
+  EXPECT_NO_THROW(validate(spec));
 }
 
 }  // namespace

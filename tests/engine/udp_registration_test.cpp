@@ -120,7 +120,8 @@ TEST_P(UdpRegistrationTest, RetriesAfterTheFlowConnectedAreNeitherMalformedNorEc
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, UdpRegistrationTest,
-                         ::testing::Values(ModelKind::kThread, ModelKind::kPoll, ModelKind::kEpoll),
+                         ::testing::Values(ModelKind::kThread, ModelKind::kPoll, ModelKind::kEpoll,
+                                           ModelKind::kUring),
                          [](const ::testing::TestParamInfo<ModelKind>& p) {
                            return std::string(to_string(p.param));
                          });

@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/exit_codes.hpp"
+#include "app/cli/parse_errors.hpp"
 #include "app/cli/run_args.hpp"
 #include "app/cli/signal_stop.hpp"
 #include "app/cli/units.hpp"
@@ -38,6 +39,7 @@
 #include "netbench/paired_run.hpp"
 #include "netbench/plain_echo.hpp"
 #include "netbench/plain_echo_server.hpp"
+#include "netbench/probe_run.hpp"
 #include "netbench/version.hpp"
 
 namespace netbench::app {
@@ -59,6 +61,33 @@ RunArgs output_flags(int argc, char** argv) {
   return a;
 }
 
+/// The (sub)command a command line names: the subcommand whose name is one
+/// of its words, else the main command.
+const CLI::App& parsed_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      if (sub->get_name() == argv[i]) {
+        return *sub;
+      }
+    }
+  }
+  return app;
+}
+
+/// Every flag of `app`, with the type name of its value.
+std::vector<FlagInfo> flags_of(const CLI::App& app) {
+  std::vector<FlagInfo> out;
+  for (const CLI::Option* o : app.get_options({})) {
+    for (const std::string& s : o->get_snames()) {
+      out.push_back({"-" + s, o->get_type_name()});
+    }
+    for (const std::string& l : o->get_lnames()) {
+      out.push_back({"--" + l, o->get_type_name()});
+    }
+  }
+  return out;
+}
+
 /// `netbench serve --plain-echo`: echo only, until a signal.
 int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
   PlainEchoServer server(resolve(so.bind, so.port, so.family, true));
@@ -78,6 +107,17 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
                  static_cast<unsigned long long>(c.datagrams_echoed));
   }
   return kExitOk;
+}
+
+/// A remote test in connect mode is refused: netbench serve admits the data
+/// sockets of a test's registered flows, and a fresh socket per transaction
+/// is none of them (not in this version).
+void refuse_remote_connect(const TestSpec& s) {
+  if (s.mode == Mode::kConnect) {
+    throw UsageError(
+        "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
+        "against netbench serve");
+  }
 }
 
 /// The reporters the flags of a single run ask for. Progress comes first so
@@ -143,25 +183,30 @@ int run_test(const RunArgs& a) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
-  const RunOnce once = [&a, &spec](const RunHooks& hooks, std::stop_token token) {
+  if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
+    throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
+  }
+  if (!a.connect.empty() && !a.plain_echo) {
+    refuse_remote_connect(*spec);  // now, before a --probe's idle phase runs
+  }
+  const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
-      if (a.connect.empty() || spec->mode != Mode::kEcho) {
+      if (a.connect.empty() || s.mode != Mode::kEcho) {
         throw UsageError(
             "--plain-echo measures a foreign echo server: give --connect HOST:PORT --mode echo");
       }
-      const auto [host, port] = split_host_port(a.connect, 7);
-      return run_plain_echo(*spec, resolve(host, port, spec->family, false), hooks, token);
+      const auto [host, port] = connect_target(a, 7);
+      return run_plain_echo(s, resolve(host, port, s.family, false), hooks, token);
     }
     if (a.connect.empty()) {
-      return run_paired(*spec, hooks, token);
+      return run_paired(s, hooks, token);
     }
-    if (spec->mode == Mode::kConnect) {
-      throw UsageError(
-          "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
-          "against netbench serve");
-    }
-    const auto [host, port] = split_host_port(a.connect, kDefaultServePort);
-    return run_remote(*spec, host, port, hooks, token, a.auth_token);
+    refuse_remote_connect(s);
+    const auto [host, port] = connect_target(a, kDefaultServePort);
+    return run_remote(s, host, port, hooks, token, a.auth_token);
+  };
+  const RunOnce once = [&run, &spec](const RunHooks& hooks, std::stop_token token) {
+    return run_with_probe(*spec, run, hooks, token);
   };
   if (repeat) {
     return run_repeated(
@@ -225,10 +270,11 @@ int run_cli(int argc, char** argv) noexcept {
         "serve",
         "receiver daemon: serves test after test from 'netbench --connect' clients, one at a "
         "time (or --max-concurrent); other clients are handshaken meanwhile and told busy");
-    serve->add_option("--bind", serve_bind,
+    serve->add_option("-B,--bind", serve_bind,
                       "address to listen on (default: every address, dual-stack)");
     serve
-        ->add_option("--port", serve_port, "control port (TCP); 0 = any free port, logged at start")
+        ->add_option("-p,--port", serve_port,
+                     "control port (TCP); 0 = any free port, logged at start")
         ->capture_default_str();
     serve->add_flag("-4", serve_v4, "IPv4 only");
     serve->add_flag("-6", serve_v6, "IPv6 only");
@@ -267,7 +313,21 @@ int run_cli(int argc, char** argv) noexcept {
         ->add_option("--max-tests", so.max_tests,
                      "exit after this many tests ran to their result (0 = never)")
         ->capture_default_str();
+    serve->add_flag_callback(
+        "-1", [&so] { so.max_tests = 1; },
+        "serve one test, then exit (iperf3's -1; the same as --max-tests 1)");
     serve->add_flag("-q,--quiet", so.quiet, "no log lines");
+    serve
+        ->add_option("--json-log", so.json_log,
+                     "append one JSON line per test to FILE: the client's address, the outcome, "
+                     "the config and the server's side of the results")
+        ->type_name("FILE");
+    std::string time_limit;
+    serve
+        ->add_option("--time-limit", time_limit,
+                     "stop serving after this long, e.g. 1h (a test still running ends "
+                     "incomplete; default: never)")
+        ->type_name("T");
     serve->add_option("--max-buffer", max_buffer,
                       "largest socket buffer a test may ask for (--buffer; k/M/G or KiB/MiB "
                       "suffixes); a bigger one is refused (default: the system's "
@@ -299,7 +359,10 @@ int run_cli(int argc, char** argv) noexcept {
     } catch (const CLI::ParseError& e) {
       // The parse failed, so a and its --json / -o are not set: look for
       // them by hand, since the document must be written on every path.
-      const std::string text = std::string(e.what()) + " (see netbench --help)";
+      const std::string text =
+          explain_parse_error(e.what(), std::vector<std::string>(argv + 1, argv + argc),
+                              flags_of(parsed_command(app, argc, argv))) +
+          " (see netbench --help)";
       std::fprintf(stderr, "netbench: %s\n", text.c_str());
       const RunArgs given = output_flags(argc, argv);
       JsonDocumentReporter(given.json, given.output).on_error(text, nullptr, {});
@@ -319,6 +382,9 @@ int run_cli(int argc, char** argv) noexcept {
       so.idle_timeout_ms =
           static_cast<int>(std::min<std::uint64_t>(idle_ns / 1'000'000, INT32_MAX));
       so.max_duration_ns = duration_of("--max-duration", max_duration, false);
+      if (!time_limit.empty()) {
+        so.time_limit_ns = duration_of("serve --time-limit", time_limit, false);
+      }
       const std::uint64_t handshake_ns = duration_of("--handshake-timeout", handshake, false);
       so.handshake_timeout_ms =
           static_cast<int>(std::clamp<std::uint64_t>(handshake_ns / 1'000'000, 1, INT32_MAX));

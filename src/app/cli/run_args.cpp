@@ -1,6 +1,7 @@
 #include "app/cli/run_args.hpp"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,6 +133,28 @@ void socket_knobs_of(const RunArgs& a, TestSpec& s) {
     }
     s.mss_bytes = *mss;
   }
+  if (!a.cport.empty()) {
+    const auto port = number_up_to(a.cport, 65'535);
+    if (!port || *port == 0) {
+      usage_error("--cport '" + a.cport +
+                  "' is not a port; use 1-65535 (flow i then sends from port P + i)");
+    }
+    s.client_port = static_cast<std::uint16_t>(*port);
+  }
+  if (!a.bind_dev.empty()) {
+    if (::if_nametoindex(a.bind_dev.c_str()) == 0) {
+      usage_error("--bind-dev '" + a.bind_dev +
+                  "' is not an interface of this host; 'ip link' lists them (e.g. lo, eth0)");
+    }
+    s.bind_device = a.bind_dev;
+  }
+  if (!a.probe.empty()) {
+    const auto rate = parse_rate(a.probe);
+    if (!rate || *rate <= 0) {
+      usage_error("--probe '" + a.probe + "' is not a rate of requests/s; use e.g. 10 or 100");
+    }
+    s.probe_rate_msgs_per_s = *rate;
+  }
   if (!a.fq_rate.empty()) {
     const auto bits = parse_rate(a.fq_rate);
     if (!bits || *bits < 8 || *bits > 8e15) {
@@ -194,6 +217,22 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
     usage_error("--connect '" + text + "': port must be 1-65535");
   }
   return {host, static_cast<std::uint16_t>(p)};
+}
+
+std::pair<std::string, std::uint16_t> connect_target(const RunArgs& a, std::uint16_t fallback) {
+  if (a.short_port < 0) {
+    return split_host_port(a.connect, fallback);
+  }
+  if (a.short_port == 0 || a.short_port > 65535) {
+    usage_error("-p " + std::to_string(a.short_port) + " is not a server port; use 1-65535");
+  }
+  const auto given = static_cast<std::uint16_t>(a.short_port);
+  auto target = split_host_port(a.connect, given);
+  if (target.second != given) {
+    usage_error("-p " + std::to_string(given) + " and --connect " + a.connect +
+                " name different ports: give one");
+  }
+  return target;
 }
 
 namespace {
@@ -265,8 +304,10 @@ TestSpec make_spec(const RunArgs& a) {
     }
     s.size_bytes = static_cast<std::uint32_t>(*size);
   }
-  if (!a.rate.empty() && !a.bitrate.empty()) {
-    usage_error("give --rate or --bitrate, not both");
+  if (static_cast<int>(!a.rate.empty()) + static_cast<int>(!a.bitrate.empty()) +
+          static_cast<int>(!a.bitrate_per_flow.empty()) >
+      1) {
+    usage_error("give one of --rate, --bitrate (in total) or -b (per flow), not several");
   }
   if (!a.rate.empty()) {
     const auto rate = parse_rate(a.rate);
@@ -282,6 +323,14 @@ TestSpec make_spec(const RunArgs& a) {
                   "' is not a bit rate; use e.g. 500M, 10G (0: unlimited)");
     }
     s.rate_msgs_per_s = *bits / (8.0 * s.message_bytes());
+  }
+  if (!a.bitrate_per_flow.empty()) {
+    const auto bits = parse_rate(a.bitrate_per_flow);
+    if (!bits || *bits < 0) {
+      usage_error("-b '" + a.bitrate_per_flow +
+                  "' is not a bit rate per flow; use e.g. 100M (0: unlimited)");
+    }
+    s.rate_msgs_per_s = *bits * s.flows / (8.0 * s.message_bytes());
   }
   if (a.count_given && a.count == 0) {
     usage_error("--count 0 sends nothing; give at least 1, or --duration to run for a time");
@@ -363,6 +412,15 @@ TestSpec make_spec(const RunArgs& a) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");
   }
   s.port = static_cast<std::uint16_t>(a.port);
+  if (a.short_port >= 0 && a.connect.empty()) {
+    if (a.port != 0) {
+      usage_error("-p and --port both name the receiver's port: give one");
+    }
+    if (a.short_port > 65535) {
+      usage_error("-p " + std::to_string(a.short_port) + " is out of range 0-65535");
+    }
+    s.port = static_cast<std::uint16_t>(a.short_port);
+  }
   if (!a.sweep_point) {
     refuse_ineffective(s);
   }
@@ -382,9 +440,13 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   };
   // Shown in --help in place of a value: "LIST" for a sweep's comma lists.
   const auto type = [sweep](const char* one) { return std::string(sweep ? "LIST" : one); };
-  app.add_option("--proto", a.proto, each("tcp or udp", "comma list of tcp, udp"))
-      ->capture_default_str()
-      ->type_name(type("TEXT"));
+  CLI::Option* proto =
+      app.add_option("--proto", a.proto, each("tcp or udp", "comma list of tcp, udp"))
+          ->capture_default_str()
+          ->type_name(type("TEXT"));
+  app.add_flag_callback(
+         "-u", [&a] { a.proto = "udp"; }, "UDP (iperf3's -u): the same as --proto udp")
+      ->excludes(proto);
   app.add_option("--model", a.model,
                  each("receiver I/O model: " + model_names(),
                       "comma list of receiver I/O models: " + model_names()))
@@ -399,11 +461,11 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
       ->type_name(type("TEXT"));
   app.add_option("--pattern", a.pattern, "send schedule when rate-limited: constant or poisson")
       ->capture_default_str();
-  app.add_option("--flows", a.flows,
+  app.add_option("-P,--flows", a.flows,
                  each("TCP connections or UDP flows", "comma list of flow counts, e.g. 1,16,256"))
       ->capture_default_str()
       ->type_name(type("UINT"));
-  app.add_option("--size", a.size,
+  app.add_option("-l,--size", a.size,
                  each("message size incl. 40-byte header, e.g. 64, 1400, 128KiB (default: TCP "
                       "stream 128KiB, UDP stream 1400, echo 64)",
                       "comma list of message sizes incl. 40-byte header, e.g. 64,1400 (default: "
@@ -419,8 +481,12 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                       "comma list of total offered bits/s, e.g. 100M,1G (instead of --rate; each "
                       "becomes a message rate for each --size)"))
       ->type_name(type("TEXT"));
+  app.add_option("-b", a.bitrate_per_flow,
+                 "bits/s per flow as iperf3's -b, e.g. 100M: the total offered is that times "
+                 "--flows (--bitrate is the total)")
+      ->type_name("RATE");
   app.add_option_function<std::string>(
-         "--duration",
+         "-t,--duration",
          [&a](const std::string& v) {
            a.duration = v;
            a.duration_given = true;
@@ -429,14 +495,14 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
               "measured period of each run (default 5s)"))
       ->type_name("TEXT");
   app.add_option_function<std::uint64_t>(
-         "--count",
+         "-k,--count",
          [&a](std::uint64_t v) {
            a.count = v;
            a.count_given = true;
          },
          "send this many measured messages in total instead of --duration")
       ->type_name("UINT");
-  app.add_option("--warmup", a.warmup, "warm-up period kept out of the statistics")
+  app.add_option("-O,--warmup", a.warmup, "warm-up period kept out of the statistics")
       ->capture_default_str();
   app.add_option("--interval", a.interval, "reporting interval")->capture_default_str();
   app.add_option("--outstanding", a.outstanding,
@@ -454,20 +520,20 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                  "send loops (threads) of the sender, flows dealt round robin; auto = one per "
                  "flow up to the CPUs the sender may use")
       ->capture_default_str();
-  app.add_option("--buffer", a.buffer,
+  app.add_option("-w,--buffer", a.buffer,
                  "socket send and receive buffer of every data socket, e.g. 4MiB (default: "
                  "kernel's; as root beyond net.core.rmem_max)");
-  app.add_option("--congestion", a.congestion,
+  app.add_option("-C,--congestion", a.congestion,
                  "TCP: congestion control of every data socket, both ends (TCP_CONGESTION), "
                  "e.g. cubic, reno, bbr (default: the kernel's); the one in use is reported")
       ->type_name("ALGO");
-  app.add_option("--tos", a.tos,
+  app.add_option("-S,--tos", a.tos,
                  "IP TOS byte of every data socket, both ends (IP_TOS, IPV6_TCLASS), 0-255, "
                  "e.g. 0x20 (default: not set)")
       ->type_name("V");
   app.add_option("--dscp", a.dscp, "DSCP of every data socket, 0-63: the same as --tos V<<2")
       ->type_name("V");
-  app.add_option("--mss", a.mss,
+  app.add_option("-M,--mss", a.mss,
                  "TCP: maximum segment size of every data socket, both ends (TCP_MAXSEG), set "
                  "before the handshake (default: the kernel's)")
       ->type_name("BYTES");
@@ -475,6 +541,18 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                  "kernel pacing per socket (SO_MAX_PACING_RATE), bits/s, e.g. 1G; TCP paces "
                  "itself, UDP needs the fq qdisc; beside --rate/--bitrate (default: none)")
       ->type_name("RATE");
+  app.add_option("--probe", a.probe,
+                 "latency under load: one UDP echo flow of RATE requests/s, first alone (idle), "
+                 "then beside the test's flows (loaded); its RTT is reported for both, e.g. 10")
+      ->type_name("RATE");
+  app.add_option("--cport", a.cport,
+                 "source port of the sender's flow 0, flow i sending from P + i (firewalls "
+                 "that admit known ports; default: ports the kernel picks)")
+      ->type_name("P");
+  app.add_option("--bind-dev", a.bind_dev,
+                 "send (and, paired, receive) only through interface IF (SO_BINDTODEVICE), e.g. "
+                 "eth1 on a multi-homed host; a remote server is not told")
+      ->type_name("IF");
   app.add_option("--batch", a.batch,
                  "UDP: send up to this many due datagrams per sendmmsg() call (receivers always "
                  "take up to 32 per recvmmsg())")
@@ -489,12 +567,12 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_flag("--gso", a.gso,
                "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
                "receiver takes them coalesced with UDP_GRO");
-  app.add_option("--cpu", a.cpu,
+  app.add_option("-A,--cpu", a.cpu,
                  "pin threads: SENDER[,RECEIVER] CPU lists, e.g. 0,1 (sender on CPU 0, receiver "
                  "threads on 1), 0-1 (both sides on 0 and 1), 0+2,1+3; with --connect the "
                  "receiver list applies on the server")
       ->type_name("LIST");
-  app.add_flag("--nodelay", a.nodelay,
+  app.add_flag("-N,--nodelay", a.nodelay,
                "TCP_NODELAY on every TCP data socket (default: on for echo, off for stream)");
   app.add_flag("--no-nodelay", a.no_nodelay,
                "no TCP_NODELAY, even for echo (Nagle and delayed ACKs apply)");
@@ -516,7 +594,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_flag("-6", a.v6, "IPv6 (::1)");
   app.add_option("--bind", a.bind, "receiver address (default loopback)");
   app.add_option("--port", a.port, "receiver port (default: any free port)");
-  app.add_flag("--json", a.json,
+  app.add_option("-p", a.short_port,
+                 "iperf3's -p: with --connect the server's port (as HOST:PORT), else --port")
+      ->type_name("PORT");
+  app.add_flag("-J,--json", a.json,
                each("write the result as JSON (schema netbench/1) to stdout",
                     "write the sweep document (schema netbench/1) to stdout at the end"));
   app.add_option("-o,--output", a.output,
@@ -528,7 +609,7 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   }
   app.add_flag("-q,--quiet", a.quiet,
                each("no interval lines or summary", "no progress lines or summary table"));
-  app.add_option("--connect", a.connect,
+  app.add_option("-c,--connect", a.connect,
                  each("run as the sender against 'netbench serve' at HOST[:PORT] (default port "
                       "5201)",
                       "run every point as the sender against 'netbench serve' at HOST[:PORT] "

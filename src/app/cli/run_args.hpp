@@ -27,6 +27,9 @@ struct RunArgs {
   std::string size;     ///< empty = the default for proto and mode
   std::string rate;     ///< empty = unlimited
   std::string bitrate;  ///< empty = unlimited
+  /// -b (iperf3's meaning): bits/s per flow, the total being it times the
+  /// flows; empty = not given.
+  std::string bitrate_per_flow;
   std::string duration = "5s";
   bool duration_given = false;  ///< --duration was on the command line
   std::uint64_t count = 0;
@@ -59,8 +62,14 @@ struct RunArgs {
   std::string dscp;        ///< --dscp V (0-63): --tos V << 2; empty = not set
   std::string mss;         ///< --mss N (TCP_MAXSEG); empty = the kernel's
   std::string fq_rate;     ///< --fq-rate R bits/s per socket; empty = none
+  std::string cport;       ///< --cport P: source port of flow 0 (flow i: P + i); empty = any
+  std::string bind_dev;    ///< --bind-dev IF: SO_BINDTODEVICE; empty = any interface
+  std::string probe;       ///< --probe RATE: latency probe requests/s; empty = none
   std::string bind;
   int port = 0;
+  /// -p (iperf3's meaning): with --connect, the server's port unless
+  /// HOST:PORT names one; without, the receiver's port (--port). -1 = not given.
+  int short_port = -1;
   bool json = false;
   std::string output;
   bool quiet = false;
@@ -97,5 +106,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style);
 /// --connect; `fallback` when no port is given. Throws UsageError.
 [[nodiscard]] std::pair<std::string, std::uint16_t> split_host_port(const std::string& text,
                                                                     std::uint16_t fallback);
+
+/// The host and port --connect (and -p) of `a` name; `fallback` when neither
+/// gives a port. Throws UsageError when both give one and they differ.
+[[nodiscard]] std::pair<std::string, std::uint16_t> connect_target(const RunArgs& a,
+                                                                   std::uint16_t fallback);
 
 }  // namespace netbench::app

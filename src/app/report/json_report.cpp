@@ -219,6 +219,10 @@ json config_json(const TestSpec& s) {
           {"tos", s.tos < 0 ? json(nullptr) : json(s.tos)},
           {"mss_bytes", s.mss_bytes == 0 ? json(nullptr) : json(s.mss_bytes)},
           {"fq_rate_bps", s.fq_rate_bps == 0 ? json(nullptr) : json(s.fq_rate_bps)},
+          {"client_port", s.client_port == 0 ? json(nullptr) : json(s.client_port)},
+          {"bind_device", s.bind_device.empty() ? json(nullptr) : json(s.bind_device)},
+          {"probe_rate_msgs_per_s",
+           s.probe_rate_msgs_per_s > 0 ? json(s.probe_rate_msgs_per_s) : json(nullptr)},
           {"bind", s.bind_address},
           {"port", s.port}};
 }
@@ -301,6 +305,37 @@ json connect_json(const RunResult& r, const RunTotals& t) {
       {"kernel", kernel}};
 }
 
+json probe_phase_json(const ProbePhase& p) {
+  return {{"complete", p.complete},
+          {"error", p.error.empty() ? json(nullptr) : json(p.error)},
+          {"measured_ns", p.measured_ns},
+          {"sent", p.sent},
+          {"replies", p.replies},
+          {"lost", p.lost},
+          {"rtt", latency_summary_json(p.rtt)}};
+}
+
+/// `--probe`: both phases, and how much the loaded RTT exceeds the idle
+/// one at p50 and p99 (negative if it fell; null unless both phases have
+/// replies).
+json probe_json(const std::optional<ProbeResult>& probe) {
+  if (!probe) {
+    return nullptr;
+  }
+  json increase = nullptr;
+  if (probe->idle.rtt.count() > 0 && probe->loaded.rtt.count() > 0) {
+    const auto diff = [&probe](double q) {
+      return static_cast<std::int64_t>(probe->loaded.rtt.percentile(q)) -
+             static_cast<std::int64_t>(probe->idle.rtt.percentile(q));
+    };
+    increase = {{"p50_ns", diff(50)}, {"p99_ns", diff(99)}};
+  }
+  return {{"rate_msgs_per_s", probe->rate_msgs_per_s},
+          {"idle", probe_phase_json(probe->idle)},
+          {"loaded", probe_phase_json(probe->loaded)},
+          {"rtt_increase", increase}};
+}
+
 }  // namespace
 
 json run_json(const RunResult& r) {
@@ -340,6 +375,7 @@ json run_json(const RunResult& r) {
       {"complete", r.complete},
       {"error", r.error},
       {"warnings", r.warnings},
+      {"probe", probe_json(r.probe)},
       {"measured_ns", r.measured_ns},
       {"intervals", intervals},
       {"sender",

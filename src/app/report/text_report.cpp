@@ -109,6 +109,39 @@ std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
 void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t);
 void print_connect(std::FILE* out, const RunResult& r);
 
+/// --probe: the probe's RTT alone and under the test's load, and the rise.
+void print_probe(std::FILE* out, const RunResult& r) {
+  if (!r.probe) {
+    return;
+  }
+  const ProbeResult& p = *r.probe;
+  std::fprintf(out, "  latency under load     probe: UDP echo, %s requests/s\n",
+               format_count(p.rate_msgs_per_s).c_str());
+  for (const auto& [name, phase] :
+       {std::pair<const char*, const ProbePhase*>{"probe RTT idle", &p.idle},
+        {"probe RTT loaded", &p.loaded}}) {
+    if (phase->rtt.count() == 0) {
+      std::fprintf(out, "  %-22s no replies%s%s\n", name, phase->error.empty() ? "" : ": ",
+                   phase->error.c_str());
+      continue;
+    }
+    print_latency(out, name, phase->rtt);
+    if (phase->lost > 0) {
+      std::fprintf(out, "  %-22s %s of %s requests lost\n", "", u64(phase->lost).c_str(),
+                   u64(phase->sent).c_str());
+    }
+  }
+  if (p.idle.rtt.count() > 0 && p.loaded.rtt.count() > 0) {
+    const auto rise = [&p](double q) {
+      const double d = static_cast<double>(p.loaded.rtt.percentile(q)) -
+                       static_cast<double>(p.idle.rtt.percentile(q));
+      return (d < 0 ? "-" : "+") + format_ns(d < 0 ? -d : d);
+    };
+    std::fprintf(out, "  %-22s p50 %s  p99 %s under load\n", "probe RTT rise", rise(50).c_str(),
+                 rise(99).c_str());
+  }
+}
+
 /// The loss lines. UDP: where each loss happened and its bursts. TCP
 /// delivers every byte it accepts, so only the count (0 unless the run ended
 /// early). A plain echo server cannot say where a message was lost.
@@ -195,6 +228,12 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
     std::fprintf(out, ", fq-rate %s/flow",
                  format_bits_per_second(static_cast<double>(s.fq_rate_bps) / 8).c_str());
   }
+  if (s.client_port > 0) {
+    std::fprintf(out, ", cport %u", static_cast<unsigned>(s.client_port));
+  }
+  if (!s.bind_device.empty()) {
+    std::fprintf(out, ", device %s", s.bind_device.c_str());
+  }
   if (!s.full_stats()) {
     std::fprintf(out, ", stats counts only");
   }
@@ -261,6 +300,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
     std::fprintf(out, "  %-22s not measured (--stats counts)\n",
                  echo ? "loss, order, RTT" : "loss, order, delay, jitter");
     print_cost(out, r, t);
+    print_probe(out, r);
     return;
   }
   print_loss(out, r, t);
@@ -305,6 +345,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
                  100.0 * t.sender_cpu_share);
   }
   print_cost(out, r, t);
+  print_probe(out, r);
 }
 
 namespace {

@@ -17,6 +17,7 @@
 
 #include "app/control/clock_match.hpp"
 #include "app/control/control_frame_reader.hpp"
+#include "app/serve/json_log.hpp"
 #include "app/serve/log_limiter.hpp"
 #include "app/serve/serve.hpp"
 #include "app/serve/serve_session.hpp"
@@ -111,6 +112,7 @@ class ControlLoop {
   std::uint64_t last_emfile_log_ = 0;
   std::string boot_id_ = read_boot_id();  ///< this kernel's, for decide_clock()
   LogLimiter log_limiter_{kLogBurst, kLogWindowNs, kLogKeys};
+  std::optional<JsonLog> json_log_;  ///< --json-log, opened by run()
   /// The test threads (at most --max-concurrent); last, so that they are
   /// joined (on any exit) before the members they use are destroyed.
   std::list<Worker> workers_;

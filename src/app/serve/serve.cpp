@@ -55,7 +55,7 @@ bool ControlLoop::start_next_test(std::uint64_t now) {
     SessionOutcome outcome = SessionOutcome::kFailed;
     const std::string peer = test.peer;
     try {
-      outcome = run_session(std::move(test), o_, st);
+      outcome = run_session(std::move(test), o_, st, json_log_ ? &*json_log_ : nullptr);
     } catch (const std::exception& e) {
       serve_log(o_, "client " + peer + ": session failed: " + e.what());
     }
@@ -82,6 +82,9 @@ void ControlLoop::reap_tests() {
 }
 
 int ControlLoop::run() {
+  if (!o_.json_log.empty()) {
+    json_log_.emplace(o_.json_log);
+  }
   fit_fd_budget();
   if (o_.max_buffer_bytes == 0) {
     o_.max_buffer_bytes = system_max_buffer();  // what plain SO_RCVBUF/SO_SNDBUF allow anyway
@@ -96,12 +99,18 @@ int ControlLoop::run() {
                     ", buffers up to " + bytes_text(o_.max_buffer_bytes) +
                     (o_.auth_token.empty() ? ")" : ", auth token required)"));
   std::vector<pollfd> fds;
+  const std::uint64_t deadline = o_.time_limit_ns == 0 ? UINT64_MAX : now_ns() + o_.time_limit_ns;
   while (!stop_.stop_requested()) {
     reap_tests();
     if (o_.max_tests != 0 && tests_done_ >= o_.max_tests && !test_running()) {
       break;
     }
     std::uint64_t now = now_ns();
+    if (now >= deadline) {
+      serve_log(o_, "--time-limit reached: stopping" +
+                        std::string(test_running() ? " (the running test ends incomplete)" : ""));
+      break;
+    }
     // Every waiting client whose test fits in a free slot starts now.
     while (start_next_test(now)) {
     }
@@ -119,7 +128,7 @@ int ControlLoop::run() {
            static_cast<short>(c.stage == Stage::kWaiting ? POLLRDHUP : POLLIN | POLLRDHUP), 0});
       next = std::min(next, c.deadline_ns);
     }
-    next = std::min(next, log_limiter_.next_due_ns());
+    next = std::min({next, log_limiter_.next_due_ns(), deadline});
     const int timeout = static_cast<int>((std::max(next, now) - now + 999'999) / 1'000'000);
     const int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR) {
@@ -156,6 +165,10 @@ int ControlLoop::run() {
     w.thread.request_stop();
   }
   workers_.clear();  // joins every test thread
+  if (json_log_ && json_log_->failed_writes() > 0) {
+    serve_log(o_, "--json-log: " + std::to_string(json_log_->failed_writes()) +
+                      " lines could not be written");
+  }
   return kExitOk;
 }
 

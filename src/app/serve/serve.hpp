@@ -41,6 +41,11 @@ struct ServeOptions {
   double max_bitrate_bps = 0;
   std::uint64_t max_tests = 0;  ///< exit after this many tests ran to their result; 0 = forever
   bool quiet = false;           ///< no log lines on stderr
+  /// --json-log FILE: one JSON line per test appended here; empty = none.
+  std::string json_log;
+  /// --time-limit T: stop serving (and end a running test as incomplete)
+  /// this long after the start; 0 = never.
+  std::uint64_t time_limit_ns = 0;
   /// Shared secret a client's hello must carry as "token" (--auth-token or
   /// NETBENCH_AUTH_TOKEN); empty = no authentication. Never logged.
   std::string auth_token;

@@ -15,6 +15,7 @@
 #include "app/control/messages.hpp"
 #include "app/control/result_codec.hpp"
 #include "app/report/json_report.hpp"
+#include "app/serve/json_log.hpp"
 #include "app/serve/stop_waker.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/receiver.hpp"
@@ -83,9 +84,63 @@ void serve_log(const ServeOptions& o, const std::string& line) {
   }
 }
 
-SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_token stop) {
+namespace {
+
+/// What --json-log records of one session: one line when the session ends,
+/// by end() on every return path, or by the destructor (an exception).
+class SessionRecord {
+ public:
+  SessionRecord(JsonLog* log, const std::string& peer, const TestSpec& spec)
+      : log_(log), peer_(peer), spec_(spec) {}
+  SessionRecord(const SessionRecord&) = delete;
+  SessionRecord& operator=(const SessionRecord&) = delete;
+  ~SessionRecord() {
+    if (!written_) {
+      write(SessionOutcome::kFailed, "the session failed on the server", nullptr);
+    }
+  }
+  /// Logs how the session ends (`result`: the server's side of the results
+  /// if the test ran, else null); returns `o` for the caller to return.
+  SessionOutcome end(SessionOutcome o, const std::string& why,
+                     const RunResult* result = nullptr) noexcept {
+    write(o, why, result);
+    return o;
+  }
+
+ private:
+  void write(SessionOutcome o, const std::string& why, const RunResult* result) noexcept {
+    written_ = true;
+    if (log_ == nullptr) {
+      return;
+    }
+    try {
+      const char* what = o == SessionOutcome::kCompleted    ? "completed"
+                         : o == SessionOutcome::kIncomplete ? "incomplete"
+                                                            : "failed";
+      const auto wall = std::chrono::system_clock::now().time_since_epoch();
+      log_->write(
+          session_log_line(static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
+                           peer_, what, why, spec_, result));
+    } catch (...) {
+      // Out of memory building the line: this test's line is lost, the
+      // server goes on.
+    }
+  }
+
+  JsonLog* log_;
+  const std::string& peer_;
+  const TestSpec& spec_;
+  bool written_ = false;
+};
+
+}  // namespace
+
+SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_token stop,
+                           JsonLog* json_log) {
   const std::string who = "client " + test.peer + ": ";
   TestSpec& spec = test.spec;
+  SessionRecord record(json_log, test.peer, spec);
   // What this client may still send: polls and a "done" with one count per
   // flow (at most 20 digits and a comma each), far less than the server's
   // result it may receive.
@@ -106,7 +161,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   } catch (const std::exception& e) {
     serve_log(o, who + "cannot set up its test: " + e.what());
     send_error(ch, std::string("cannot set up: ") + e.what());
-    return SessionOutcome::kFailed;
+    return record.end(SessionOutcome::kFailed, std::string("cannot set up: ") + e.what());
   }
   // Data connections (TCP) and registrations (UDP) only from the control
   // client's host: a token seen elsewhere cannot add or redirect a flow.
@@ -129,14 +184,14 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   }
   if (!ch.send(encode(ready), o.idle_timeout_ms, err)) {
     serve_log(o, who + "gone before its test started: " + err);
-    return SessionOutcome::kFailed;
+    return record.end(SessionOutcome::kFailed, "gone before its test started: " + err);
   }
   std::string foreign;
   if (udp) {
     if (!peer_known) {
       serve_log(o, who + "cannot tell its address (getpeername); test refused");
       send_error(ch, "the server cannot tell the client's address");
-      return SessionOutcome::kFailed;
+      return record.end(SessionOutcome::kFailed, "the server cannot tell the client's address");
     }
     const std::uint32_t n = rx->register_udp_by_token(token, kRegisterTimeoutMs, &peer);
     if (n < spec.flows) {
@@ -145,12 +200,12 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
                               " ms";
       serve_log(o, who + why);
       send_error(ch, why);
-      return SessionOutcome::kFailed;
+      return record.end(SessionOutcome::kFailed, why);
     }
     rx->start();
     if (!ch.send(encode(Registered{}), o.idle_timeout_ms, err)) {
       serve_log(o, who + "gone before its test started: " + err);
-      return SessionOutcome::kFailed;
+      return record.end(SessionOutcome::kFailed, "gone before its test started: " + err);
     }
     if (const std::uint64_t dropped = rx->unregistered_datagrams(); dropped > 0) {
       foreign = ", " + std::to_string(dropped) + " datagrams from unregistered peers dropped";
@@ -167,6 +222,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   const std::uint64_t until = now_ns() + (run_ms + static_cast<std::uint64_t>(o.idle_timeout_ms)) *
                                              std::uint64_t{1'000'000};
   std::optional<nlohmann::json> done;
+  bool stopping = false;
   // A client whose host vanished (no FIN, no RST) is noticed when neither
   // data nor a control message arrived for the idle timeout.
   std::uint64_t last_activity = now_ns();
@@ -185,6 +241,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
                       static_cast<int>(std::min<std::uint64_t>(left_ms, kLivenessCheckMs)))) {
       if (stop.stop_requested()) {
         err = "the server is stopping";
+        stopping = true;
         break;
       }
       const std::uint64_t bytes = rx->live().bytes;
@@ -209,13 +266,16 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
     if (!done || !has_type(*done, "poll")) {
       break;
     }
+    // The poll is answered: it is no "done" (a stop or timeout that ends
+    // the wait next must not read it as one).
+    done.reset();
     if (!ch.send(live_reply(*rx), o.idle_timeout_ms, err)) {
-      done.reset();
       break;
     }
   }
   std::vector<std::uint64_t> sent(spec.flows, 0);
-  const bool complete = sent_counts(done, spec.flows, sent, err);
+  // A stop of the server is no client gone: its reason stands as it is.
+  const bool complete = !stopping && sent_counts(done, spec.flows, sent, err);
   std::uint64_t total = 0;
   for (const std::uint64_t n : sent) {
     total += n;
@@ -235,15 +295,16 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   if (!complete) {
     serve_log(o, who + "test incomplete: " + err + strangers);
     send_error(ch, err);
-    return SessionOutcome::kIncomplete;
+    return record.end(SessionOutcome::kIncomplete, err, &result.receiver);
   }
   result.error = rx->error();
   if (!ch.send(encode(result), o.idle_timeout_ms, err)) {
     serve_log(o, who + "could not return the result: " + err);
-    return SessionOutcome::kIncomplete;
+    return record.end(SessionOutcome::kIncomplete, "could not return the result: " + err,
+                      &result.receiver);
   }
   serve_log(o, who + "test done" + strangers);
-  return SessionOutcome::kCompleted;
+  return record.end(SessionOutcome::kCompleted, result.error, &result.receiver);
 }
 
 }  // namespace netbench::app

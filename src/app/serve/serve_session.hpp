@@ -10,6 +10,8 @@
 
 namespace netbench::app {
 
+class JsonLog;
+
 /// How one test session ended.
 enum class SessionOutcome {
   kCompleted,   ///< the test ran and its result was sent
@@ -32,9 +34,11 @@ struct AcceptedTest {
 /// "ready" (UDP: waits for every flow to register), answers live polls until
 /// the client's "done", sends the receiver's result. Every wait is bounded
 /// by the idle timeout and wakes at once for `stop`; bad input gets an error
-/// message and ends the session, never the server. Logs through `log`.
-/// Runs on the server's test thread.
-SessionOutcome run_session(AcceptedTest test, const ServeOptions& options, std::stop_token stop);
+/// message and ends the session, never the server. Logs through
+/// serve_log(), and one line to `json_log` (unless null) on every path once
+/// the session has begun. Runs on the server's test thread.
+SessionOutcome run_session(AcceptedTest test, const ServeOptions& options, std::stop_token stop,
+                           JsonLog* json_log);
 
 /// One log line "netbench serve: LINE" on stderr unless options.quiet.
 /// Thread-safe (one fprintf).

@@ -16,6 +16,7 @@
 #include "app/repeat/run_noise.hpp"
 #include "app/sweep/sweep_repeat.hpp"
 #include "netbench/paired_run.hpp"
+#include "netbench/probe_run.hpp"
 
 namespace netbench::app {
 namespace {
@@ -79,8 +80,12 @@ std::optional<RunResult> run_point(const SweepPoint& p, const Remote& remote,
                                    const std::string& auth_token, const RunHooks& hooks,
                                    std::stop_token stop, std::string& failure) {
   try {
-    return remote ? run_remote(p.spec, remote->first, remote->second, hooks, stop, auth_token)
-                  : run_paired(p.spec, hooks, stop);
+    const TestRunner run = [&remote, &auth_token](const TestSpec& spec, const RunHooks& h,
+                                                  std::stop_token st) {
+      return remote ? run_remote(spec, remote->first, remote->second, h, st, auth_token)
+                    : run_paired(spec, h, st);
+    };
+    return run_with_probe(p.spec, run, hooks, stop);
   } catch (const std::exception& e) {
     failure = e.what();
     return std::nullopt;
@@ -209,7 +214,7 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     repeat = repeat_options(a);
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
-      remote = split_host_port(a.connect, kDefaultServePort);
+      remote = connect_target(a, kDefaultServePort);
     }
   } catch (const UsageError& e) {
     reporter.on_error(e.what(), nullptr, {});

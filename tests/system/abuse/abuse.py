@@ -19,8 +19,8 @@ log) and, concurrently for --window seconds:
   vanish       `netbench --connect` clients killed with SIGKILL mid-test
                                                             -> the server ends that test
 In the middle, normal `netbench --connect` tests (tcp and udp, stream and
-echo; retried while the server says "busy") must complete with exact
-counts. At the end the server must still be up, its descriptor count back
+echo, under the epoll and the uring model; retried while the server says
+"busy") must complete with exact counts. At the end the server must still be up, its descriptor count back
 to the baseline, its RSS bounded, and it must exit 0 on SIGTERM.
 
 Standard library only; every loop is bounded in count and time. Exit code 0
@@ -396,16 +396,18 @@ class Abuse:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
     def vanish(self):
-        """Clients killed with SIGKILL one second into a 10 s test."""
+        """Clients killed with SIGKILL one second into a 10 s test, the server's
+        receiver readiness-based (epoll), then completion-based (uring)."""
         killed = rounds = 0
-        for proto in ("tcp", "udp", "tcp", "udp"):
+        for proto, model in (("tcp", "epoll"), ("udp", "epoll"), ("tcp", "uring"), ("udp", "uring")):
             if self.stop.is_set():
                 break
             rounds += 1
             time.sleep(1)
             for _ in range(40):  # wait for a free test slot: a kill needs a running test
                 cmd = [self.args.netbench, "--connect", f"127.0.0.1:{self.server.port}",
-                       "--proto", proto, "--duration", "10s", "--rate", "20k", "-q"]
+                       "--proto", proto, "--model", model, "--duration", "10s", "--rate", "20k",
+                       "-q"]
                 p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
                 try:
@@ -426,19 +428,20 @@ class Abuse:
         time.sleep(self.args.window / 3)
         count = 2000
         outcomes = []
-        for proto in ("tcp", "udp"):
-            for mode in ("stream", "echo"):
-                busy = 0
-                for _ in range(120):
-                    r = self.client(proto, mode, ["--flows", "2", "--count", str(count), "--rate",
-                                                  "10k", "--buffer", "4MiB", "--json"])
-                    if r.returncode == 3 and "busy" in r.stdout + r.stderr:
-                        busy += 1
-                        time.sleep(0.25)
-                        continue
-                    break
-                problem = check_run(r, count, mode)
-                outcomes.append((f"{proto}/{mode}", problem, busy))
+        for proto, mode, model in [(p, m, model) for model in ("epoll", "uring")
+                                   for p in ("tcp", "udp") for m in ("stream", "echo")]:
+            busy = 0
+            for _ in range(120):
+                r = self.client(proto, mode, ["--model", model, "--flows", "2", "--count",
+                                              str(count), "--rate", "10k", "--buffer", "4MiB",
+                                              "--json"])
+                if r.returncode == 3 and "busy" in r.stdout + r.stderr:
+                    busy += 1
+                    time.sleep(0.25)
+                    continue
+                break
+            problem = check_run(r, count, mode)
+            outcomes.append((f"{proto}/{mode}/{model}", problem, busy))
         ok = all(p is None for _, p, _ in outcomes)
         detail = ", ".join(f"{n}: {'exact' if p is None else p} (busy {b}x)" for n, p, b in outcomes)
         self.record("normal", ok, detail)

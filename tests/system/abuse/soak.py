@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Soak: N back-to-back tests against one `netbench serve` (README, "Hardening").
 
-Cycles through tcp/udp x every server model x stream/echo (16 combinations
-with the four models; the names come from docs/netbench.schema.json, which
+Cycles through tcp/udp x every server model x stream/echo (20 combinations
+with the five models; the names come from docs/netbench.schema.json, which
 tests/app/schema_test.cpp holds equal to the C++ list kModels), each a short test (--count messages over 2 flows, paced).
 Every result must be complete and exact. The server's descriptor count and
 RSS are sampled from /proc every --every tests (after the server has

@@ -15,6 +15,8 @@ this script creates):
   4 reordering   a seeded drop/duplicate/delay schedule applied by impair_relay.py
                  (4: epoll; 4b: --gso, thread model; 4e: UDP echo, the client's reply figures)
   5 across hosts netbench serve in one namespace, three clients at once from three others
+  6 under load   --probe: 4 bulk TCP flows fill a tbf with a 500 kB queue (80 ms at 50 Mbit/s);
+                 the probe's RTT must rise by about the queue's delay
 
 Exit codes: 0 every check passed, 1 a check failed or the harness broke,
 77 skipped (not root, or network namespaces not permitted here).
@@ -230,6 +232,45 @@ class Harness:
         return {"would_block": tx["would_block"], "sent": tx["messages"],
                 "received": rx["messages"], "received_bps": rx["throughput_bps"],
                 "tbf": tbf}
+
+    # -- scenario 6 -------------------------------------------------------
+    def latency_under_load(self) -> dict:
+        """--probe through a tbf with a deep queue: bulk TCP fills the queue,
+        so the probe's requests wait behind it and its RTT rises by about
+        the queue's delay (limit / rate); alone, the path is idle."""
+        s = "6 latency under load"
+        rate, queue = 50_000_000, 500_000
+        queue_delay_ns = queue * 8 * 1e9 / rate
+        print(f"== {s}: tbf {rate / 1e6:.0f} Mbit/s with a {queue / 1e3:.0f} kB queue "
+              f"({queue_delay_ns / 1e6:.0f} ms) toward the server; bulk TCP and --probe 20",
+              flush=True)
+        port = CONTROL_PORT + 3
+        srv = self.serve(port, extra=["--max-concurrent", "2"])
+        self.t.set_bottleneck(rate, queue_bytes=queue)
+        doc = self.client(self.t.clients[0], ["--proto", "tcp", "--flows", "4", "--duration", "4s", "--probe",
+                                              "20"], port=port)
+        self.t.clear_bottleneck()
+        self.stop(srv)
+        r = doc["run"]
+        probe = r["probe"]
+        self.checks.equal(s, "bulk run completes", True, doc["_exit"] == 0 and r["complete"])
+        self.checks.equal(s, "both probe phases complete", [True, True],
+                          [probe["idle"]["complete"], probe["loaded"]["complete"]])
+        idle = probe["idle"]["rtt"]["p50_ns"]
+        loaded = probe["loaded"]["rtt"]["p50_ns"]
+        rise = loaded - idle
+        self.checks.add(s, "probe RTT p50 rise under load, ms (vs queue delay)",
+                        f"{queue_delay_ns / 1e6:.0f}", f"{rise / 1e6:.1f}",
+                        "40%-130% of it",
+                        0.4 * queue_delay_ns <= rise <= 1.3 * queue_delay_ns)
+        self.checks.add(s, "probe RTT p50 idle, ms", "< 5", f"{idle / 1e6:.2f}", "< 5 ms",
+                        idle < 5e6)
+        self.checks.equal(s, "probe rtt_increase.p50_ns = loaded - idle", rise,
+                          probe["rtt_increase"]["p50_ns"])
+        return {"queue_delay_ns": queue_delay_ns, "probe": {k: {"p50_ns": probe[k]["rtt"]["p50_ns"],
+                "p99_ns": probe[k]["rtt"]["p99_ns"], "sent": probe[k]["sent"],
+                "replies": probe[k]["replies"]} for k in ("idle", "loaded")},
+                "tcp_goodput_bps": r["receiver"]["throughput_bps"]}
 
     # -- scenario 2 -------------------------------------------------------
     def iptables_drop(self, match: list[str], p: float) -> None:
@@ -518,7 +559,7 @@ def main() -> int:
     stale = topology.remove_stale()
     if stale:
         print(f"removed namespaces left by earlier runs: {' '.join(stale)}")
-    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "4e", "5"}
+    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "4e", "5", "6"}
     t0 = time.monotonic()
     figures: dict[str, object] = {}
     h = None
@@ -530,7 +571,7 @@ def main() -> int:
                                 ("4", lambda: h.reordering(a.seed)),
                                 ("4b", lambda: h.reordering(a.seed + 1, a.extra.split())),
                                 ("4e", lambda: h.reordering(a.seed + 2, ["--mode", "echo"])),
-                                ("5", h.across_hosts)):
+                                ("5", h.across_hosts), ("6", h.latency_under_load)):
                     if num in only:
                         start = time.monotonic()
                         figures[num] = fn()
