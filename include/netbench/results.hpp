@@ -160,6 +160,34 @@ struct PeerInfo {
   bool ipv6 = false;  ///< the family actually used (not the one asked for)
 };
 
+/// Counters of the TCP stack from /proc/net/netstat (TcpExt): deltas over
+/// one test. The file is per network namespace: the deltas include every
+/// other connection of that namespace (the whole host, unless the test ran
+/// in a namespace of its own).
+struct TcpStackCounters {
+  bool valid = false;                  ///< the file could be read before and after
+  std::uint64_t listen_overflows = 0;  ///< ListenOverflows: accept queue full
+  std::uint64_t listen_drops = 0;      ///< ListenDrops: SYNs or ACKs dropped at a listener
+  std::uint64_t syn_retransmits = 0;   ///< TCPSynRetrans: SYNs sent again
+};
+
+/// Connect mode (`--mode connect`): a transaction opens a connection (TCP)
+/// or a fresh socket (UDP), sends one request, reads its reply and closes.
+struct ConnectStats {
+  /// Client: from the start of connect() until the connection was
+  /// established (TCP: writable with no error; UDP: connect() returned), ns.
+  LatencyHistogram connect_latency;
+  std::uint64_t transactions = 0;      ///< client: measured transactions completed
+  std::uint64_t connect_failures = 0;  ///< client: measured connects refused, reset or timed out
+  std::uint64_t transaction_failures = 0;  ///< client: connected, but no whole reply (reset, EOF)
+  std::uint64_t reply_timeouts = 0;        ///< client, UDP: no reply within the timeout
+  std::uint64_t server_accepts = 0;        ///< server: TCP connections accepted (warm-up too)
+  /// Server, thread model: connection threads started (one per accepted
+  /// TCP connection); 0 for the other models.
+  std::uint64_t server_threads_started = 0;
+  TcpStackCounters kernel;  ///< TCP only
+};
+
 /// One phase of the latency probe (`--probe`): its UDP echo flow's
 /// requests, replies and RTT from the intended send time.
 struct ProbePhase {
@@ -216,6 +244,7 @@ struct RunResult {
   std::string clock = "shared CLOCK_MONOTONIC";  ///< clock used for one-way delay
   StartTiming start;                             ///< `--start-at`: asked for and actual start
   std::vector<IntervalRecord> intervals;
+  ConnectStats connect;  ///< connect mode only
   bool complete = true;  ///< false if the test ended early
   std::string error;     ///< why it ended early
   /// Why a figure of this run may not be trusted (host CPU steal or other

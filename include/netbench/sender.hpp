@@ -86,6 +86,16 @@ class Sender {
 /// list, else this thread's affinity); never more than the flows.
 [[nodiscard]] unsigned sender_loop_count(const TestSpec& spec) noexcept;
 
+/// Connect mode in open loop (--rate): the most transactions of one flow
+/// open at once. A start due while this many are open waits for one to end
+/// (its latency still counts from its intended time), so that descriptors
+/// stay bounded when the server falls behind.
+inline constexpr std::uint32_t kOpenLoopTransactionsPerFlow = 64;
+
+/// Connect mode: transactions one flow may have open at once (--outstanding
+/// in closed loop, kOpenLoopTransactionsPerFlow in open loop).
+[[nodiscard]] std::uint32_t transactions_per_flow(const TestSpec& spec) noexcept;
+
 /// The measured period of a run, ns (docs/schema.md, `measured_ns`): from
 /// the end of warm-up to the last measured send (stream) or reply (echo)
 /// at `last_activity_ns`; a paced run (--rate) that was not ended early

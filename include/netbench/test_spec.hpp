@@ -12,8 +12,14 @@ namespace netbench {
 
 /// Transport under test.
 enum class Proto : std::uint8_t { kTcp, kUdp };
-/// stream: one way, receiver measures; echo: request/response, client measures.
-enum class Mode : std::uint8_t { kStream, kEcho };
+/// stream: one way, receiver measures; echo: request/response, client
+/// measures; connect: one request/response per fresh connection (TCP) or
+/// fresh socket (UDP), a transaction the client measures.
+enum class Mode : std::uint8_t { kStream, kEcho, kConnect };
+/// How the client ends a connect-mode TCP transaction (`--close`): kFin, an
+/// orderly close() (the client, closing first, holds TIME_WAIT); kRst,
+/// SO_LINGER 0, which resets the connection and leaves no TIME_WAIT.
+enum class Close : std::uint8_t { kFin, kRst };
 /// Inter-send gaps of a rate-limited sender.
 enum class Pattern : std::uint8_t { kConstant, kPoisson };
 /// Address family: kAny listens dual-stack and connects over IPv4 loopback.
@@ -48,9 +54,10 @@ struct TestSpec {
   std::uint64_t count = 0;                    ///< total measured messages; 0 = run for duration_ns
   std::uint64_t warmup_ns = 0;                ///< warm-up before the measured period
   std::uint64_t interval_ns = 1'000'000'000;  ///< reporting interval
-  std::uint32_t outstanding = 1;              ///< echo requests in flight per flow (closed loop)
-  std::uint32_t batch = 1;                    ///< UDP: datagrams per sendmmsg when due together
-  std::uint32_t threads = 1;                  ///< event loops of select/poll/epoll
+  std::uint32_t outstanding = 1;  ///< echo requests / connect transactions in flight per flow
+  Close close = Close::kFin;      ///< connect mode, TCP: how the client closes
+  std::uint32_t batch = 1;        ///< UDP: datagrams per sendmmsg when due together
+  std::uint32_t threads = 1;      ///< event loops of select/poll/epoll
   /// Send loops (threads) of the sender, each owning every K-th flow; 0 =
   /// auto: one per flow, up to the CPUs the sender may use. Never more than
   /// the flows (see sender_loop_count()).
@@ -121,11 +128,13 @@ struct TestSpec {
   /// Message size actually used (bytes): size_bytes, or the default for the
   /// protocol and mode (TCP stream 128 KiB, UDP stream 1400 B, echo 64 B).
   [[nodiscard]] std::uint32_t message_bytes() const noexcept;
+  /// True for echo and connect: the server answers, the client measures.
+  [[nodiscard]] bool replies() const noexcept { return mode != Mode::kStream; }
   /// True for an open-loop echo test (a rate is set).
   [[nodiscard]] bool open_loop() const noexcept { return rate_msgs_per_s > 0; }
   /// Whether TCP data sockets get TCP_NODELAY (nodelay resolved for the mode).
   [[nodiscard]] bool tcp_nodelay() const noexcept {
-    return nodelay == Toggle::kAuto ? mode == Mode::kEcho : nodelay == Toggle::kOn;
+    return nodelay == Toggle::kAuto ? replies() : nodelay == Toggle::kOn;
   }
   /// False when per-message statistics are off (StatsLevel::kCounts).
   [[nodiscard]] bool full_stats() const noexcept { return stats == StatsLevel::kFull; }
@@ -167,6 +176,7 @@ void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::str
 [[nodiscard]] std::string_view to_string(Proto p) noexcept;
 [[nodiscard]] std::string_view to_string(ModelKind m) noexcept;
 [[nodiscard]] std::string_view to_string(Mode m) noexcept;
+[[nodiscard]] std::string_view to_string(Close c) noexcept;
 [[nodiscard]] std::string_view to_string(Pattern p) noexcept;
 [[nodiscard]] std::string_view to_string(Family f) noexcept;
 [[nodiscard]] std::string_view to_string(StatsLevel l) noexcept;
@@ -175,6 +185,7 @@ void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::str
 bool parse(std::string_view text, Proto& out) noexcept;
 bool parse(std::string_view text, ModelKind& out) noexcept;
 bool parse(std::string_view text, Mode& out) noexcept;
+bool parse(std::string_view text, Close& out) noexcept;
 bool parse(std::string_view text, Pattern& out) noexcept;
 bool parse(std::string_view text, StatsLevel& out) noexcept;
 bool parse(std::string_view text, PerFlowOutput& out) noexcept;

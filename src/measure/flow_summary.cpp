@@ -120,7 +120,7 @@ double jain_fairness(std::span<const double> values) noexcept {
 
 FlowSummary summarize_flows(const RunResult& r) {
   FlowSummary s;
-  const bool echo = r.spec.mode == Mode::kEcho;
+  const bool echo = r.spec.replies();
   const bool full = r.spec.full_stats();
   std::vector<double> jitter;
   std::vector<FlowFigures> flows = echo ? echo_flows(r) : stream_flows(r, jitter);

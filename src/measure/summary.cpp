@@ -17,7 +17,7 @@ constexpr std::uint64_t kTcpHeaderWithTimestamps = 32;  // 20 + 12 bytes of time
 
 RunTotals summarize(const RunResult& r) noexcept {
   RunTotals t;
-  const bool echo = r.spec.mode == Mode::kEcho;
+  const bool echo = r.spec.replies();
   const std::uint64_t ip_header = r.spec.family == Family::kV6 ? 40 : 20;
   for (const FlowSendStats& f : r.sender_flows) {
     t.sent_messages = add_saturating(t.sent_messages, f.messages);

@@ -22,11 +22,15 @@ namespace {
 class SendNow final : public UdpEchoSink {
  public:
   explicit SendNow(Connection& c) : c_(&c) {}
-  void echo(std::span<const std::byte> bytes, bool measured) override {
-    // The socket is connected to the registered peer: it can echo to no one else.
-    const ssize_t sent = ::send(c_->fd(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (measured) {
-      c_->on_udp_echo_sent(bytes.size(), static_cast<long>(sent));
+  void echo(const UdpEcho& e) override {
+    // A flow socket is connected to the registered peer: it can echo to no
+    // one else. A connect-mode socket answers each request's source.
+    const ssize_t sent = e.to != nullptr ? ::sendto(c_->fd(), e.bytes.data(), e.bytes.size(),
+                                                    MSG_NOSIGNAL | MSG_DONTWAIT, e.to, e.to_len)
+                                         : ::send(c_->fd(), e.bytes.data(), e.bytes.size(),
+                                                  MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (e.record != nullptr) {
+      Connection::on_udp_echo_sent(*e.record, e.bytes.size(), static_cast<long>(sent));
     }
   }
 
@@ -66,8 +70,9 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       flow_(&flow),
       thread_(&thread),
       state_(&state),
-      echo_(state.spec().mode == Mode::kEcho),
+      echo_(state.spec().replies()),
       blocking_(blocking),
+      shared_udp_(proto == Proto::kUdp && state.spec().mode == Mode::kConnect),
       stop_(std::move(stop)),
       shared_clock_(state.shared_clock()),
       full_stats_(state.spec().full_stats()),
@@ -91,7 +96,35 @@ void Connection::retire() noexcept {
       flow_->drops.on_counter(sys::udp_socket_drops(fd_.get()));
     }
     flow_->finished.store(true, std::memory_order_relaxed);
+    for (FlowState* f : by_flow_) {
+      if (f != nullptr) {
+        f->finished.store(true, std::memory_order_relaxed);
+      }
+    }
+    if (proto_ == Proto::kTcp && state_->spec().mode == Mode::kConnect) {
+      // One transaction's connection: its figures join its flow's totals.
+      state_->release_flow(*flow_);
+    }
   }
+}
+
+FlowState* Connection::record_of(std::uint32_t flow_id) {
+  if (!shared_udp_) {
+    return flow_;
+  }
+  if (flow_id >= state_->spec().flows) {
+    return nullptr;
+  }
+  if (by_flow_.empty()) {
+    by_flow_.assign(state_->spec().flows, nullptr);
+  }
+  FlowState*& f = by_flow_[flow_id];
+  if (f == nullptr) {
+    f = &state_->add_flow();
+    f->stats.flow_id = flow_id;
+    f->flow_id_known = true;
+  }
+  return f;
 }
 
 Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned budget) {
@@ -111,7 +144,12 @@ Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned bud
 }
 
 void Connection::on_message(const WireHeader& h, std::uint64_t recv_ns) {
-  FlowState& f = *flow_;
+  FlowState* record = record_of(h.flow_id);
+  if (record == nullptr) {
+    ++flow_->stats.malformed;  // names a flow this test does not have
+    return;
+  }
+  FlowState& f = *record;
   if (!f.flow_id_known) {
     f.stats.flow_id = h.flow_id;
     f.flow_id_known = true;
@@ -289,11 +327,17 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
   std::array<mmsghdr, kUdpBatch> msgs{};
   std::array<iovec, kUdpBatch> iovs{};
   alignas(cmsghdr) std::array<std::array<char, kUdpControlBytes>, kUdpBatch> control{};
+  // Connect mode: each request's source, to answer it with sendto().
+  std::array<sockaddr_storage, kUdpBatch> names{};
   SendNow send_now(*this);
   for (unsigned call = 0; call < budget; ++call) {
     for (unsigned i = 0; i < vlen; ++i) {
       iovs[i] = {rx.data() + i * slot, slot};
       msgs[i].msg_hdr = {};
+      if (shared_udp_) {
+        msgs[i].msg_hdr.msg_name = &names[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof names[i];
+      }
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_control = control[i].data();
@@ -357,14 +401,19 @@ bool Connection::on_udp_read(std::span<const std::byte> got, const msghdr& msg, 
   // the socket dropped before it (SocketDropCounter).
   batch_start_ = true;
   batch_segments_ = segment == 0 || segment >= len ? 1 : (len + segment - 1) / segment;
+  // The source, where a connect-mode socket answers (msg_name is unset on a
+  // connected flow socket, which answers its peer).
+  const auto* from = static_cast<const sockaddr*>(msg.msg_name);
+  const socklen_t from_len = from != nullptr ? msg.msg_namelen : 0;
   try {
     if (segment == 0 || segment >= len) {
-      on_datagram(got, truncated, now, sink);
+      on_datagram(got, truncated, now, sink, from, from_len);
       return true;
     }
     // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
     for (std::size_t off = 0; off < len; off += segment) {
-      on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now, sink);
+      on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now, sink, from,
+                  from_len);
     }
     return true;
   } catch (const std::bad_alloc& e) {
@@ -373,17 +422,17 @@ bool Connection::on_udp_read(std::span<const std::byte> got, const msghdr& msg, 
   }
 }
 
-void Connection::on_udp_echo_sent(std::size_t size, long sent) noexcept {
+void Connection::on_udp_echo_sent(FlowState& record, std::size_t size, long sent) noexcept {
   if (sent == static_cast<long>(size)) {
-    ++flow_->stats.echoed_messages;
-    flow_->stats.echoed_bytes += size;
+    ++record.stats.echoed_messages;
+    record.stats.echoed_bytes += size;
   } else {
-    ++flow_->stats.echo_failures;
+    ++record.stats.echo_failures;
   }
 }
 
 void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                             UdpEchoSink& sink) {
+                             UdpEchoSink& sink, const sockaddr* from, socklen_t from_len) {
   const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
   if (!r.ok() && !truncated && is_registration(got)) {
     // A registration retry that arrived after the flow was connected (the
@@ -397,10 +446,23 @@ void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std
   } else {
     ++flow_->stats.malformed;
   }
+  if (shared_udp_ && (!r.ok() || record_of(r.header.flow_id) == nullptr)) {
+    // Connect mode answers only what decodes as a request of this test:
+    // its socket is not connected to one registered peer.
+    return;
+  }
   if (echo_) {
+    UdpEcho e{got};
     // Warm-up and malformed datagrams are echoed too, but counted apart
     // from the measured figures (as over TCP).
-    sink.echo(got, r.ok() && !r.header.has(MessageFlag::kWarmup));
+    if (r.ok() && !r.header.has(MessageFlag::kWarmup)) {
+      e.record = record_of(r.header.flow_id);
+    }
+    if (shared_udp_) {
+      e.to = from;
+      e.to_len = from_len;
+    }
+    sink.echo(e);
   }
 }
 

@@ -15,14 +15,26 @@
 
 namespace netbench::receiver {
 
+/// One UDP datagram's echo, as Connection hands it to a UdpEchoSink.
+struct UdpEcho {
+  std::span<const std::byte> bytes;
+  /// The record that counts the echo's result (a measured datagram's; give
+  /// it to Connection::on_udp_echo_sent()), or nullptr: not counted (warm-up
+  /// and malformed datagrams are echoed too, but counted apart).
+  FlowState* record = nullptr;
+  /// Where it goes: the request's source on a connect-mode socket, which is
+  /// not connected (sendto); nullptr: the socket's connected peer (send).
+  const sockaddr* to = nullptr;
+  socklen_t to_len = 0;
+};
+
 /// Where a UDP datagram's echo goes: a readiness model sends it at once, a
 /// completion model (uring) queues a send and reports its result later with
 /// Connection::on_udp_echo_sent(). Called on the connection's thread.
 class UdpEchoSink {
  public:
-  /// Sends `bytes` back to the flow's peer. `measured`: the datagram was a
-  /// measured message, whose echo result is counted.
-  virtual void echo(std::span<const std::byte> bytes, bool measured) = 0;
+  /// Sends `e.bytes` back to `e.to`, or to the flow's peer.
+  virtual void echo(const UdpEcho& e) = 0;
 
  protected:
   UdpEchoSink() = default;
@@ -80,15 +92,20 @@ class Connection {
   Status on_tcp_end() noexcept { return on_peer_gone(); }
   /// UDP: one read of `got` at `now` (ns), with the ancillary data of `msg`
   /// (SO_RXQ_OVFL, UDP_GRO): each datagram decoded, measured and, in echo
-  /// mode, handed to `sink`. `truncated`: the read had MSG_TRUNC. False if
-  /// measuring failed (the connection is to be closed).
+  /// and connect mode, handed to `sink`. `truncated`: the read had
+  /// MSG_TRUNC. A connect-mode socket (see shares_udp()) needs the source in
+  /// `msg`'s msg_name, where its echo goes. False if measuring failed (the
+  /// connection is to be closed).
   bool on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
                    std::uint64_t now, UdpEchoSink& sink) noexcept;
-  /// UDP: the echo of a measured datagram of `size` bytes sent `sent` bytes
-  /// (negative: failed).
-  void on_udp_echo_sent(std::size_t size, long sent) noexcept;
-  /// True in echo mode.
+  /// UDP: the echo of a measured datagram of `size` bytes, counted in
+  /// `record` (its UdpEcho's), sent `sent` bytes (negative: failed).
+  static void on_udp_echo_sent(FlowState& record, std::size_t size, long sent) noexcept;
+  /// True in echo and connect mode: the server answers.
   [[nodiscard]] bool echoes() const noexcept { return echo_; }
+  /// True for a connect-mode UDP socket: not connected, it answers fresh
+  /// client sockets of every flow, each reply sent to its request's source.
+  [[nodiscard]] bool shares_udp() const noexcept { return shared_udp_; }
 
  private:
   Status read_tcp(std::span<std::byte> rx, unsigned budget);
@@ -100,9 +117,15 @@ class Connection {
   /// could not get its memory (caught by on_readable()).
   void on_message(const WireHeader& h, std::uint64_t recv_ns);
   /// One UDP datagram read at `now`: decoded (or counted malformed), measured
-  /// and, in echo mode, handed to `sink`.
+  /// and, in echo and connect mode, handed to `sink`; a connect-mode socket
+  /// answers only a request of this test, at its source `from`.
   void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                   UdpEchoSink& sink);
+                   UdpEchoSink& sink, const sockaddr* from, socklen_t from_len);
+  /// The record a message of flow `flow_id` counts in: the connection's own,
+  /// or on a connect-mode UDP socket (which answers every flow) that flow's
+  /// record on this socket, made on first use; nullptr for a flow id the
+  /// test does not have.
+  FlowState* record_of(std::uint32_t flow_id);
   /// Sends `bytes` back; keeps what the socket refused in pending_. False if
   /// the connection broke.
   bool echo_tcp(std::span<const std::byte> bytes);
@@ -114,6 +137,10 @@ class Connection {
   ReceiverState* state_;
   bool echo_;
   bool blocking_;
+  // Connect mode over UDP: one unconnected socket answers fresh sockets of
+  // every flow, each reply sent to its request's source.
+  bool shared_udp_;
+  std::vector<FlowState*> by_flow_;  // shared_udp_: records by flow id
   bool retired_ = false;
   bool idle_ = false;  // the last read found nothing
   bool full_ = false;  // the last read filled its buffer or batch

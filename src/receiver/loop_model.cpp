@@ -84,7 +84,8 @@ void LoopModel::stop() noexcept {
 Connection LoopModel::udp_connection(FlowSocket flow, ThreadState& thread) const {
   FlowState& f = state_->add_flow();
   f.stats.flow_id = flow.flow_id;
-  f.flow_id_known = true;
+  // A connect-mode socket answers every flow (records by flow id of its own).
+  f.flow_id_known = state_->spec().mode != Mode::kConnect;
   sys::set_nonblocking(flow.fd.get(), true);
   return Connection(std::move(flow.fd), Proto::kUdp, f, thread, *state_, false);
 }

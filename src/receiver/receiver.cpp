@@ -37,7 +37,8 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
   if (spec.bind_address.empty() && spec.family != Family::kAny) {
     ep = loopback(spec.family, spec.port);
   }
-  if (spec.model == ModelKind::kSelect && spec.proto == Proto::kUdp) {
+  if (spec.model == ModelKind::kSelect && spec.proto == Proto::kUdp &&
+      spec.mode != Mode::kConnect) {
     receiver::check_select_capacity(spec.flows, 2 + receiver::loop_count(spec));
   }
   if (spec.proto == Proto::kTcp) {
@@ -58,6 +59,23 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
       }
       sys::set_nonblocking(l.get(), true);
       impl_->sockets.tcp_listeners.push_back(std::move(l));
+    }
+  } else if (spec.mode == Mode::kConnect) {
+    // A fresh client socket per transaction cannot be registered: one
+    // unconnected socket per event loop (SO_REUSEPORT on one port) answers
+    // every request to its source, as a DNS server does.
+    const unsigned loops = receiver::loop_count(spec);
+    for (unsigned i = 0; i < loops; ++i) {
+      Fd s = sys::bind_udp(ep, loops > 1);
+      sys::set_buffer(s.get(), true, spec.socket_buffer_bytes, force_buffers);
+      sys::set_buffer(s.get(), false, spec.socket_buffer_bytes, force_buffers);
+      sys::apply_socket_knobs(s.get(), ep.family(), false, spec);
+      if (i == 0) {
+        impl_->local = sys::local_endpoint(s.get());
+        ep.set_port(impl_->local.port());
+        impl_->ports.push_back(impl_->local.port());
+      }
+      impl_->sockets.udp_flows.push_back({i, std::move(s)});
     }
   } else {
     for (std::uint32_t i = 0; i < spec.flows; ++i) {

@@ -42,6 +42,7 @@ bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
 void ReceiverState::restrict_tcp(const Endpoint& host) noexcept { tcp_host_ = host; }
 
 bool ReceiverState::admit_tcp(const sockaddr_storage& peer) noexcept {
+  tcp_accepted_.fetch_add(1, std::memory_order_relaxed);
   if (!tcp_host_) {
     return true;
   }
@@ -57,7 +58,70 @@ bool ReceiverState::admit_tcp(const sockaddr_storage& peer) noexcept {
 
 FlowState& ReceiverState::add_flow() {
   const std::lock_guard lock(mutex_);
+  if (!free_.empty()) {
+    FlowState* f = free_.back();
+    free_.pop_back();
+    f->released = false;
+    return *f;
+  }
   return flows_.emplace_back();
+}
+
+namespace {
+
+/// The counters of an echo or connect server's record (the server measures
+/// no order or delay in those modes) added into `into`.
+void add_counts(FlowRecvStats& into, const FlowRecvStats& from) noexcept {
+  into.messages += from.messages;
+  into.bytes += from.bytes;
+  into.warmup_messages += from.warmup_messages;
+  into.malformed += from.malformed;
+  into.socket_drops += from.socket_drops;
+  into.echoed_messages += from.echoed_messages;
+  into.echoed_bytes += from.echoed_bytes;
+  into.echo_failures += from.echo_failures;
+  into.peer_closed = into.peer_closed || from.peer_closed;
+  into.stream_error = into.stream_error || from.stream_error;
+}
+
+/// A flow record's figures as collect() reports them (the live counters
+/// read, loss not yet finalized).
+FlowRecvStats snapshot(const FlowState& f) {
+  FlowRecvStats s = f.stats;
+  s.messages = f.live_messages.load(std::memory_order_relaxed);
+  s.bytes = f.live_bytes.load(std::memory_order_relaxed);
+  s.unique = f.tracker.unique();
+  s.duplicates = f.tracker.duplicates();
+  s.reordered = f.tracker.reordered();
+  s.beyond_window = f.tracker.beyond_window();
+  s.reorder_extents = f.tracker.reorder_extents();
+  s.jitter_ns = f.jitter.jitter_ns();
+  s.socket_drops = f.drops.datagrams();
+  return s;
+}
+
+}  // namespace
+
+void ReceiverState::release_flow(FlowState& f) {
+  const std::lock_guard lock(mutex_);
+  if (f.flow_id_known) {
+    const FlowRecvStats s = snapshot(f);
+    FlowRecvStats& into = folded_[s.flow_id];
+    into.flow_id = s.flow_id;
+    add_counts(into, s);
+  }
+  // Back to a fresh record (the tracker, jitter and drop counter are unused
+  // in connect mode, whose server only counts).
+  f.stats = FlowRecvStats{};
+  f.flow_id_known = false;
+  f.min_transit_ns = INT64_MAX;
+  f.live_messages.store(0, std::memory_order_relaxed);
+  f.live_bytes.store(0, std::memory_order_relaxed);
+  f.live_reordered.store(0, std::memory_order_relaxed);
+  f.live_duplicates.store(0, std::memory_order_relaxed);
+  f.finished.store(false, std::memory_order_relaxed);
+  f.released = true;
+  free_.push_back(&f);
 }
 
 ThreadState& ReceiverState::add_thread(bool pooled) {
@@ -72,6 +136,11 @@ ThreadState& ReceiverState::add_thread(bool pooled) {
     ipdv.emplace(kHistogramRows);
   }
   const std::lock_guard lock(mutex_);
+  if (pooled && !free_threads_.empty()) {
+    ThreadState* reused = free_threads_.back();
+    free_threads_.pop_back();
+    return *reused;
+  }
   ThreadState& t = threads_.emplace_back(exchange_);
   t.delay = std::move(delay);
   t.delay_actual = std::move(delay_actual);
@@ -80,6 +149,15 @@ ThreadState& ReceiverState::add_thread(bool pooled) {
     t.pool = &pooled_;
   }
   return t;
+}
+
+void ReceiverState::release_thread(ThreadState& t) {
+  const std::lock_guard lock(mutex_);
+  folded_cpu_.add(t.cpu);
+  folded_loop_.add(t.loop);
+  t.cpu = CpuUsage{};
+  t.loop = LoopStats{};
+  free_threads_.push_back(&t);
 }
 
 void PooledDelays::add(std::span<const DelaySample> samples, std::uint64_t now_ns) {
@@ -147,6 +225,10 @@ ReceiverLive ReceiverState::live_totals() const {
       ++out.finished_flows;
     }
   }
+  for (const auto& [id, s] : folded_) {
+    out.messages += s.messages;
+    out.bytes += s.bytes;
+  }
   return out;
 }
 
@@ -154,30 +236,40 @@ void ReceiverState::collect(RunResult& out, std::span<const std::uint64_t> sent_
   const std::lock_guard lock(mutex_);
   out.receiver_flows.clear();
   out.receiver_flows.reserve(flows_.size());
+  const bool connect = spec_.mode == Mode::kConnect;
+  // Connect mode: one record per flow id, whatever connections (or serving
+  // sockets) it took.
+  std::map<std::uint32_t, FlowRecvStats> by_flow = folded_;
   for (const FlowState& f : flows_) {
-    FlowRecvStats s = f.stats;
-    s.messages = f.live_messages.load(std::memory_order_relaxed);
-    s.bytes = f.live_bytes.load(std::memory_order_relaxed);
-    s.unique = f.tracker.unique();
-    s.duplicates = f.tracker.duplicates();
-    s.reordered = f.tracker.reordered();
-    s.beyond_window = f.tracker.beyond_window();
-    s.reorder_extents = f.tracker.reorder_extents();
-    s.jitter_ns = f.jitter.jitter_ns();
+    if (f.released) {
+      continue;  // released: its figures are in folded_
+    }
+    FlowRecvStats s = snapshot(f);
     if (spec_.mode == Mode::kStream && spec_.full_stats() && s.flow_id < sent_by_flow.size()) {
       s.loss = f.tracker.finalize(sent_by_flow[s.flow_id]);
       s.socket_drops = f.drops.finalize(sent_by_flow[s.flow_id], f.tracker.next_expected());
-    } else {
-      s.socket_drops = f.drops.datagrams();
     }
     if (!f.flow_id_known && s.messages == 0 && s.warmup_messages == 0 && s.malformed == 0) {
       continue;  // a connection that never said anything (e.g. a port probe)
     }
+    if (connect && f.flow_id_known) {
+      FlowRecvStats& into = by_flow[s.flow_id];
+      into.flow_id = s.flow_id;
+      add_counts(into, s);
+      continue;
+    }
+    out.receiver_flows.push_back(s);
+  }
+  for (const auto& [id, s] : by_flow) {
     out.receiver_flows.push_back(s);
   }
   std::sort(out.receiver_flows.begin(), out.receiver_flows.end(),
             [](const FlowRecvStats& a, const FlowRecvStats& b) { return a.flow_id < b.flow_id; });
+  out.connect.server_accepts = tcp_accepted_.load(std::memory_order_relaxed);
+  out.connect.server_threads_started = threads_started_.load(std::memory_order_relaxed);
   pooled_.merge_into(out);
+  out.receiver.cpu.add(folded_cpu_);
+  out.receiver.loop.add(folded_loop_);
   for (const ThreadState& t : threads_) {
     out.receiver.cpu.add(t.cpu);
     out.receiver.loop.add(t.loop);

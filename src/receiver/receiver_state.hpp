@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "measure/latency_exchange.hpp"
 #include "measure/saturating.hpp"
@@ -45,6 +47,7 @@ struct FlowState {
   std::atomic<std::uint64_t> live_reordered{0};
   std::atomic<std::uint64_t> live_duplicates{0};
   std::atomic<bool> finished{false};  // peer closed, stream failed or socket retired
+  bool released = false;              // connect mode: in the reuse list (under the lock)
 };
 
 /// Row budget of each receiver-side latency histogram: the peer stamps the
@@ -157,8 +160,22 @@ class ReceiverState {
     return spec_.mode == Mode::kStream && spec_.full_stats();
   }
 
-  /// A new flow record. Thread-safe; the reference stays valid.
+  /// A new flow record. Thread-safe; the reference stays valid (until
+  /// release_flow()). In connect mode a released record is reused.
   FlowState& add_flow();
+  /// Connect mode: a connection's record is done with (its socket closed):
+  /// its figures are added to its flow's totals and the record is reused by
+  /// a later add_flow(), so that memory follows the connections open at
+  /// once, not the transactions of the test. Thread-safe; `f` must not be
+  /// touched afterwards.
+  void release_flow(FlowState& f);
+  /// Connect mode, thread model: a connection thread has ended (after
+  /// record_thread_exit()): its costs join the totals and the record is
+  /// reused by a later add_thread(true). Thread-safe.
+  void release_thread(ThreadState& t);
+  /// Connection threads the thread model started (one per accepted TCP
+  /// connection). Thread-safe.
+  void count_thread_started() noexcept { threads_started_.fetch_add(1, std::memory_order_relaxed); }
   /// A new thread record. Thread-safe; the reference stays valid.
   /// `pooled`: its one-way samples go to the test's shared PooledDelays
   /// instead of histograms of its own (the thread model's many threads).
@@ -210,6 +227,15 @@ class ReceiverState {
   std::optional<Endpoint> tcp_host_;  // set before serving, then only read
   std::atomic<std::uint32_t> tcp_admitted_{0};
   std::atomic<std::uint64_t> tcp_refused_{0};
+  std::atomic<std::uint64_t> tcp_accepted_{0};  // every accept, admitted or not
+  std::atomic<std::uint64_t> threads_started_{0};
+  // Connect mode: figures of released records by flow id, and the records
+  // ready for reuse.
+  std::map<std::uint32_t, FlowRecvStats> folded_;
+  std::vector<FlowState*> free_;
+  std::vector<ThreadState*> free_threads_;  // pooled, released (connect mode)
+  CpuUsage folded_cpu_;
+  LoopStats folded_loop_;
 };
 
 /// Records the calling thread's CPU usage into `t` and deposits its interval

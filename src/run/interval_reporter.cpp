@@ -18,7 +18,7 @@ IntervalReporter::Snapshot IntervalReporter::snapshot() const {
 }
 
 LatencyHistogram IntervalReporter::take_latency() {
-  if (spec_.mode == Mode::kEcho) {
+  if (spec_.replies()) {
     return tx_.take_interval_latency();
   }
   return rx_.take_interval_latency ? rx_.take_interval_latency() : LatencyHistogram{};
@@ -31,7 +31,7 @@ void IntervalReporter::emit(const Snapshot& a, const Snapshot& b) {
   r.end_ns = b.at_ns - origin_;
   r.sent_messages = b.tx.messages - a.tx.messages;
   r.sent_bytes = b.tx.bytes - a.tx.bytes;
-  if (spec_.mode == Mode::kEcho) {
+  if (spec_.replies()) {
     r.received_messages = b.tx.replies - a.tx.replies;
     r.received_bytes = b.tx.reply_bytes - a.tx.reply_bytes;
   } else {

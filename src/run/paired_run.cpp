@@ -28,7 +28,9 @@ class LocalReceiverLink final : public run::ReceiverLink {
   [[nodiscard]] unsigned descriptors_per_flow() const override { return 2; }
   [[nodiscard]] bool high_descriptors() const override { return spec_.model == ModelKind::kSelect; }
   void attach(Sender& tx) override {
-    if (spec_.proto == Proto::kUdp) {
+    if (spec_.proto == Proto::kUdp && spec_.mode == Mode::kConnect) {
+      rx_.start();  // one socket answers every transaction's fresh socket
+    } else if (spec_.proto == Proto::kUdp) {
       for (std::uint32_t i = 0; i < spec_.flows; ++i) {
         rx_.register_udp_peer(i, tx.local(i));
       }

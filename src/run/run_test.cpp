@@ -11,6 +11,7 @@
 #include "netbench/error.hpp"
 #include "run/drain.hpp"
 #include "run/start_at.hpp"
+#include "sys/proc_net.hpp"
 #include "sys/socket_ops.hpp"
 
 namespace netbench::run {
@@ -23,7 +24,14 @@ constexpr std::uint64_t kSpareDescriptors = 64;
 
 RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hooks,
                    std::stop_token stop) {
-  require_descriptors(spec, link.descriptors_per_flow());
+  // Connect mode: each flow has up to transactions_per_flow() sockets open.
+  require_descriptors(spec, link.descriptors_per_flow() *
+                                (spec.mode == Mode::kConnect ? transactions_per_flow(spec) : 1));
+  // Connect mode over TCP: the kernel's listen-queue and SYN counters, as
+  // deltas over the test (the namespace's, other connections included).
+  const bool tcp_counters = spec.mode == Mode::kConnect && spec.proto == Proto::kTcp;
+  const TcpStackCounters before =
+      tcp_counters ? sys::read_tcp_stack_counters() : TcpStackCounters{};
   Sender tx(spec, link.targets(), link.high_descriptors());
   link.attach(tx);
   IntervalReporter::ReceiverProbe probe = link.probe();
@@ -53,6 +61,9 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   result.intervals = reporter.take_records();
   tx.collect(result);
   link.collect(tx, result);
+  if (tcp_counters) {
+    result.connect.kernel = sys::counter_delta(before, sys::read_tcp_stack_counters());
+  }
   result.peer = link.peer();
   result.start = start;
   // An unreachable rate is said, not passed over (issue 14); a late start too.

@@ -30,10 +30,17 @@ std::optional<Outgoing> MessageLedger::take(
 }
 
 void MessageLedger::sent(SendFlow& f, std::uint64_t now, const Outgoing& m) {
+  book(f, now, m);
+  if (m.warm) {
+    ++f.warm_seq;
+  }
+  f.pacer.advance();
+}
+
+void MessageLedger::book(SendFlow& f, std::uint64_t now, const Outgoing& m) {
   f.in_progress = false;
   last_progress_ns_ = now;
   if (m.warm) {
-    ++f.warm_seq;
     ++f.stats.warmup_messages;
   } else {
     if (!f.pacer.unlimited()) {
@@ -52,7 +59,6 @@ void MessageLedger::sent(SendFlow& f, std::uint64_t now, const Outgoing& m) {
   if (state_.echo()) {
     ++f.outstanding;
   }
-  f.pacer.advance();
 }
 
 bool MessageLedger::reply(SendFlow& f, const WireHeader& h, std::uint64_t now) {

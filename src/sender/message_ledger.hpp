@@ -52,6 +52,11 @@ class MessageLedger {
                                std::span<std::byte, kWireHeaderBytes> header) const noexcept;
   /// Books a message of `f` as sent at `now`; moves its schedule on.
   void sent(SendFlow& f, std::uint64_t now, const Outgoing& m);
+  /// Books a message of `f` whose place in the schedule was taken earlier
+  /// (a connect-mode transaction takes its request when it begins, and
+  /// sends it once connected): counts it as sent at `now` (pacing lateness
+  /// against its intended time) without moving the schedule on.
+  void book(SendFlow& f, std::uint64_t now, const Outgoing& m);
   /// Books a reply; true if a parked flow may send again (the caller
   /// schedules it).
   bool reply(SendFlow& f, const WireHeader& h, std::uint64_t now);

@@ -22,6 +22,7 @@ struct SendFlow {
   Pacer pacer;
   std::uint64_t quota = UINT64_MAX;  ///< measured messages to send (--count), else unlimited
   std::uint64_t warm_seq = 0;        ///< next warm-up sequence number
+  std::uint64_t issued = 0;  ///< connect mode: measured transactions begun (next sequence number)
   // The message being sent (TCP may take several sends).
   bool in_progress = false;
   bool current_warm = false;

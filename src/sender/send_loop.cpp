@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
@@ -63,8 +64,8 @@ void SendLoop::add(std::uint32_t flow_id, Fd fd, std::uint64_t quota) {
   f.stats.flow_id = flow_id;
   f.quota = quota;
   f.fd = std::move(fd);
-  if (!always_watched()) {
-    return;
+  if (!always_watched() || state_.connect()) {
+    return;  // connect mode: each transaction brings its own socket
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
@@ -195,6 +196,22 @@ void SendLoop::run(std::stop_token stop) {
     f.pacer = Pacer(spec.pattern, per_flow_rate, t0, stagger, 0x9E3779B97F4A7C15ULL * (f.id + 1));
     schedule(i);
   }
+  if (state_.connect()) {
+    try {
+      TransactionLoop transactions(state_, ledger_, flows_, transactions_);
+      const std::string why = transactions.run(stop);
+      if (!why.empty()) {
+        fail(why);
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());  // a socket that could not be made (EMFILE ...)
+    }
+    finish_flows();
+    ledger_.flush();
+    cpu_ = sys::thread_cpu_usage();
+    state_.loop_finished();
+    return;
+  }
   std::array<epoll_event, 256> events{};
   std::uint64_t drain_deadline = UINT64_MAX;
   const std::uint64_t end_ns = state_.end_ns();
@@ -294,7 +311,7 @@ void SendLoop::run(std::stop_token stop) {
 void SendLoop::finish_flows() {
   const TestSpec& spec = state_.spec();
   for (SendFlow& f : flows_) {
-    if (state_.tcp()) {
+    if (state_.tcp() && f.fd) {
       f.stats.tcp = sys::read_tcp_info(f.fd.get());
     }
     if (!always_watched() && !f.closed) {

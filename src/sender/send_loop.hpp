@@ -15,6 +15,7 @@
 #include "sender/send_flow.hpp"
 #include "sender/sender_state.hpp"
 #include "sender/tcp_writer.hpp"
+#include "sender/transaction_loop.hpp"
 #include "sender/udp_writer.hpp"
 
 namespace netbench::sender {
@@ -49,6 +50,8 @@ class SendLoop {
   [[nodiscard]] const LoopLive& live() const noexcept { return *live_; }
   [[nodiscard]] const MessageLedger& ledger() const noexcept { return ledger_; }
   [[nodiscard]] const CpuUsage& cpu() const noexcept { return cpu_; }
+  /// Connect mode: connect latency and failed transactions.
+  [[nodiscard]] const TransactionStats& transactions() const noexcept { return transactions_; }
   /// This loop's place among the sender's loops (its --cpu placement).
   [[nodiscard]] unsigned index() const noexcept { return index_; }
   /// Why run() ended early; empty if it did not.
@@ -100,6 +103,7 @@ class SendLoop {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
   std::uint64_t order_ = 0;
   CpuUsage cpu_;
+  TransactionStats transactions_;
   std::string error_;
   bool aborted_ = false;
 };

@@ -14,6 +14,7 @@
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "sender/flow_socket.hpp"
 #include "sender/send_loop.hpp"
 #include "sender/sender_state.hpp"
 #include "sys/socket_ops.hpp"
@@ -24,20 +25,11 @@ namespace {
 constexpr std::uint64_t kConnectTimeoutMs = 5'000;
 
 Fd connect_flow(const TestSpec& spec, const Endpoint& target, std::uint32_t flow) {
-  const int type = spec.proto == Proto::kTcp ? SOCK_STREAM : SOCK_DGRAM;
-  Fd fd = sys::make_socket(target.family(), type);
-  if (spec.proto == Proto::kTcp && spec.tcp_nodelay()) {
-    sys::set_int_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
-  }
-  sys::set_buffer(fd.get(), true, spec.socket_buffer_bytes);
-  sys::set_buffer(fd.get(), false, spec.socket_buffer_bytes);
-  // Before connect(): the SYN already announces --mss and carries --tos.
-  sys::apply_socket_knobs(fd.get(), target.family(), spec.proto == Proto::kTcp, spec);
+  Fd fd = sender::open_flow_socket(spec, target.family());
   if (spec.client_port != 0) {
     sys::bind_source_port(fd.get(), target.family(), spec.proto == Proto::kTcp,
                           static_cast<std::uint16_t>(spec.client_port + flow), flow);
   }
-  sys::set_nonblocking(fd.get(), true);
   const std::string where =
       std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
   sys::connect_with_timeout(fd.get(), target, where, kConnectTimeoutMs);
@@ -104,8 +96,13 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
     : impl_(std::make_unique<Impl>(spec)) {
   validate(spec);
   Impl& s = *impl_;
-  if (targets.empty() || (spec.proto == Proto::kUdp && targets.size() < spec.flows)) {
+  const bool connect = spec.mode == Mode::kConnect;
+  if (targets.empty() || (spec.proto == Proto::kUdp && !connect && targets.size() < spec.flows)) {
     throw ConfigError("sender: no target address for every flow");
+  }
+  if (connect) {
+    // Each transaction opens its own socket to the one target.
+    s.state.set_target(targets[0]);
   }
   const unsigned loops = sender_loop_count(spec);
   for (unsigned i = 0; i < loops; ++i) {
@@ -114,6 +111,13 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
   const std::uint64_t per_flow = spec.count / spec.flows;
   const std::uint64_t extra = spec.count % spec.flows;
   for (std::uint32_t i = 0; i < spec.flows; ++i) {
+    const std::uint64_t quota = spec.count > 0 ? per_flow + (i < extra ? 1 : 0) : UINT64_MAX;
+    if (connect) {
+      s.where.emplace_back(i % loops,
+                           static_cast<std::uint32_t>(s.loops[i % loops]->flows().size()));
+      s.loops[i % loops]->add(i, Fd{}, quota);
+      continue;
+    }
     Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
     if (i == 0 && spec.proto == Proto::kTcp) {
       s.congestion = sys::congestion_of(fd.get());
@@ -124,7 +128,6 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
     if (high_descriptors) {
       sys::move_above(fd, FD_SETSIZE);
     }
-    const std::uint64_t quota = spec.count > 0 ? per_flow + (i < extra ? 1 : 0) : UINT64_MAX;
     // Dealt round robin, as a receiver deals its flows to its loops.
     sender::SendLoop& loop = *s.loops[i % loops];
     s.where.emplace_back(i % loops, static_cast<std::uint32_t>(loop.flows().size()));
@@ -251,9 +254,22 @@ void Sender::collect(RunResult& out) const {
       out.latency.merge(loop->ledger().rtt());
       out.latency_from_actual.merge(loop->ledger().rtt_actual());
     }
+    if (s.state.connect()) {
+      const sender::TransactionStats& t = loop->transactions();
+      out.connect.connect_latency.merge(t.connect_latency);
+      out.connect.connect_failures += t.connect_failures;
+      out.connect.transaction_failures += t.transaction_failures;
+      out.connect.reply_timeouts += t.reply_timeouts;
+    }
     if (loop->aborted() && !aborted) {
       aborted = true;
       error = loop->error();
+    }
+  }
+  if (s.state.connect()) {
+    out.connect.transactions = 0;
+    for (const FlowSendStats& f : out.sender_flows) {
+      out.connect.transactions += f.replies;
     }
   }
   out.measured_ns = measured_period_ns(s.state.spec(), s.state.warm_end_ns(), last, aborted);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "measure/latency_exchange.hpp"
+#include "netbench/endpoint.hpp"
 #include "netbench/test_spec.hpp"
 
 namespace netbench::sender {
@@ -30,7 +31,12 @@ class SenderState {
   [[nodiscard]] const TestSpec& spec() const noexcept { return spec_; }
   /// Bytes of every message.
   [[nodiscard]] std::uint32_t size() const noexcept { return size_; }
-  [[nodiscard]] bool echo() const noexcept { return spec_.mode == Mode::kEcho; }
+  /// True when replies come back (echo and connect modes).
+  [[nodiscard]] bool echo() const noexcept { return spec_.replies(); }
+  [[nodiscard]] bool connect() const noexcept { return spec_.mode == Mode::kConnect; }
+  /// Connect mode: where each transaction connects (set before begin()).
+  void set_target(const Endpoint& target) { target_ = target; }
+  [[nodiscard]] const Endpoint& target() const noexcept { return target_; }
   [[nodiscard]] bool tcp() const noexcept { return spec_.proto == Proto::kTcp; }
 
   /// Fixes the schedule's origin `t0_ns` (CLOCK_MONOTONIC): warm-up ends at
@@ -73,6 +79,7 @@ class SenderState {
  private:
   TestSpec spec_;
   std::uint32_t size_;
+  Endpoint target_;
   std::uint64_t t0_ns_ = 0;
   std::uint64_t warm_end_ns_ = 0;
   std::uint64_t end_ns_ = UINT64_MAX;

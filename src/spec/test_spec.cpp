@@ -16,8 +16,10 @@ namespace {
 
 constexpr std::array<std::pair<Proto, std::string_view>, 2> kProtos{
     {{Proto::kTcp, "tcp"}, {Proto::kUdp, "udp"}}};
-constexpr std::array<std::pair<Mode, std::string_view>, 2> kModes{
-    {{Mode::kStream, "stream"}, {Mode::kEcho, "echo"}}};
+constexpr std::array<std::pair<Mode, std::string_view>, 3> kModes{
+    {{Mode::kStream, "stream"}, {Mode::kEcho, "echo"}, {Mode::kConnect, "connect"}}};
+constexpr std::array<std::pair<Close, std::string_view>, 2> kCloses{
+    {{Close::kFin, "fin"}, {Close::kRst, "rst"}}};
 constexpr std::array<std::pair<Pattern, std::string_view>, 2> kPatterns{
     {{Pattern::kConstant, "constant"}, {Pattern::kPoisson, "poisson"}}};
 constexpr std::array<std::pair<StatsLevel, std::string_view>, 2> kStatsLevels{
@@ -61,7 +63,7 @@ std::uint32_t TestSpec::message_bytes() const noexcept {
   if (size_bytes != 0) {
     return size_bytes;
   }
-  if (mode == Mode::kEcho) {
+  if (replies()) {
     return 64;
   }
   return proto == Proto::kTcp ? 128U * 1024U : 1400U;
@@ -109,8 +111,28 @@ void validate(const TestSpec& spec) {
   if (spec.interval_ns < 10'000'000) {
     fail("--interval must be at least 10ms");
   }
-  if (spec.mode == Mode::kEcho && (spec.outstanding == 0 || spec.outstanding > 65'536)) {
+  if (spec.replies() && (spec.outstanding == 0 || spec.outstanding > 65'536)) {
     fail("--outstanding must be between 1 and 65536");
+  }
+  if (spec.mode == Mode::kConnect) {
+    if (std::uint64_t{spec.flows} * spec.outstanding > kMaxFlows) {
+      fail("--mode connect opens --flows x --outstanding connections at once (" +
+           std::to_string(std::uint64_t{spec.flows} * spec.outstanding) + "); keep it at most " +
+           std::to_string(kMaxFlows));
+    }
+    if (spec.gso || spec.batch > 1) {
+      fail("--mode connect sends one request per socket: drop --gso and --batch");
+    }
+    if (spec.client_port != 0) {
+      fail(
+          "--cport fixes each flow's source port, but --mode connect opens a fresh socket per "
+          "transaction, whose port would collide with the last one's TIME_WAIT: drop --cport");
+    }
+  }
+  if (spec.close != Close::kFin && (spec.mode != Mode::kConnect || spec.proto != Proto::kTcp)) {
+    fail(
+        "--close says how a --mode connect TCP transaction ends: give --mode connect --proto tcp "
+        "or drop --close");
   }
   if (spec.batch == 0 || spec.batch > 1024) {
     fail("--batch must be between 1 and 1024");
@@ -212,6 +234,8 @@ std::string_view to_string(ModelKind m) noexcept {
   return info != nullptr ? info->name : "?";
 }
 std::string_view to_string(Mode m) noexcept { return name_of(kModes, m); }
+std::string_view to_string(Close c) noexcept { return name_of(kCloses, c); }
+bool parse(std::string_view text, Close& out) noexcept { return value_of(kCloses, text, out); }
 std::string_view to_string(Pattern p) noexcept { return name_of(kPatterns, p); }
 std::string_view to_string(StatsLevel l) noexcept { return name_of(kStatsLevels, l); }
 bool parse(std::string_view text, StatsLevel& out) noexcept {

@@ -167,8 +167,11 @@ Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog) {
   return fd;
 }
 
-Fd bind_udp(const Endpoint& ep) {
+Fd bind_udp(const Endpoint& ep, bool reuseport) {
   Fd fd = make_socket(ep.family(), SOCK_DGRAM);
+  if (reuseport) {
+    set_int_option(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+  }
   if (ep.family() == AF_INET6) {
     set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
   }

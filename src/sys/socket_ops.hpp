@@ -22,7 +22,7 @@ Fd make_socket(int family, int type);
 /// `reuseport` sets SO_REUSEPORT (several loops share one port).
 Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog = 4096);
 /// A UDP socket bound to `ep` with SO_RXQ_OVFL enabled.
-Fd bind_udp(const Endpoint& ep);
+Fd bind_udp(const Endpoint& ep, bool reuseport = false);
 
 void set_nonblocking(int fd, bool on);
 /// Connects non-blocking socket `fd` to `target`, waiting at most

@@ -251,9 +251,9 @@ void refuse_ineffective(const TestSpec& s) {
                 " sets the event loops of select, poll and epoll; --model thread runs a thread "
                 "per connection: drop --threads or pick another --model");
   }
-  if (s.outstanding != 1 && s.mode != Mode::kEcho) {
+  if (s.outstanding != 1 && !s.replies()) {
     usage_error("--outstanding " + std::to_string(s.outstanding) +
-                " is the echo requests in flight per flow: it needs --mode echo");
+                " is the requests in flight per flow: it needs --mode echo or connect");
   }
   if (s.pattern == Pattern::kPoisson && s.rate_msgs_per_s <= 0) {
     usage_error("--pattern poisson spaces a paced schedule: give --rate or --bitrate too");
@@ -306,7 +306,15 @@ TestSpec make_spec(const RunArgs& a) {
   }
   s.proto = parse_enum<Proto>("--proto", a.proto, "tcp, udp");
   s.model = parse_enum<ModelKind>("--model", a.model, model_names());
-  s.mode = parse_enum<Mode>("--mode", a.mode, "stream, echo");
+  s.mode = parse_enum<Mode>("--mode", a.mode, "stream, echo, connect");
+  if (!a.close.empty()) {
+    s.close = parse_enum<Close>("--close", a.close, "fin, rst");
+    if (s.mode != Mode::kConnect || s.proto != Proto::kTcp) {
+      usage_error(
+          "--close says how a --mode connect TCP transaction ends: add --mode connect "
+          "--proto tcp, or drop --close");
+    }
+  }
   s.pattern = parse_enum<Pattern>("--pattern", a.pattern, "constant, poisson");
   s.flows = flows_of(a.flows);
   if (!a.size.empty()) {
@@ -465,8 +473,10 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
       ->capture_default_str()
       ->type_name(type("TEXT"));
   app.add_option("--mode", a.mode,
-                 each("stream (one way) or echo (request/response)",
-                      "comma list of stream (one way), echo (request/response)"))
+                 each("stream (one way), echo (request/response) or connect (a connection "
+                      "per request)",
+                      "comma list of stream (one way), echo (request/response), connect (a "
+                      "connection per request)"))
       ->capture_default_str()
       ->type_name(type("TEXT"));
   app.add_option("--pattern", a.pattern, "send schedule when rate-limited: constant or poisson")
@@ -515,8 +525,15 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("-O,--warmup", a.warmup, "warm-up period kept out of the statistics")
       ->capture_default_str();
   app.add_option("--interval", a.interval, "reporting interval")->capture_default_str();
-  app.add_option("--outstanding", a.outstanding, "echo: requests in flight per flow (closed loop)")
+  app.add_option("--outstanding", a.outstanding,
+                 "echo: requests in flight per flow; connect: transactions in flight per flow "
+                 "(closed loop)")
       ->capture_default_str();
+  app.add_option("--close", a.close,
+                 "connect mode, TCP: how the client ends each connection: fin (close(), the "
+                 "client holds TIME_WAIT; the default) or rst (SO_LINGER 0: a reset, no "
+                 "TIME_WAIT)")
+      ->type_name("fin|rst");
   app.add_option("--threads", a.threads, "event loops of select/poll/epoll (SO_REUSEPORT)")
       ->capture_default_str();
   app.add_option("--sender-threads", a.sender_threads,

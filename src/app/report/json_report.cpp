@@ -199,6 +199,9 @@ json config_json(const TestSpec& s) {
           {"warmup_ns", s.warmup_ns},
           {"interval_ns", s.interval_ns},
           {"outstanding", s.outstanding},
+          {"close", s.mode == Mode::kConnect && s.proto == Proto::kTcp
+                        ? json(std::string(to_string(s.close)))
+                        : json(nullptr)},
           {"threads", s.threads},
           {"sender_threads", s.sender_threads},
           {"batch", s.batch},
@@ -258,6 +261,50 @@ json send_loops_json(const RunResult& r) {
   return loops;
 }
 
+/// Connect mode's figures: transactions, connect latency, the server's
+/// accepts and threads, the kernel's listen-queue counters; null in the
+/// other modes.
+json connect_json(const RunResult& r, const RunTotals& t) {
+  if (r.spec.mode != Mode::kConnect) {
+    return nullptr;
+  }
+  const ConnectStats& c = r.connect;
+  const double secs = static_cast<double>(r.measured_ns) / 1e9;
+  const auto per_s = [secs](std::uint64_t n) {
+    return finite(secs > 0 ? static_cast<double>(n) / secs : 0);
+  };
+  const bool tcp = r.spec.proto == Proto::kTcp;
+  json kernel = nullptr;
+  if (tcp && c.kernel.valid) {
+    kernel = {{"scope", "network_namespace"},
+              {"listen_overflows", c.kernel.listen_overflows},
+              {"listen_drops", c.kernel.listen_drops},
+              {"syn_retransmits", c.kernel.syn_retransmits}};
+  }
+  const bool remote_server = r.peer.kind != PeerKind::kInProcess;
+  return {
+      {"transactions", c.transactions},
+      {"transactions_per_s", per_s(c.transactions)},
+      {"connect_failures", c.connect_failures},
+      {"transaction_failures", c.transaction_failures},
+      {"reply_timeouts", c.reply_timeouts},
+      {"connect_latency", r.spec.full_stats() ? latency_json(c.connect_latency) : json(nullptr)},
+      {"client_cpu_per_transaction_ns",
+       finite(c.transactions > 0 ? t.sender_cpu_s * 1e9 / static_cast<double>(c.transactions) : 0)},
+      {"server_cpu_per_transaction_ns",
+       remote_server ? json(nullptr)
+                     : json(finite(c.transactions > 0 ? t.receiver_cpu_s * 1e9 /
+                                                            static_cast<double>(c.transactions)
+                                                      : 0))},
+      {"server_accepts", tcp && !remote_server ? json(c.server_accepts) : json(nullptr)},
+      {"server_accepts_per_s",
+       tcp && !remote_server ? json(per_s(c.server_accepts)) : json(nullptr)},
+      {"server_threads_started", tcp && !remote_server && r.spec.model == ModelKind::kThread
+                                     ? json(c.server_threads_started)
+                                     : json(nullptr)},
+      {"kernel", kernel}};
+}
+
 json probe_phase_json(const ProbePhase& p) {
   return {{"complete", p.complete},
           {"error", p.error.empty() ? json(nullptr) : json(p.error)},
@@ -293,7 +340,7 @@ json probe_json(const std::optional<ProbeResult>& probe) {
 
 json run_json(const RunResult& r) {
   const RunTotals t = summarize(r);
-  const bool echo = r.spec.mode == Mode::kEcho;
+  const bool echo = r.spec.replies();
   json intervals = json::array();
   for (const IntervalRecord& i : r.intervals) {
     intervals.push_back(interval_json(i));
@@ -313,7 +360,9 @@ json run_json(const RunResult& r) {
     }
   }
   json latency = {
-      {"kind", echo ? "rtt" : "one_way_delay"},
+      {"kind", r.spec.mode == Mode::kConnect ? "transaction"
+               : echo                        ? "rtt"
+                                             : "one_way_delay"},
       {"clock", r.clock},
       {"from_intended_send", latency_json(r.latency)},
       {"from_actual_send", latency_json(r.latency_from_actual)},
@@ -380,6 +429,7 @@ json run_json(const RunResult& r) {
                                             {"actual_unix_ns", r.start.actual_unix_ns},
                                             {"skew_ns", r.start.skew_ns()}}
                                      : json(nullptr);
+  out["connect"] = connect_json(r, t);
   out["peer"] = {{"kind", std::string(to_string(r.peer.kind))},
                  {"address", r.peer.address.empty() ? json(nullptr) : json(r.peer.address)},
                  {"family", r.peer.ipv6 ? "ipv6" : "ipv4"}};

@@ -42,7 +42,7 @@ json pooled_latency_json(const RepeatedRun& r) {
     intended.merge(r.repetitions[i].latency);
     actual.merge(r.repetitions[i].latency_from_actual);
   }
-  const bool echo = r.repetitions.front().spec.mode == Mode::kEcho;
+  const bool echo = r.repetitions.front().spec.replies();
   json p50 = json::array();
   json p99 = json::array();
   for (const RunResult& rep : r.repetitions) {

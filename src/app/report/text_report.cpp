@@ -93,6 +93,7 @@ std::string cpu_text(const std::vector<std::uint32_t>& cpus) {
 
 /// The CPU, wake-up, TCP_INFO and overhead lines of the summary.
 void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t);
+void print_connect(std::FILE* out, const RunResult& r);
 
 /// --probe: the probe's RTT alone and under the test's load, and the rise.
 void print_probe(std::FILE* out, const RunResult& r) {
@@ -141,8 +142,7 @@ void print_loss(std::FILE* out, const RunResult& r, const RunTotals& t) {
     loss += ": sender " + u64(t.lost_at_sender) + ", receiver socket " +
             u64(t.lost_at_receiver_socket) + ", network " + u64(t.lost_in_network);
   }
-  std::fprintf(out, "  %-22s %s\n", r.spec.mode == Mode::kEcho ? "lost (no reply)" : "lost",
-               loss.c_str());
+  std::fprintf(out, "  %-22s %s\n", r.spec.replies() ? "lost (no reply)" : "lost", loss.c_str());
   if (udp) {
     std::fprintf(out, "  %-22s %s bursts, longest %s\n", "loss bursts", u64(t.loss_bursts).c_str(),
                  u64(t.max_loss_burst).c_str());
@@ -187,8 +187,11 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
   if (s.socket_buffer_bytes > 0) {
     std::fprintf(out, ", buffer %s", format_size(s.socket_buffer_bytes).c_str());
   }
-  if (s.mode == Mode::kEcho && !s.open_loop()) {
+  if (s.replies() && !s.open_loop()) {
     std::fprintf(out, ", %u outstanding/flow", s.outstanding);
+  }
+  if (s.mode == Mode::kConnect && s.proto == Proto::kTcp) {
+    std::fprintf(out, ", close %s", std::string(to_string(s.close)).c_str());
   }
   if (s.model != ModelKind::kThread && s.threads > 1) {
     std::fprintf(out, ", %u loops", s.threads);
@@ -243,8 +246,13 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
 
 void print_interval_header(std::FILE* out, const TestSpec& s) {
   std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", "interval", "received", "recv msg/s",
-               "sent msg/s", "reord", s.mode == Mode::kEcho ? "rtt p50" : "delay p50",
-               s.mode == Mode::kEcho ? "rtt p99" : "delay p99");
+               "sent msg/s", "reord",
+               s.mode == Mode::kConnect ? "txn p50"
+               : s.replies()            ? "rtt p50"
+                                        : "delay p50",
+               s.mode == Mode::kConnect ? "txn p99"
+               : s.replies()            ? "rtt p99"
+                                        : "delay p99");
 }
 
 void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& r) {
@@ -265,7 +273,7 @@ void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& 
 
 void print_summary(std::FILE* out, const RunResult& r) {
   const RunTotals t = summarize(r);
-  const bool echo = r.spec.mode == Mode::kEcho;
+  const bool echo = r.spec.replies();
   std::fprintf(out, "\nSummary over %s measured%s\n",
                format_ns(static_cast<double>(r.measured_ns)).c_str(),
                r.complete ? "" : " (INCOMPLETE)");
@@ -302,10 +310,15 @@ void print_summary(std::FILE* out, const RunResult& r) {
   }
   print_loss(out, r, t);
   print_flow_loss(out, fs);
-  std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
-               "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
-               u64(t.duplicates).c_str(), u64(t.malformed).c_str());
-  if (echo) {
+  if (r.spec.mode != Mode::kConnect) {
+    // Connect mode: concurrent transactions end in any order; no row.
+    std::fprintf(out, "  %-22s %s reordered (max extent %s), %s duplicates, %s malformed\n",
+                 "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
+                 u64(t.duplicates).c_str(), u64(t.malformed).c_str());
+  }
+  if (r.spec.mode == Mode::kConnect) {
+    print_connect(out, r);
+  } else if (echo) {
     print_latency_line(out, r.spec.open_loop() ? "RTT (from intended)" : "RTT", r.latency);
     if (r.spec.open_loop()) {
       print_latency_line(out, "RTT (from actual)", r.latency_from_actual);
@@ -342,6 +355,37 @@ void print_summary(std::FILE* out, const RunResult& r) {
 
 namespace {
 
+void print_connect(std::FILE* out, const RunResult& r) {
+  const ConnectStats& c = r.connect;
+  const double secs = static_cast<double>(r.measured_ns) / 1e9;
+  const auto per_s = [secs](std::uint64_t n) {
+    return format_count(secs > 0 ? static_cast<double>(n) / secs : 0);
+  };
+  std::fprintf(out, "  %-22s %s (%s/s), %s connect failures, %s failed, %s reply timeouts\n",
+               "transactions", u64(c.transactions).c_str(), per_s(c.transactions).c_str(),
+               u64(c.connect_failures).c_str(), u64(c.transaction_failures).c_str(),
+               u64(c.reply_timeouts).c_str());
+  print_latency_line(out, "connect", c.connect_latency);
+  print_latency_line(out, r.spec.open_loop() ? "transaction (intended)" : "transaction", r.latency);
+  if (r.spec.open_loop()) {
+    print_latency_line(out, "transaction (actual)", r.latency_from_actual);
+  }
+  if (r.spec.proto != Proto::kTcp || r.peer.kind != PeerKind::kInProcess) {
+    return;
+  }
+  std::string accepts = u64(c.server_accepts) + " (" + per_s(c.server_accepts) + "/s)";
+  if (r.spec.model == ModelKind::kThread) {
+    accepts += ", " + u64(c.server_threads_started) + " threads started";
+  }
+  std::fprintf(out, "  %-22s %s\n", "server accepts", accepts.c_str());
+  if (c.kernel.valid) {
+    std::fprintf(
+        out, "  %-22s %s listen overflows, %s listen drops, %s SYN retransmits (namespace-wide)\n",
+        "kernel (TcpExt)", u64(c.kernel.listen_overflows).c_str(),
+        u64(c.kernel.listen_drops).c_str(), u64(c.kernel.syn_retransmits).c_str());
+  }
+}
+
 void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
   char cpu_tx[96];
   char cpu_rx[96];
@@ -360,8 +404,15 @@ void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
   char wake[96];
   std::snprintf(wake, sizeof wake, "%s (%.2f ready/wakeup)", u64(r.receiver.loop.wakeups).c_str(),
                 t.receiver_ready_per_wakeup);
-  row(out, r.spec.mode == Mode::kEcho ? "server wake-ups" : "receiver wake-ups", "",
+  row(out, r.spec.replies() ? "server wake-ups" : "receiver wake-ups", "",
       server_known ? wake : unknown);
+  if (r.spec.mode == Mode::kConnect) {
+    // Its connections are gone before TCP_INFO could be read.
+    if (!r.complete) {
+      std::fprintf(out, "  incomplete: %s\n", r.error.c_str());
+    }
+    return;
+  }
   if (r.spec.proto == Proto::kTcp) {
     char tcp[96];
     std::snprintf(tcp, sizeof tcp, "%s retransmits, mean srtt %s", u64(t.tcp_retransmits).c_str(),

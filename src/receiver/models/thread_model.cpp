@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <exception>
+#include <memory>
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
@@ -86,6 +88,9 @@ void serve_socket(Fd fd, Proto proto, FlowState& flow, std::size_t index, Receiv
   }
   conn.retire();
   record_thread_exit(thread);
+  if (state.spec().mode == Mode::kConnect) {
+    state.release_thread(thread);  // one transaction's thread: reuse its record
+  }
 }
 
 /// serve_socket() as a thread's whole body: whatever it throws (a thread
@@ -109,7 +114,8 @@ void ThreadModel::start(ServeSet sockets) {
   for (FlowSocket& f : sockets.udp_flows) {
     FlowState& flow = state_->add_flow();
     flow.stats.flow_id = f.flow_id;
-    flow.flow_id_known = true;
+    // A connect-mode socket answers every flow (records by flow id of its own).
+    flow.flow_id_known = state_->spec().mode != Mode::kConnect;
     threads_.emplace_back(
         [this, fd = std::move(f.fd), &flow, index = f.flow_id](std::stop_token stop) mutable {
           serve(std::move(fd), Proto::kUdp, flow, index, *state_, stop);
@@ -133,13 +139,31 @@ void ThreadModel::start(ServeSet sockets) {
 
 void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std::stop_token stop) {
   // Connection threads live here; leaving this scope stops and joins them.
-  std::vector<std::jthread> workers;
+  // Each sets its flag as it ends, and the loop joins the ended ones, so
+  // that a test of many short connections (--mode connect) holds the
+  // threads of the connections open at once, not one per connection made.
+  struct Worker {
+    std::unique_ptr<std::atomic<bool>> ended;
+    std::jthread thread;
+  };
+  std::vector<Worker> workers;
+  std::size_t started = 0;
+  const auto reap = [&workers] {
+    std::erase_if(workers, [](Worker& w) {
+      if (!w.ended->load(std::memory_order_acquire)) {
+        return false;
+      }
+      w.thread.join();
+      return true;
+    });
+  };
   std::array<pollfd, 2> fds{{{listener.get(), POLLIN, 0}, {wake_fd, POLLIN, 0}}};
   while (!stop.stop_requested()) {
     const int n = ::poll(fds.data(), fds.size(), 100);
     if (n < 0 && errno != EINTR) {
       throw SystemError("poll", "acceptor", errno);
     }
+    reap();
     if (n <= 0) {
       continue;
     }
@@ -153,11 +177,16 @@ void ThreadModel::accept_loop(Fd listener, int wake_fd, ThreadState& thread, std
     const auto admit = [this](const sockaddr_storage& from) { return state_->admit_tcp(from); };
     while (Fd fd = sys::accept_admitted(listener.get(), SOCK_CLOEXEC, admit)) {
       FlowState& flow = state_->add_flow();
+      auto ended = std::make_unique<std::atomic<bool>>(false);
       // Connections take the receiver's CPUs in the order they arrive.
-      workers.emplace_back(
-          [this, fd = std::move(fd), &flow, index = workers.size()](std::stop_token s) mutable {
-            serve(std::move(fd), Proto::kTcp, flow, index, *state_, s);
-          });
+      std::jthread t([this, fd = std::move(fd), &flow, index = started,
+                      done = ended.get()](std::stop_token s) mutable {
+        serve(std::move(fd), Proto::kTcp, flow, index, *state_, s);
+        done->store(true, std::memory_order_release);
+      });
+      workers.push_back({std::move(ended), std::move(t)});
+      ++started;
+      state_->count_thread_started();
     }
   }
 }

@@ -75,10 +75,11 @@ class UringModel::Loop {
       : model_(&model),
         thread_(&thread),
         tcp_(model.state().spec().proto == Proto::kTcp),
-        echo_(model.state().spec().mode == Mode::kEcho),
+        echo_(model.state().spec().replies()),
         bufs_(buffer_count(model.state().spec()), buffer_bytes(model.state().spec())),
         ring_(kSqEntries, kCqEntries),
-        holds_(bufs_.count(), 0) {
+        holds_(bufs_.count(), 0),
+        echo_records_(bufs_.count(), nullptr) {
     bufs_.attach(ring_, kGroup);
   }
 
@@ -124,9 +125,16 @@ class UringModel::Loop {
     if (spec.proto == Proto::kTcp) {
       return kTcpBufferBytes;
     }
-    // A recvmsg buffer holds its header, the ancillary data and the datagram.
-    const std::size_t b = sizeof(io_uring_recvmsg_out) + kUdpControlBytes + udp_slot_bytes(spec);
+    // A recvmsg buffer holds its header, the source's address (connect mode:
+    // the socket is not connected), the ancillary data and the datagram.
+    const std::size_t b =
+        sizeof(io_uring_recvmsg_out) + name_bytes(spec) + kUdpControlBytes + udp_slot_bytes(spec);
     return (b + 63) & ~std::size_t{63};
+  }
+  /// Room for a datagram's source in a recvmsg buffer: a connect-mode
+  /// socket answers each request there; a flow socket is connected.
+  static socklen_t name_bytes(const TestSpec& spec) noexcept {
+    return spec.mode == Mode::kConnect ? sizeof(sockaddr_storage) : 0;
   }
   static unsigned buffer_count(const TestSpec& spec) noexcept {
     return std::max(64U, floor_pow2(kBufferBudget / buffer_bytes(spec)));
@@ -203,8 +211,11 @@ class UringModel::Loop {
       free_.pop_back();
     }
     peers_[i] = std::make_unique<Peer>(std::move(c));
-    // Connected UDP socket: no source address; room for SO_RXQ_OVFL and UDP_GRO.
+    // Room for SO_RXQ_OVFL and UDP_GRO, and the source address on a
+    // connect-mode socket (a connected flow socket has none).
     peers_[i]->msg.msg_controllen = kUdpControlBytes;
+    peers_[i]->msg.msg_namelen =
+        peers_[i]->conn.shares_udp() ? name_bytes(model_->state().spec()) : 0;
     arm_recv(i);
   }
 
@@ -266,12 +277,13 @@ class UringModel::Loop {
       case Op::kMeasuredEcho: {
         Peer& p = *peers_[index];
         --p.sends;
+        const auto buffer = static_cast<std::uint16_t>(cqe.user_data >> 32);
         if (op == Op::kMeasuredEcho) {
           // A datagram leaves whole or not at all.
           const auto size = static_cast<std::size_t>(std::max(cqe.res, 0));
-          p.conn.on_udp_echo_sent(size, cqe.res > 0 ? cqe.res : -1);
+          Connection::on_udp_echo_sent(*echo_records_[buffer], size, cqe.res > 0 ? cqe.res : -1);
         }
-        release(static_cast<std::uint16_t>(cqe.user_data >> 32));
+        release(buffer);
         maybe_free(index);
         return;
       }
@@ -347,8 +359,12 @@ class UringModel::Loop {
     ++holds_[id];
     const io_uring_recvmsg_out* out = io_uring_recvmsg_validate(buf.data(), cqe.res, &p.msg);
     if (out != nullptr && !p.closing) {
-      // Ancillary data, as recvmmsg would have put it in a msghdr.
+      // The source and ancillary data, as recvmmsg would have put them in a msghdr.
       msghdr m{};
+      if (p.msg.msg_namelen > 0) {
+        m.msg_name = buf.data() + sizeof(io_uring_recvmsg_out);
+        m.msg_namelen = std::min(out->namelen, p.msg.msg_namelen);
+      }
       m.msg_control = buf.data() + sizeof(io_uring_recvmsg_out) + p.msg.msg_namelen;
       m.msg_controllen = std::min<std::size_t>(out->controllen, p.msg.msg_controllen);
       const std::size_t at =
@@ -369,9 +385,7 @@ class UringModel::Loop {
    public:
     SendFromBuffer(Loop& loop, std::uint32_t peer, std::uint16_t buffer)
         : loop_(&loop), peer_(peer), buffer_(buffer) {}
-    void echo(std::span<const std::byte> bytes, bool measured) override {
-      loop_->send_echo(peer_, buffer_, bytes, measured);
-    }
+    void echo(const UdpEcho& e) override { loop_->send_echo(peer_, buffer_, e); }
 
    private:
     Loop* loop_;
@@ -379,24 +393,34 @@ class UringModel::Loop {
     std::uint16_t buffer_;
   };
 
-  void send_echo(std::uint32_t i, std::uint16_t id, std::span<const std::byte> bytes,
-                 bool measured) {
+  void send_echo(std::uint32_t i, std::uint16_t id, const UdpEcho& e) {
     Peer& p = *peers_[i];
     if (stopping_) {
-      if (measured) {
-        p.conn.on_udp_echo_sent(bytes.size(), -1);
+      if (e.record != nullptr) {
+        Connection::on_udp_echo_sent(*e.record, e.bytes.size(), -1);
       }
       return;
     }
     ++holds_[id];
     ++p.sends;
+    if (e.record != nullptr) {
+      // Every measured echo from one buffer counts in one record: a buffer
+      // holds one read of one socket, and only a connected flow socket's
+      // read holds more than one datagram (GRO), all of its one flow.
+      echo_records_[id] = e.record;
+    }
     const int fd = p.conn.fd();
     // MSG_DONTWAIT: a full socket buffer fails the echo (counted) rather
     // than parking it in the kernel, as the readiness models' send does.
     arm(
-        measured ? Op::kMeasuredEcho : Op::kEcho, i,
+        e.record != nullptr ? Op::kMeasuredEcho : Op::kEcho, i,
         [&](io_uring_sqe* s) {
-          io_uring_prep_send(s, fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+          io_uring_prep_send(s, fd, e.bytes.data(), e.bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+          if (e.to != nullptr) {
+            // Connect mode: to the request's source, whose address stays in
+            // the held buffer until the send completes (a sendto, kernel 6.0).
+            io_uring_prep_send_set_addr(s, e.to, static_cast<std::uint16_t>(e.to_len));
+          }
         },
         id);
   }
@@ -499,8 +523,9 @@ class UringModel::Loop {
   std::vector<Fd> listeners_;
   std::vector<std::unique_ptr<Peer>> peers_;  // by index; null when free
   std::vector<std::uint32_t> free_;
-  std::vector<std::uint16_t> holds_;  // per buffer: UDP reads and echoes using it
-  std::uint64_t outstanding_ = 0;     // requests whose last completion is to come
+  std::vector<std::uint16_t> holds_;      // per buffer: UDP reads and echoes using it
+  std::vector<FlowState*> echo_records_;  // per buffer: the record its measured echoes count in
+  std::uint64_t outstanding_ = 0;         // requests whose last completion is to come
 };
 
 void UringModel::check(const ServeSet& /*sockets*/) const {

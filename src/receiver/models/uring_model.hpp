@@ -20,6 +20,12 @@ namespace netbench::receiver {
 /// and reaps every completion present in one batch. A stop cancels every
 /// outstanding request and waits (bounded) for them to end.
 ///
+/// --mode connect: TCP's short connections come through the multishot
+/// accept like any other, each retired (its record released for reuse) when
+/// its peer closes or resets it; UDP's one unconnected socket per loop gets
+/// each request's source with its datagram (recvmsg's name) and answers it
+/// there (a send with a destination address, a sendto).
+///
 /// Needs kernel 6.0 (multishot receive); start() refuses with one line
 /// naming the cause where io_uring is unavailable (kernel.io_uring_disabled,
 /// a seccomp filter, too old a kernel).
