@@ -100,8 +100,9 @@ void validate(const TestSpec& spec) {
          " (a probe is a low-rate flow beside the test's), e.g. 10 or 100");
   }
   if (spec.probe_rate_msgs_per_s > 0 && spec.start_at_unix_ns != 0) {
-    fail("--probe runs its idle phase before the test, so the test could not start at its "
-         "--start-at: drop one of them");
+    fail(
+        "--probe runs its idle phase before the test, so the test could not start at its "
+        "--start-at: drop one of them");
   }
   if (spec.probe_rate_msgs_per_s > 0 && spec.count > 0) {
     fail(
