@@ -8,7 +8,7 @@ set -euo pipefail
 # (coreutils), and for the netns validation (tests/system/netns) ip, tc,
 # bridge and ss (iproute2), iptables, sysctl (procps), taskset and unshare
 # (util-linux); the fleet test (tests/system/netns/fleet_test.py)
-# ansible-playbook (ansible), sshd, ssh and ssh-keygen (openssh-server and
+# ansible-playbook (ansible-core: the playbooks use ansible.builtin modules only), sshd, ssh and ssh-keygen (openssh-server and
 # its openssh-client), and systemd-analyze when the host has systemd.
 # A test whose tool is missing skips (77), and CI=true fails on a skip.
 packages=(
@@ -17,7 +17,7 @@ packages=(
   clang-format python3 python3-matplotlib python3-jsonschema
   iproute2 iptables procps util-linux coreutils
   clang libclang-rt-14-dev
-  ansible openssh-server
+  ansible-core openssh-server
 )
 
 missing=()
