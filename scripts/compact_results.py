@@ -26,16 +26,28 @@ import sys
 LATENCY_KEYS = ("from_intended_send", "from_actual_send", "delay_variation")
 
 
+def drop_histogram(obj):
+    if isinstance(obj, dict) and "histogram_base64" in obj:
+        del obj["histogram_base64"]
+        return 1
+    return 0
+
+
 def compact_run(run):
-    latency = run.get("latency")
-    if not isinstance(latency, dict):
-        return 0
     removed = 0
-    for key in LATENCY_KEYS:
-        obj = latency.get(key)
-        if isinstance(obj, dict) and "histogram_base64" in obj:
-            del obj["histogram_base64"]
-            removed += 1
+    latency = run.get("latency")
+    if isinstance(latency, dict):
+        for key in LATENCY_KEYS:
+            removed += drop_histogram(latency.get(key))
+    pacing = (run.get("sender") or {}).get("pacing")
+    if isinstance(pacing, dict):
+        removed += drop_histogram(pacing.get("lateness"))
+    summary = run.get("flow_summary")
+    if isinstance(summary, dict):  # without a summary the flows are all there is
+        for side in ("sender", "receiver"):
+            if isinstance((run.get(side) or {}).get("flows"), list):
+                run[side]["flows"] = []
+        summary["listed"] = False
     return removed
 
 
@@ -51,7 +63,9 @@ def compact(path):
             removed += compact_run(rep)
     if "sweep" in doc:
         doc["sweep"]["compacted"] = ("scripts/compact_results.py: histogram_base64 removed from each "
-                                     "repetition's latency objects (pooled_latency kept whole)")
+                                     "repetition's latency objects and pacing lateness (pooled_latency "
+                                     "kept whole); per-flow arrays emptied where flow_summary holds "
+                                     "their spread")
     with open(path, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
