@@ -28,7 +28,7 @@ MODEL_COLORS = {
     "uring": "tab:purple",
 }
 PROTOS = ("tcp", "udp")
-MODES = ("stream", "echo")
+MODES = ("stream", "echo", "connect")
 # Significance level of the best-model chart's U test (two-sided).
 ALPHA = 0.05
 # Largest sample for the exact null distribution of U without ties, as
@@ -126,7 +126,7 @@ def plan(inputs):
     runs = inputs.runs
     if runs:
         for build in (throughput_figures, latency_figures, cpu_figures, fairness_figures,
-                      rate_figures, best_model_figures):
+                      rate_figures, best_model_figures, connect_figures):
             figures += build(runs, inputs.hosts, messages)
     if inputs.bench:
         figures += bench_figures(inputs.bench, inputs.hosts)
@@ -237,6 +237,55 @@ def fairness_figures(runs, hosts, messages):
     )
 
 
+def connect_figures(runs, hosts, messages):
+    """(g) --mode connect: transactions/s, and the p99 of connect latency
+    (solid) and of transaction latency (dashed), against the transactions
+    in flight (flows x outstanding), one line per model; a row per protocol.
+    When --outstanding varies too, each of its values is a line of its own
+    (so that 8 flows x 1 and 1 flow x 8 are never pooled)."""
+    conn = [dict(r, concurrency=r["flows"] * r["outstanding"]) for r in runs
+            if r["mode"] == "connect" and r.get("transactions_per_s") is not None]
+    if not conn:
+        return []
+    if len({r["concurrency"] for r in conn}) < 2:
+        messages.append("connect_vs_concurrency: skipped, the connect runs have one concurrency")
+        return []
+    figures = []
+    for values, recs in facets(conn, exclude=("proto", "model", "flows", "outstanding")):
+        per_outstanding = len({r["outstanding"] for r in recs}) > 1
+        panels = []
+        for proto in ordered(recs, "proto", PROTOS):
+            prec = [r for r in recs if r["proto"] == proto]
+            xlabel = "transactions in flight: flows × outstanding (log scale)"
+            rate = Panel(f"{proto.upper()}: transactions/s", xlabel, "transactions/s")
+            lat = Panel(f"{proto.upper()}: p99 connect (solid) and transaction (dashed) latency",
+                        xlabel, "p99 latency (µs)", yscale="log", yformat="plain")
+            for model in ordered(prec, "model", MODELS):
+                for out in sorted({r["outstanding"] for r in prec if r["model"] == model}):
+                    mrec = [r for r in prec if r["model"] == model and r["outstanding"] == out]
+                    name = f"{model}, {out} in flight per flow" if per_outstanding else model
+                    marker = "os^vD"[sorted({r["outstanding"] for r in prec}).index(out) % 5]
+                    rate.series.append(summarize(name, mrec, "concurrency",
+                                                 lambda r: r["transactions_per_s"], color_of(model),
+                                                 "-", marker, group=model))
+                    connected = [r for r in mrec if r["connect_p99_ns"] is not None]
+                    if connected:
+                        lat.series.append(summarize(name + " connect p99", connected, "concurrency",
+                                                    lambda r: r["connect_p99_ns"] / 1e3,
+                                                    color_of(model), "-", marker, group=model))
+                    answered = [r for r in mrec if r["latency_count"] > 0]
+                    if answered:
+                        lat.series.append(summarize(name + " transaction p99", answered,
+                                                    "concurrency", lambda r: r["p99_ns"] / 1e3,
+                                                    color_of(model), "--", marker, group=model))
+            panels += [rate, lat]
+        sample = dict(recs[0], outstanding=1) if per_outstanding else recs[0]
+        head = title("Connect mode: transactions/s and p99 latency vs transactions in flight",
+                     sample, values, hosts)
+        figures.append(Figure("connect_vs_concurrency" + suffix_of(values), head, panels, 2))
+    return figures
+
+
 def _vs_flows(records, hosts, messages, name, what, ylabel, yformat, lines, yscale="linear",
               udp_loss=False):
     """One figure per facet; a panel per (proto, size); per model, one line per
@@ -320,6 +369,7 @@ def rate_figures(runs, hosts, messages):
 FASTEST = {
     "stream": ("received bit/s", lambda r: r["received_bps"]),
     "echo": ("round trips/s", lambda r: r["received_msgs_per_s"]),
+    "connect": ("transactions/s", lambda r: r["transactions_per_s"]),
 }
 
 
@@ -346,7 +396,8 @@ def best_model_figures(runs, hosts, messages):
         cost = best_table(recs, rows, columns, lambda r: r["server_cpu_per_msg_ns"], False)
         cost.rows = [f"{row_label(k)}\nCPU per message" for k in rows]
         panels = [
-            Panel("Fastest: stream received bit/s, echo round trips/s (higher is better)",
+            Panel("Fastest: stream received bit/s, echo round trips/s, connect transactions/s "
+                  "(higher is better)",
                   "flows", "", table=speed),
             Panel("Cheapest: server CPU user+sys per message (lower is better)",
                   "flows", "", table=cost),

@@ -148,6 +148,10 @@ def run_record(run, hostname):
         "latency_count": lat["count"],
         "p50_ns": lat["p50_ns"],
         "p99_ns": lat["p99_ns"],
+        # --mode connect: transactions/s and the p99 of connect latency (until
+        # established; a UDP socket's connect()), null in other modes
+        "transactions_per_s": (run.get("connect") or {}).get("transactions_per_s"),
+        "connect_p99_ns": ((run.get("connect") or {}).get("connect_latency") or {}).get("p99_ns"),
     }
 
 

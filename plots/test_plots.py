@@ -168,6 +168,35 @@ class Plan(unittest.TestCase):
         self.assertIn("latency_vs_flows_echo", only_echo)
         self.assertNotIn("latency_vs_flows_stream", only_echo)
 
+    def test_connect_chart_puts_transactions_against_flows_times_outstanding(self):
+        entries = []
+        for model, speed in (("thread", 1.0), ("epoll", 4.0)):
+            for flows, outstanding in ((1, 1), (4, 1), (1, 4), (4, 4)):
+                reps = []
+                for k in range(3):
+                    r = run("tcp", "epoll", "echo", flows, k)
+                    r["config"].update(model=model, mode="connect", outstanding=outstanding)
+                    r["connect"] = {"transactions_per_s": 1000 * speed * flows * outstanding + k,
+                                    "connect_latency": {"p99_ns": 100_000 / speed}}
+                    reps.append(r)
+                entries.append({"point": len(entries), "repeated": {"repetitions": reps}})
+        doc = {"schema": "netbench/1", "host": {"hostname": "test", "cpus": 2},
+               "sweep": {"points": len(entries), "completed": len(entries), "failed": 0},
+               "runs": entries}
+        figures, _ = plan_of(doc)
+        (fig,) = [f for f in figures if f.name.startswith("connect_vs_concurrency")]
+        rate, latency = fig.panels
+        # A line per model and outstanding, so 4 flows x 1 and 1 flow x 4 stay apart.
+        self.assertEqual([s.label for s in rate.series],
+                         ["thread, 1 in flight per flow", "thread, 4 in flight per flow",
+                          "epoll, 1 in flight per flow", "epoll, 4 in flight per flow"])
+        epoll4 = rate.series[3]
+        self.assertEqual([x for x, _ in epoll4.points], [4, 16])
+        self.assertEqual([y for _, y in epoll4.points], [16001, 64001])
+        self.assertTrue(all(s.errors for s in rate.series))
+        self.assertEqual(len([s for s in latency.series if "connect p99" in s.label]), 4)
+        self.assertEqual(len([s for s in latency.series if "transaction p99" in s.label]), 4)
+
     def test_udp_throughput_panel_shows_loss_on_a_second_axis(self):
         figures, _ = plan_of(sweep(reps=3))
         (fig,) = [f for f in figures if f.name == "throughput_vs_flows"]

@@ -25,7 +25,12 @@ print(",".join(schema["definitions"]["config"]["properties"]["model"]["enum"]))'
 "$netbench" sweep --proto tcp,udp --model epoll --size 1400 --rate 50k,200k,0 \
   --duration 300ms --repeat 8 --seed 2 -q -o "$out/rates.json"
 
-for doc in "$out/sweep.json" "$out/rates.json"; do
+# Connect mode (a connection per transaction) over every model, flows x
+# outstanding (20 points, 3 repetitions of 0.3 s; ~40 s).
+"$netbench" sweep --proto tcp --model "$models" --mode connect --flows 1,4 --outstanding 1,4 \
+  --duration 300ms --repeat 3 --seed 3 -q -o "$out/connect.json"
+
+for doc in "$out/sweep.json" "$out/rates.json" "$out/connect.json"; do
   /usr/bin/python3 - "$doc" docs/netbench.schema.json <<'PY'
 import json, sys
 import jsonschema
@@ -45,6 +50,9 @@ done
   --require throughput_vs_flows --require latency_vs_flows_stream \
   --require latency_vs_flows_echo --require server_cpu_vs_flows --require fairness_vs_flows \
   --require loss_goodput_vs_rate --require best_model --require-error-bars
+/usr/bin/python3 plots/plot.py "$out/connect.json" -o "$out/plots/connect"
+/usr/bin/python3 plots/check_plots.py "$out/connect.json" -d "$out/plots/connect" \
+  --require connect_vs_concurrency --require best_model --require-error-bars
 # The peer-comparison chart, from the committed results (the peers
 # themselves are never needed in CI).
 /usr/bin/python3 plots/plot_peers.py results/peers.json -o "$out/plots" >/dev/null

@@ -61,11 +61,18 @@ def compact(path):
             removed += compact_run(entry["run"])
         for rep in (entry.get("repeated") or {}).get("repetitions", []):
             removed += compact_run(rep)
+        pooled = (entry.get("repeated") or {}).get("pooled_latency") or {}
+        actual, intended = pooled.get("from_actual_send"), pooled.get("from_intended_send")
+        if (isinstance(actual, dict) and isinstance(intended, dict) and
+                actual.get("histogram_base64") is not None and
+                intended.get("histogram_base64") == actual["histogram_base64"]):
+            removed += drop_histogram(intended)
     if "sweep" in doc:
         doc["sweep"]["compacted"] = ("scripts/compact_results.py: histogram_base64 removed from each "
-                                     "repetition's latency objects and pacing lateness (pooled_latency "
-                                     "kept whole); per-flow arrays emptied where flow_summary holds "
-                                     "their spread")
+                                     "repetition's latency objects and pacing lateness, and from "
+                                     "pooled_latency.from_intended_send where it equalled "
+                                     "from_actual_send's; per-flow arrays emptied where flow_summary "
+                                     "holds their spread")
     with open(path, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

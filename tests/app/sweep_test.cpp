@@ -147,6 +147,32 @@ TEST(SweepMatrixTest, MatrixJsonResolvesUnits) {
   EXPECT_TRUE(j["bitrate_bps"].empty());
 }
 
+TEST(SweepMatrixTest, OutstandingIsAListForEchoAndConnectAndStreamRunsOnce) {
+  RunArgs a = lists("tcp", "epoll,thread", "1,8");
+  a.mode = "stream,connect";
+  a.outstanding_list = "1,16";
+  const auto points = expand(a);
+  // Per model: stream x 2 flows, connect x 2 flows x 2 outstanding.
+  ASSERT_EQ(points.size(), 2U * (2U + 4U));
+  EXPECT_EQ(points[0].label, "tcp epoll stream flows=1 size=131072");
+  EXPECT_EQ(points[0].spec.outstanding, 1U);
+  EXPECT_EQ(points[2].label, "tcp epoll connect flows=1 outstanding=1 size=64");
+  EXPECT_EQ(points[3].label, "tcp epoll connect flows=1 outstanding=16 size=64");
+  EXPECT_EQ(points[3].spec.outstanding, 16U);
+  EXPECT_EQ(points[5].spec.flows, 8U);
+  EXPECT_EQ(points[5].spec.outstanding, 16U);
+  EXPECT_EQ(points[6].spec.model, ModelKind::kThread);
+  const auto j = matrix_json(split_matrix(a));
+  EXPECT_EQ(j["outstanding"], nlohmann::json::array({1, 16}));
+  EXPECT_EQ(j["mode"], nlohmann::json::array({"stream", "connect"}));
+  // Not given: an empty list and one point per load, as before.
+  EXPECT_TRUE(matrix_json(split_matrix(lists("tcp", "poll", "1")))["outstanding"].empty());
+  for (const char* bad : {"0", "x", "4,", "1.5", "-2"}) {
+    a.outstanding_list = bad;
+    EXPECT_THROW((void)expand(a), UsageError) << bad;
+  }
+}
+
 TEST(SweepEtaTest, RemainingTimeIsNominalTimePlusTheMeasuredOverhead) {
   RunArgs a = lists("tcp", "poll,epoll,select", "1");
   a.duration = "2s";

@@ -525,10 +525,17 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_option("-O,--warmup", a.warmup, "warm-up period kept out of the statistics")
       ->capture_default_str();
   app.add_option("--interval", a.interval, "reporting interval")->capture_default_str();
-  app.add_option("--outstanding", a.outstanding,
-                 "echo: requests in flight per flow; connect: transactions in flight per flow "
-                 "(closed loop)")
-      ->capture_default_str();
+  if (sweep) {
+    app.add_option("--outstanding", a.outstanding_list,
+                   "comma list of requests in flight per flow (echo) or transactions in flight "
+                   "per flow (connect, closed loop), e.g. 1,8,64; stream points run once")
+        ->type_name("LIST");
+  } else {
+    app.add_option("--outstanding", a.outstanding,
+                   "echo: requests in flight per flow; connect: transactions in flight per flow "
+                   "(closed loop)")
+        ->capture_default_str();
+  }
   app.add_option("--close", a.close,
                  "connect mode, TCP: how the client ends each connection: fin (close(), the "
                  "client holds TIME_WAIT; the default) or rst (SO_LINGER 0: a reset, no "

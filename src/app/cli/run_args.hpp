@@ -40,6 +40,8 @@ struct RunArgs {
   std::string warmup = "0s";
   std::string interval = "1s";
   std::uint32_t outstanding = 1;
+  /// A sweep's --outstanding LIST (comma list); empty = not given.
+  std::string outstanding_list;
   std::string close;  ///< --close fin|rst; empty = fin
   std::uint32_t threads = 1;
   std::string sender_threads = "1";  ///< --sender-threads K|auto

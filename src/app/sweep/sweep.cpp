@@ -55,6 +55,33 @@ std::string rate_arg(const std::string& element) {
   return value && *value == 0 ? std::string() : element;
 }
 
+/// An --outstanding element: a whole number of at least 1.
+std::uint32_t outstanding_of(const std::string& element) {
+  std::size_t used = 0;
+  unsigned long value = 0;
+  try {
+    value = std::stoul(element, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != element.size() || element.find_first_not_of("0123456789") != std::string::npos ||
+      value < 1 || value > 1'000'000) {
+    throw UsageError("--outstanding '" + element +
+                     "' is not a whole number from 1 to 1000000 (requests in flight per flow)");
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+/// The --outstanding values a point of `mode` runs: a stream point has no
+/// requests in flight, so it runs once, as the default 1.
+std::vector<std::string> outstanding_for(const std::string& mode,
+                                         const std::vector<std::string>& list) {
+  if (list.empty() || mode == "stream") {
+    return {""};
+  }
+  return list;
+}
+
 /// Nominal length of a point: what its flags ask for, without set-up.
 std::uint64_t nominal_ns(const TestSpec& s) {
   return s.warmup_ns + (s.count == 0 ? s.duration_ns : 0);
@@ -100,6 +127,10 @@ SweepMatrix split_matrix(const RunArgs& a) {
   m.model = split_list("--model", a.model);
   m.mode = split_list("--mode", a.mode);
   m.flows = split_list("--flows", a.flows);
+  m.outstanding = split_list("--outstanding", a.outstanding_list);
+  for (const std::string& o : m.outstanding) {
+    (void)outstanding_of(o);
+  }
   m.size = split_list("--size", a.size);
   m.rate = split_list("--rate", a.rate);
   m.bitrate = split_list("--bitrate", a.bitrate);
@@ -120,38 +151,48 @@ std::vector<SweepPoint> expand_matrix(const SweepMatrix& m, const RunArgs& base)
   const std::vector<std::string> sizes = or_default(m.size);
   const bool bitrate = !m.bitrate.empty();
   const std::vector<std::string> rates = or_default(bitrate ? m.bitrate : m.rate);
-  const std::size_t total = m.proto.size() * m.model.size() * m.mode.size() * m.flows.size() *
-                            sizes.size() * rates.size();
+  std::size_t per_model = 0;  // points of one proto and model
+  for (const std::string& mode : m.mode) {
+    per_model +=
+        m.flows.size() * outstanding_for(mode, m.outstanding).size() * sizes.size() * rates.size();
+  }
+  const std::size_t total = m.proto.size() * m.model.size() * per_model;
   std::vector<SweepPoint> points;
   points.reserve(total);
   for (const std::string& proto : m.proto) {
     for (const std::string& model : m.model) {
       for (const std::string& mode : m.mode) {
         for (const std::string& flows : m.flows) {
-          for (const std::string& size : sizes) {
-            for (const std::string& rate : rates) {
-              RunArgs a = base;
-              a.sweep_point = true;
-              a.proto = proto;
-              a.model = model;
-              a.mode = mode;
-              a.flows = flows;
-              a.size = size;
-              a.rate = bitrate ? "" : rate_arg(rate);
-              a.bitrate = bitrate ? rate_arg(rate) : "";
-              std::string label = proto + " " + model + " " + mode + " flows=" + flows;
-              try {
-                SweepPoint p{make_spec(a), {}};
-                label += " size=" + std::to_string(p.spec.message_bytes());
-                if (!rate.empty()) {
-                  label += (bitrate ? " bitrate=" : " rate=") + rate;
+          for (const std::string& outstanding : outstanding_for(mode, m.outstanding)) {
+            for (const std::string& size : sizes) {
+              for (const std::string& rate : rates) {
+                RunArgs a = base;
+                a.sweep_point = true;
+                a.proto = proto;
+                a.model = model;
+                a.mode = mode;
+                a.flows = flows;
+                a.outstanding = outstanding.empty() ? 1 : outstanding_of(outstanding);
+                a.size = size;
+                a.rate = bitrate ? "" : rate_arg(rate);
+                a.bitrate = bitrate ? rate_arg(rate) : "";
+                std::string label = proto + " " + model + " " + mode + " flows=" + flows;
+                if (!outstanding.empty()) {
+                  label += " outstanding=" + outstanding;
                 }
-                p.label = std::move(label);
-                points.push_back(std::move(p));
-              } catch (const UsageError& e) {
-                throw UsageError(std::string(e.what()) + " (sweep point " +
-                                 std::to_string(points.size() + 1) + " of " +
-                                 std::to_string(total) + ": " + label + ")");
+                try {
+                  SweepPoint p{make_spec(a), {}};
+                  label += " size=" + std::to_string(p.spec.message_bytes());
+                  if (!rate.empty()) {
+                    label += (bitrate ? " bitrate=" : " rate=") + rate;
+                  }
+                  p.label = std::move(label);
+                  points.push_back(std::move(p));
+                } catch (const UsageError& e) {
+                  throw UsageError(std::string(e.what()) + " (sweep point " +
+                                   std::to_string(points.size() + 1) + " of " +
+                                   std::to_string(total) + ": " + label + ")");
+                }
               }
             }
           }
@@ -178,10 +219,15 @@ json matrix_json(const SweepMatrix& m) {
     }
     return out;
   };
+  json outstanding = json::array();
+  for (const std::string& o : m.outstanding) {
+    outstanding.push_back(outstanding_of(o));
+  }
   return {{"proto", m.proto},
           {"model", m.model},
           {"mode", m.mode},
           {"flows", flows},
+          {"outstanding", outstanding},
           {"size_bytes", sizes},
           {"rate_msgs_per_s", numbers(m.rate)},
           {"bitrate_bps", numbers(m.bitrate)}};

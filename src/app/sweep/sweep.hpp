@@ -21,6 +21,9 @@ struct SweepMatrix {
   std::vector<std::string> model;
   std::vector<std::string> mode;
   std::vector<std::string> flows;
+  /// requests/transactions in flight per flow (echo, connect); empty = 1.
+  /// A stream point runs once whatever the list.
+  std::vector<std::string> outstanding;
   std::vector<std::string> size;
   std::vector<std::string> rate;     ///< messages/s; "0" = unlimited
   std::vector<std::string> bitrate;  ///< bits/s; "0" = unlimited
@@ -38,7 +41,8 @@ struct SweepPoint {
 [[nodiscard]] SweepMatrix split_matrix(const RunArgs& a);
 
 /// Every combination of the lists, nested proto > model > mode > flows >
-/// size > rate (the last varies fastest), each turned into a spec by
+/// outstanding > size > rate (the last varies fastest; a stream point takes
+/// no --outstanding, so it appears once), each turned into a spec by
 /// make_spec() with the other flags of `base`, so each point is checked
 /// exactly as a single run would be. A --bitrate element becomes a message
 /// rate for each point's message size. Pure; throws UsageError naming the
