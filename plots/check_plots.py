@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks that plot.py drew every chart its inputs call for. CI runs it after plot.py:
 
-  plots/check_plots.py results/sweep.json [more.json ...] -d plots/ \\
+  plots/check_plots.py results/sweep_uring.json [more.json ...] -d plots/ \\
       [--require throughput_vs_flows --require loss_goodput_vs_rate ...] [--require-error-bars]
 
 Works out the expected charts from the same inputs (charts.plan, without

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Draws netbench results as PNG and SVG charts.
 
-  plots/plot.py results/sweep.json [more.json ...] -o plots/
+  plots/plot.py results/sweep_uring.json [more.json ...] -o plots/
 
 Inputs are netbench/1 documents (a sweep, or single runs from --json) and
 Google Benchmark JSON of bench/bench_models (--benchmark_format=json). The

@@ -96,6 +96,25 @@ struct FlowRecvStats {
   bool stream_error = false;          ///< TCP: malformed stream, connection dropped
 };
 
+/// How a `--model uring` receiver's rings were set up and serve: the nearest
+/// path the kernel supports, per feature (the same on every ring of a test;
+/// where rings differ, the older path of each).
+struct UringPath {
+  /// Setup flags in force: "single_issuer+defer_taskrun" (6.1),
+  /// "coop_taskrun" (5.19) or "plain".
+  std::string setup;
+  bool multishot_accept = false;  ///< else one accept at a time, re-armed (5.19)
+  /// A multishot receive filling a provided-buffer ring (6.0); else one
+  /// receive at a time into the connection's own buffer, re-armed.
+  bool multishot_receive = false;
+  /// The single-shot path was forced by NETBENCH_URING_FORCE_FALLBACK (a
+  /// test hook), not chosen for the kernel.
+  bool forced = false;
+  /// io_uring_params.features the kernel reported, as names
+  /// ("single_mmap", "nodrop", "ext_arg", ...), in bit order.
+  std::vector<std::string> features;
+};
+
 /// One side's costs and activity.
 struct SideStats {
   CpuUsage cpu;
@@ -105,6 +124,8 @@ struct SideStats {
   /// receiver's listening socket, which accepted connections inherit);
   /// empty for UDP or when it could not be read.
   std::string tcp_congestion;
+  /// The receiver under --model uring: its io_uring path; empty otherwise.
+  std::optional<UringPath> uring;
 };
 
 /// Pacing quality of the sender: how late each send was against its schedule.

@@ -232,8 +232,19 @@ ReceiverLive ReceiverState::live_totals() const {
   return out;
 }
 
+void ReceiverState::note_uring(const UringPath& path) {
+  const std::lock_guard lock(mutex_);
+  if (!uring_) {
+    uring_ = path;
+    return;
+  }
+  uring_->multishot_accept = uring_->multishot_accept && path.multishot_accept;
+  uring_->multishot_receive = uring_->multishot_receive && path.multishot_receive;
+}
+
 void ReceiverState::collect(RunResult& out, std::span<const std::uint64_t> sent_by_flow) const {
   const std::lock_guard lock(mutex_);
+  out.receiver.uring = uring_;
   out.receiver_flows.clear();
   out.receiver_flows.reserve(flows_.size());
   const bool connect = spec_.mode == Mode::kConnect;

@@ -207,6 +207,10 @@ class ReceiverState {
     return tcp_refused_.load(std::memory_order_relaxed);
   }
 
+  /// --model uring: how one ring serves (each ring reports its own; the
+  /// result keeps, per feature, the older path). Thread-safe.
+  void note_uring(const UringPath& path);
+
   /// After every serving thread has been joined: the per-flow results sorted
   /// by flow id (loss finalized against `sent_by_flow[flow id]` in stream
   /// mode), the latency histograms and the costs.
@@ -221,6 +225,7 @@ class ReceiverState {
   LatencyExchange exchange_;
   PooledDelays pooled_{exchange_};
   std::string error_;
+  std::optional<UringPath> uring_;
   // Set without allocating when memory ran out; error() spells it out.
   std::atomic<bool> out_of_memory_{false};
   std::atomic<std::uint32_t> out_of_memory_flow_{kNoFlow};

@@ -50,6 +50,10 @@ std::string kernel_release(int& major, int& minor) {
   return u.release;
 }
 
+bool release_at_least(int major, int minor, int want_major, int want_minor) noexcept {
+  return major > want_major || (major == want_major && minor >= want_minor);
+}
+
 std::string too_old(const std::string& release, std::string_view lacks) {
   return "io_uring: kernel " + release + " is too old for --model uring (it lacks " +
          std::string(lacks) + "; needs " + std::to_string(kUringMinMajor) + "." +
@@ -57,6 +61,35 @@ std::string too_old(const std::string& release, std::string_view lacks) {
 }
 
 }  // namespace
+
+bool kernel_at_least(int major, int minor) noexcept {
+  int have_major = 0;
+  int have_minor = 0;
+  try {
+    (void)kernel_release(have_major, have_minor);
+  } catch (...) {
+    return false;
+  }
+  return release_at_least(have_major, have_minor, major, minor);
+}
+
+std::vector<std::string> uring_feature_names(std::uint32_t features) {
+  // The kernel's IORING_FEAT_* bits, in order (include/uapi/linux/io_uring.h).
+  static constexpr std::string_view kNames[] = {
+      "single_mmap", "nodrop",      "submit_stable",   "rw_cur_pos",   "cur_personality",
+      "fast_poll",   "poll_32bits", "sqpoll_nonfixed", "ext_arg",      "native_workers",
+      "rsrc_tags",   "cqe_skip",    "linked_file",     "reg_reg_ring", "recvsend_bundle",
+      "min_timeout", "rw_attr",     "no_iowait"};
+  std::vector<std::string> out;
+  for (unsigned bit = 0; bit < 32; ++bit) {
+    if ((features & (std::uint32_t{1} << bit)) == 0) {
+      continue;
+    }
+    out.emplace_back(bit < std::size(kNames) ? std::string(kNames[bit])
+                                             : "bit_" + std::to_string(bit));
+  }
+  return out;
+}
 
 std::string explain_uring_setup_error(int err, int seccomp, int disabled) {
   const std::string e = std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
@@ -98,8 +131,8 @@ std::string probe_uring() {
   int major = 0;
   int minor = 0;
   const std::string release = kernel_release(major, minor);
-  if (major < kUringMinMajor || (major == kUringMinMajor && minor < kUringMinMinor)) {
-    return too_old(release, "multishot receive");
+  if (!release_at_least(major, minor, kUringMinMajor, kUringMinMinor)) {
+    return too_old(release, "IORING_FEAT_EXT_ARG");
   }
   if ((ring.features & IORING_FEAT_EXT_ARG) == 0) {
     return too_old(release, "IORING_FEAT_EXT_ARG");
@@ -122,6 +155,7 @@ std::string probe_uring() {
   for (const auto& [op, name] : {std::pair{IORING_OP_RECVMSG, "IORING_OP_RECVMSG"},
                                  {IORING_OP_RECV, "IORING_OP_RECV"},
                                  {IORING_OP_SEND, "IORING_OP_SEND"},
+                                 {IORING_OP_SENDMSG, "IORING_OP_SENDMSG"},
                                  {IORING_OP_ACCEPT, "IORING_OP_ACCEPT"},
                                  {IORING_OP_POLL_ADD, "IORING_OP_POLL_ADD"},
                                  {IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"}}) {
@@ -129,14 +163,8 @@ std::string probe_uring() {
       return too_old(release, name);
     }
   }
-  try {
-    BufferRing bufs(1, 64);
-    Ring probe_ring(2, 4);
-    bufs.attach(probe_ring, 0);
-  } catch (const SystemError& e) {
-    return e.error_code() == EINVAL ? too_old(release, "provided-buffer rings")
-                                    : std::string(e.what()) + std::string(kOther);
-  }
+  // Provided-buffer rings (5.19) and multishot receive (6.0) are not
+  // needed: without them each loop receives one request at a time.
   return "";
 }
 

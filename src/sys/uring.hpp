@@ -6,13 +6,26 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace netbench::sys {
 
-/// Oldest kernel the uring model serves on: multishot receive (6.0), with
-/// multishot accept and provided-buffer rings (5.19) before it.
-inline constexpr int kUringMinMajor = 6;
-inline constexpr int kUringMinMinor = 0;
+/// Oldest kernel the uring model serves on: 5.11, the first with
+/// IORING_FEAT_EXT_ARG (a wait with a timeout in one io_uring_enter). Newer
+/// features are used where present, each with its nearest older path:
+/// multishot receive into a provided-buffer ring (6.0) else one receive at a
+/// time into the connection's buffer; multishot accept and cancelling every
+/// request at once (5.19) else one accept at a time and one cancel per request.
+inline constexpr int kUringMinMajor = 5;
+inline constexpr int kUringMinMinor = 11;
+
+/// Whether the running kernel's release is at least `major`.`minor`.
+[[nodiscard]] bool kernel_at_least(int major, int minor) noexcept;
+
+/// The names of the IORING_FEAT_* bits set in `features` (io_uring_params),
+/// lower case without the prefix ("single_mmap", "ext_arg", ...), in bit
+/// order; a bit this build does not know is "bit_N". Pure.
+[[nodiscard]] std::vector<std::string> uring_feature_names(std::uint32_t features);
 
 /// Why io_uring cannot serve in this process, as one line naming the cause
 /// (kernel.io_uring_disabled, a seccomp filter, too old a kernel, ...), or
@@ -41,6 +54,8 @@ class Ring {
   [[nodiscard]] io_uring* get() noexcept { return &ring_; }
   /// "single_issuer+defer_taskrun", "coop_taskrun" or "plain".
   [[nodiscard]] const char* setup() const noexcept { return setup_; }
+  /// io_uring_params.features of the ring (IORING_FEAT_*).
+  [[nodiscard]] std::uint32_t features() const noexcept { return ring_.features; }
   /// A free submission entry, submitting queued ones first if the queue is
   /// full. Throws SystemError if none can be had.
   io_uring_sqe* sqe();

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -30,6 +31,7 @@
 #include "app/serve/serve.hpp"
 #include "app/serve/serve_admission.hpp"
 #include "netbench/model_info.hpp"
+#include "uring_fallback.hpp"
 
 namespace {
 
@@ -584,6 +586,35 @@ TEST(RemoteAuthTest, RightTokenRuns) {
   const Outcome o = run_client(remote(server) + " --auth-token " + kToken);
   ASSERT_EQ(o.code, 0) << o.out;
   EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 1000);
+}
+
+// Issue 20: the io_uring path in the result is the server's: a server on the
+// single-shot path (forced in its environment alone) reports it through the
+// control protocol; another model reports none.
+TEST(RemoteRunTest2, ReportsTheServersIoUringPath) {
+  std::optional<Server> server;
+  {
+    const netbench::test::ScopedUringFallback fallback;  // inherited by the server only
+    server.emplace();
+  }
+  ASSERT_TRUE(server->listening());
+  for (const char* proto : {"tcp", "udp"}) {
+    SCOPED_TRACE(proto);
+    const Outcome o = run_client(remote(*server) + " --model uring --mode echo --proto " + proto);
+    ASSERT_EQ(o.code, 0) << o.out;
+    const nlohmann::json run = nlohmann::json::parse(o.out)["run"];
+    EXPECT_EQ(run["receiver"]["messages"], 1000);
+    const nlohmann::json& u = run["receiver"]["uring"];
+    ASSERT_TRUE(u.is_object()) << u;
+    EXPECT_EQ(u["accept"], "single_shot");
+    EXPECT_EQ(u["receive"], "single_shot");
+    EXPECT_EQ(u["buffers"], "per_connection");
+    EXPECT_EQ(u["forced_fallback"], true);
+    EXPECT_TRUE(u["setup"].is_string());
+  }
+  const Outcome o = run_client(remote(*server) + " --model epoll");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_TRUE(nlohmann::json::parse(o.out)["run"]["receiver"]["uring"].is_null());
 }
 
 // Issue 19: the server applies --congestion to its own data sockets and

@@ -105,6 +105,7 @@ RunResult sample_result() {
   r.receiver_flows.push_back(big);
   r.receiver.cpu = {0.123456789012345, 1e-7, 12, 345, 4};
   r.receiver.loop = {98'765, 1'234'567};
+  r.receiver.uring = UringPath{"coop_taskrun", true, false, true, {"single_mmap", "ext_arg"}};
   r.latency = random_histogram(rng, 5'000, 20'000);
   r.latency_from_actual = random_histogram(rng, 7'000, 15'000);
   r.delay_variation = random_histogram(rng, 3'000, 900);
@@ -155,6 +156,14 @@ void expect_same_receiver_part(const RunResult& a, const RunResult& b) {
   EXPECT_EQ(a.receiver.cpu.threads, b.receiver.cpu.threads);
   EXPECT_EQ(a.receiver.loop.wakeups, b.receiver.loop.wakeups);
   EXPECT_EQ(a.receiver.loop.ready_events, b.receiver.loop.ready_events);
+  ASSERT_EQ(a.receiver.uring.has_value(), b.receiver.uring.has_value());
+  if (a.receiver.uring) {
+    EXPECT_EQ(a.receiver.uring->setup, b.receiver.uring->setup);
+    EXPECT_EQ(a.receiver.uring->multishot_accept, b.receiver.uring->multishot_accept);
+    EXPECT_EQ(a.receiver.uring->multishot_receive, b.receiver.uring->multishot_receive);
+    EXPECT_EQ(a.receiver.uring->forced, b.receiver.uring->forced);
+    EXPECT_EQ(a.receiver.uring->features, b.receiver.uring->features);
+  }
   EXPECT_EQ(a.latency, b.latency);
   EXPECT_EQ(a.latency_from_actual, b.latency_from_actual);
   EXPECT_EQ(a.delay_variation, b.delay_variation);
@@ -221,6 +230,17 @@ TEST(ResultCodecTest, ArrivalTimesAreOptionalSoEarlierServersStillWork) {
   ASSERT_FALSE(got.receiver_flows.empty());
   EXPECT_EQ(got.receiver_flows[0].first_arrival_ns, 0U);
   EXPECT_EQ(got.receiver_flows[0].last_arrival_ns, 0U);
+}
+
+TEST(ResultCodecTest, UringPathIsOptionalSoOtherModelsAndEarlierServersStillWork) {
+  json j = receiver_part_to_json(sample_result());
+  ASSERT_TRUE(j["receiver"].contains("uring"));
+  j["receiver"].erase("uring");
+  RunResult got;
+  got.receiver.uring = UringPath{};  // stale: must be cleared
+  std::string error;
+  ASSERT_TRUE(receiver_part_from_json(j, got, error)) << error;
+  EXPECT_FALSE(got.receiver.uring.has_value());
 }
 
 TEST(ResultCodecTest, SignedIntegersBuiltInCodeAreAccepted) {
@@ -380,6 +400,19 @@ std::vector<Malformed> malformed_cases() {
        "latency: not a serialized histogram"},
       {"no delay variation", [](json& j) { j.erase("delay_variation"); },
        "delay_variation: missing"},
+      {"uring not an object", [](json& j) { j["receiver"]["uring"] = 1; },
+       "receiver.uring: expected an object"},
+      {"uring without setup", [](json& j) { j["receiver"]["uring"].erase("setup"); },
+       "receiver.uring.setup: missing"},
+      {"uring setup too long",
+       [](json& j) { j["receiver"]["uring"]["setup"] = std::string(65, 'x'); },
+       "receiver.uring.setup: expected a short string"},
+      {"uring flag not a bool", [](json& j) { j["receiver"]["uring"]["forced"] = "yes"; },
+       "receiver.uring.forced: expected true or false"},
+      {"uring features not an array", [](json& j) { j["receiver"]["uring"]["features"] = "x"; },
+       "receiver.uring.features: expected an array"},
+      {"uring feature not a string", [](json& j) { j["receiver"]["uring"]["features"][0] = 3; },
+       "receiver.uring.features: expected a short string"},
   };
 }
 

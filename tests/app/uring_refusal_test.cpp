@@ -170,5 +170,22 @@ TEST(UringRefusalTest, ThisProcessCanUseIoUring) {
   EXPECT_EQ(sys::uring_unavailable_reason(), "");
 }
 
+TEST(UringPathTest, NamesTheKernelsFeatureBitsInOrder) {
+  EXPECT_TRUE(sys::uring_feature_names(0).empty());
+  EXPECT_EQ(sys::uring_feature_names(IORING_FEAT_SINGLE_MMAP | IORING_FEAT_EXT_ARG),
+            (std::vector<std::string>{"single_mmap", "ext_arg"}));
+  EXPECT_EQ(sys::uring_feature_names(1U << 12), (std::vector<std::string>{"linked_file"}));
+  EXPECT_EQ(sys::uring_feature_names(1U << 17), (std::vector<std::string>{"no_iowait"}));
+  // A bit newer than this build: named by its number, not dropped.
+  EXPECT_EQ(sys::uring_feature_names(1U << 31), (std::vector<std::string>{"bit_31"}));
+  EXPECT_EQ(sys::uring_feature_names(0xFFFFFFFFU).size(), 32U);
+}
+
+TEST(UringPathTest, ComparesKernelReleases) {
+  EXPECT_TRUE(sys::kernel_at_least(2, 6));
+  EXPECT_TRUE(sys::kernel_at_least(sys::kUringMinMajor, sys::kUringMinMinor));
+  EXPECT_FALSE(sys::kernel_at_least(99, 0));
+}
+
 }  // namespace
 }  // namespace netbench::app

@@ -27,6 +27,7 @@
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "sys/proc_net.hpp"
+#include "uring_fallback.hpp"
 
 namespace netbench {
 namespace {
@@ -148,6 +149,24 @@ std::string connect_name(const ::testing::TestParamInfo<ConnectParams>& p) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ConnectModeTest, ::testing::ValuesIn(all_connect_runs()),
                          connect_name);
+
+// --model uring on its single-shot path (forced: see uring_fallback.hpp):
+// each short connection through a single-shot accept, each UDP request's
+// answer a sendmsg to its source.
+TEST(UringFallbackConnectTest, RunsExactlyKTransactionsOneAcceptAtATime) {
+  const test::ScopedUringFallback fallback;
+  for (const auto& [proto, loop, close] : {std::tuple{Proto::kTcp, Loop::kClosed, Close::kFin},
+                                           std::tuple{Proto::kTcp, Loop::kOpen, Close::kRst},
+                                           std::tuple{Proto::kUdp, Loop::kClosed, Close::kFin},
+                                           std::tuple{Proto::kUdp, Loop::kOpen, Close::kFin}}) {
+    SCOPED_TRACE(std::string(to_string(proto)) + (loop == Loop::kOpen ? " open" : " closed"));
+    const TestSpec spec = connect_spec(proto, ModelKind::kUring, loop, close);
+    const RunResult r = run(spec);
+    expect_exact(r, spec);
+    ASSERT_TRUE(r.receiver.uring.has_value());
+    EXPECT_FALSE(r.receiver.uring->multishot_accept);
+  }
+}
 
 class ConnectWarmupTest : public ::testing::TestWithParam<ModelKind> {};
 

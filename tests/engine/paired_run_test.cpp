@@ -27,6 +27,8 @@
 #include "netbench/test_spec.hpp"
 #include "sys/open_fds.hpp"
 #include "sys/socket_ops.hpp"
+#include "sys/uring.hpp"
+#include "uring_fallback.hpp"
 
 namespace netbench {
 
@@ -192,6 +194,17 @@ TEST_P(PairedRunTest, MovesExactlyKMessages) {
   const TestSpec spec = make_spec(proto, model, mode);
   const RunResult r = run(spec);
   expect_exact(r, spec);
+  // The uring model says which io_uring path it took: the newest this
+  // kernel has; the other models say nothing of io_uring.
+  ASSERT_EQ(r.receiver.uring.has_value(), model == ModelKind::kUring);
+  if (r.receiver.uring) {
+    const UringPath& u = *r.receiver.uring;
+    EXPECT_FALSE(u.forced);
+    EXPECT_EQ(u.multishot_accept, sys::kernel_at_least(5, 19));
+    EXPECT_EQ(u.multishot_receive, sys::kernel_at_least(6, 0));
+    EXPECT_EQ(u.setup, sys::kernel_at_least(6, 1) ? "single_issuer+defer_taskrun" : "coop_taskrun");
+    EXPECT_NE(std::find(u.features.begin(), u.features.end(), "ext_arg"), u.features.end());
+  }
 }
 
 std::string title_case(std::string_view name) {
@@ -216,6 +229,76 @@ std::string run_name(const ::testing::TestParamInfo<RunParams>& p) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, PairedRunTest, all_runs(), run_name);
+
+// ---------------------------------------------------------------------------
+// --model uring on its single-shot path (kernels before 5.19/6.0: one accept
+// and one receive per socket at a time, each re-armed as it completes, into
+// per-connection buffers; UDP echoes as sendmsg), forced by the test hook
+// on a kernel that has the multishot path: the same exact counts.
+
+using FallbackParams = std::tuple<Proto, Mode>;
+
+/// Runs `spec` on the forced single-shot path and checks every count and
+/// that the result says which path served.
+void expect_exact_on_fallback(const TestSpec& spec) {
+  const test::ScopedUringFallback fallback;
+  const RunResult r = run(spec);
+  expect_exact(r, spec);
+  ASSERT_TRUE(r.receiver.uring.has_value());
+  EXPECT_TRUE(r.receiver.uring->forced);
+  EXPECT_FALSE(r.receiver.uring->multishot_accept);
+  EXPECT_FALSE(r.receiver.uring->multishot_receive);
+}
+
+class UringFallbackTest : public ::testing::TestWithParam<FallbackParams> {};
+
+TEST_P(UringFallbackTest, MovesExactlyKMessages) {
+  const auto [proto, mode] = GetParam();
+  expect_exact_on_fallback(make_spec(proto, ModelKind::kUring, mode));
+}
+
+TEST_P(UringFallbackTest, MovesExactlyKMessagesOverTwoRings) {
+  const auto [proto, mode] = GetParam();
+  TestSpec spec = make_spec(proto, ModelKind::kUring, mode);
+  spec.threads = 2;
+  expect_exact_on_fallback(spec);
+}
+
+TEST_P(UringFallbackTest, MovesExactlyKMessagesWhileBusyPolling) {
+  const auto [proto, mode] = GetParam();
+  TestSpec spec = make_spec(proto, ModelKind::kUring, mode);
+  spec.count = 400;
+  spec.busy_poll = true;
+  expect_exact_on_fallback(spec);
+}
+
+INSTANTIATE_TEST_SUITE_P(SingleShot, UringFallbackTest,
+                         ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
+                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
+                         [](const ::testing::TestParamInfo<FallbackParams>& p) {
+                           return title_case(to_string(std::get<0>(p.param))) + "_" +
+                                  title_case(to_string(std::get<1>(p.param)));
+                         });
+
+TEST(UringFallbackScenarioTest, GroEchoOfManyDatagramsPerReadComesBackExactly) {
+  // One single-shot read holds a GRO buffer of many datagrams: each is
+  // echoed from the connection's buffer, and the next read waits for all.
+  TestSpec spec = make_spec(Proto::kUdp, ModelKind::kUring, Mode::kEcho);
+  spec.rate_msgs_per_s = 0;
+  spec.outstanding = 16;
+  spec.count = 800;
+  spec.gso = true;
+  expect_exact_on_fallback(spec);
+}
+
+TEST(UringFallbackScenarioTest, OneMebibyteTcpEchoComesBackWhole) {
+  // Larger than the connection's 16 KiB buffer: many reads, echoes resumed.
+  TestSpec spec = make_spec(Proto::kTcp, ModelKind::kUring, Mode::kEcho);
+  spec.flows = 2;
+  spec.count = 4;
+  spec.size_bytes = 1U << 20;
+  expect_exact_on_fallback(spec);
+}
 
 // ---------------------------------------------------------------------------
 // --sender-threads: the same exact counts with the flows dealt to K send

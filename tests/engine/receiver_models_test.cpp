@@ -40,6 +40,7 @@
 #include "receiver/server_model.hpp"
 #include "sys/open_fds.hpp"
 #include "sys/socket_ops.hpp"
+#include "uring_fallback.hpp"
 
 namespace netbench {
 
@@ -441,7 +442,9 @@ TEST(ModelFactoryTest, BuildsEveryListedModelAndNothingElse) {
 
 class ManyConnectionsTest : public ::testing::TestWithParam<ModelKind> {};
 
-TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
+/// A thousand TCP connections at once to `model`, one message each, then
+/// every client closes: each flow counted exactly.
+void serve_a_thousand_connections(ModelKind model) {
   constexpr std::uint32_t kConnections = 1000;
   rlimit lim{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &lim), 0);
@@ -451,7 +454,7 @@ TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
   lim.rlim_cur = lim.rlim_max;
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lim), 0);
 
-  Receiver rx(make_spec(Proto::kTcp, GetParam(), kConnections));
+  Receiver rx(make_spec(Proto::kTcp, model, kConnections));
   rx.start();
   std::vector<Fd> clients;
   clients.reserve(kConnections);
@@ -476,6 +479,16 @@ TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
     ASSERT_TRUE(f.peer_closed) << "flow " << i;
   }
   EXPECT_TRUE(rx.error().empty()) << rx.error();
+}
+
+TEST_P(ManyConnectionsTest, ServesAThousandConcurrentConnections) {
+  serve_a_thousand_connections(GetParam());
+}
+
+TEST(UringFallbackModelTest, ServesAThousandConcurrentConnectionsOneAcceptAtATime) {
+  // The single-shot path: one accept and one receive per socket at a time.
+  const test::ScopedUringFallback fallback;
+  serve_a_thousand_connections(ModelKind::kUring);
 }
 
 /// The event-loop models that are not bound by FD_SETSIZE (every one but

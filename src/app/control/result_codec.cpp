@@ -295,6 +295,47 @@ class Reader {
       }
       s.tcp_congestion = c.get<std::string>();
     }
+    // Optional (a server of another model, or an older one, sends none):
+    // the uring model's io_uring path.
+    s.uring.reset();
+    if (v->contains("uring")) {
+      UringPath u;
+      if (!uring((*v)["uring"], p + ".uring", u)) {
+        return false;
+      }
+      s.uring = std::move(u);
+    }
+    return true;
+  }
+
+  bool short_string(const json& v, const std::string& path, std::string& out) {
+    if (!v.is_string() || v.get_ref<const std::string&>().size() > 64) {
+      return fail(path, "expected a short string");
+    }
+    out = v.get<std::string>();
+    return true;
+  }
+
+  bool uring(const json& v, const std::string& p, UringPath& u) {
+    if (!object(v, p)) {
+      return false;
+    }
+    const json* setup = find(v, p, "setup");
+    const json* features = find(v, p, "features");
+    if (setup == nullptr || features == nullptr || !short_string(*setup, p + ".setup", u.setup) ||
+        !boolean(v, p, "multishot_accept", u.multishot_accept) ||
+        !boolean(v, p, "multishot_receive", u.multishot_receive) ||
+        !boolean(v, p, "forced", u.forced)) {
+      return false;
+    }
+    if (!features->is_array() || features->size() > 32) {
+      return fail(p + ".features", "expected an array of at most 32 names");
+    }
+    for (const json& f : *features) {
+      if (!short_string(f, p + ".features", u.features.emplace_back())) {
+        return false;
+      }
+    }
     return true;
   }
 
@@ -347,6 +388,13 @@ json receiver_part_to_json(const RunResult& r) {
       {"delay_variation", base64(r.delay_variation.serialize())}};
   if (!r.receiver.tcp_congestion.empty()) {
     out["receiver"]["tcp_congestion"] = r.receiver.tcp_congestion;
+  }
+  if (const auto& u = r.receiver.uring) {
+    out["receiver"]["uring"] = {{"setup", u->setup},
+                                {"multishot_accept", u->multishot_accept},
+                                {"multishot_receive", u->multishot_receive},
+                                {"forced", u->forced},
+                                {"features", u->features}};
   }
   return out;
 }

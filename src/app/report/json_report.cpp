@@ -183,6 +183,21 @@ json congestion_json(const SideStats& side) {
   return side.tcp_congestion.empty() ? json(nullptr) : json(side.tcp_congestion);
 }
 
+/// The uring model's io_uring path (the receiver's); null for every other
+/// model, a plain echo server, or an older server that does not say.
+json uring_json(const SideStats& side) {
+  if (!side.uring) {
+    return nullptr;
+  }
+  const UringPath& u = *side.uring;
+  return {{"setup", u.setup},
+          {"accept", u.multishot_accept ? "multishot" : "single_shot"},
+          {"receive", u.multishot_receive ? "multishot" : "single_shot"},
+          {"buffers", u.multishot_receive ? "provided_ring" : "per_connection"},
+          {"forced_fallback", u.forced},
+          {"features", u.features}};
+}
+
 }  // namespace
 
 json config_json(const TestSpec& s) {
@@ -420,6 +435,7 @@ json run_json(const RunResult& r) {
         {"cost", cpu_json(r.receiver, t.receiver_cpu_per_msg_ns)},
         {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
         {"tcp_congestion", congestion_json(r.receiver)},
+        {"uring", uring_json(r.receiver)},
         {"flows", receiver_flows}}},
       {"latency", latency},
       {"flow_summary",

@@ -406,6 +406,14 @@ void print_cost(std::FILE* out, const RunResult& r, const RunTotals& t) {
                 t.receiver_ready_per_wakeup);
   row(out, r.spec.replies() ? "server wake-ups" : "receiver wake-ups", "",
       server_known ? wake : unknown);
+  if (const auto& u = r.receiver.uring) {
+    // --model uring: the path its rings took on this kernel.
+    std::fprintf(out, "  io_uring path: setup %s, %s accept, %s%s\n", u->setup.c_str(),
+                 u->multishot_accept ? "multishot" : "single-shot",
+                 u->multishot_receive ? "multishot receive into a provided-buffer ring"
+                                      : "single-shot receive into per-connection buffers",
+                 u->forced ? " (forced by NETBENCH_URING_FORCE_FALLBACK)" : "");
+  }
   if (r.spec.mode == Mode::kConnect) {
     // Its connections are gone before TCP_INFO could be read.
     if (!r.complete) {

@@ -4,7 +4,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -40,6 +44,24 @@ constexpr std::size_t kTcpBufferBytes = std::size_t{32} * 1024;
 constexpr std::size_t kEchoBacklogBytes = std::size_t{256} * 1024;
 /// How long a stop waits for cancelled requests to end (ms).
 constexpr int kDrainMs = 1000;
+/// Single-shot path: a TCP connection's own receive buffer (bytes).
+constexpr std::size_t kSingleTcpBufferBytes = std::size_t{16} * 1024;
+
+/// The test hook NETBENCH_URING_FORCE_FALLBACK=single-shot: serve with the
+/// oldest kernels' path (single-shot accept and receive, one cancel per
+/// request) on a kernel that has the newer one, so that tests can run it.
+bool forced_fallback() noexcept {
+  const char* v = std::getenv("NETBENCH_URING_FORCE_FALLBACK");  // NOLINT(concurrency-mt-unsafe)
+  return v != nullptr && std::strcmp(v, "single-shot") == 0;
+}
+
+/// Single-shot path, UDP echo: one sendmsg request's header, kept until it
+/// completes.
+struct EchoSlot {
+  msghdr msg{};
+  iovec iov{};
+  FlowState* record = nullptr;
+};
 
 /// Largest power of two <= `n` (n >= 1).
 unsigned floor_pow2(std::size_t n) noexcept {
@@ -54,7 +76,7 @@ unsigned floor_pow2(std::size_t n) noexcept {
 struct Peer {
   explicit Peer(Connection c) : conn(std::move(c)) {}
   Connection conn;
-  msghdr msg{};             // UDP: the multishot recvmsg's template
+  msghdr msg{};             // UDP: the multishot recvmsg's template, or the single-shot's header
   bool recv_armed = false;  // a multishot receive is in the kernel
   bool paused = false;      // TCP: receive cancelled until the echo backlog drains
   bool closing = false;     // dropped: freed when its requests have ended
@@ -64,6 +86,14 @@ struct Peer {
   std::vector<std::byte> sending;
   std::vector<std::byte> queued;
   std::size_t sent = 0;
+  // Single-shot path: the buffer each receive fills and, for UDP, its
+  // source and ancillary data; the echoes sent from it (a UDP receive is
+  // re-armed once they have all completed: they point into `buf`).
+  std::vector<std::byte> buf;
+  iovec iov{};
+  sockaddr_storage from{};
+  alignas(cmsghdr) std::array<std::byte, kUdpControlBytes> control{};
+  std::deque<EchoSlot> echoes;
 };
 
 }  // namespace
@@ -76,11 +106,32 @@ class UringModel::Loop {
         thread_(&thread),
         tcp_(model.state().spec().proto == Proto::kTcp),
         echo_(model.state().spec().replies()),
-        bufs_(buffer_count(model.state().spec()), buffer_bytes(model.state().spec())),
-        ring_(kSqEntries, kCqEntries),
-        holds_(bufs_.count(), 0),
-        echo_records_(bufs_.count(), nullptr) {
-    bufs_.attach(ring_, kGroup);
+        ring_(kSqEntries, kCqEntries) {
+    // The newest path the kernel has, per feature (UringPath).
+    const bool forced = forced_fallback();
+    const bool v5_19 = !forced && sys::kernel_at_least(5, 19);
+    path_.setup = ring_.setup();
+    path_.forced = forced;
+    path_.features = sys::uring_feature_names(ring_.features());
+    path_.multishot_accept = v5_19;
+    cancel_any_ = v5_19;
+    path_.multishot_receive = !forced && sys::kernel_at_least(6, 0);
+    if (path_.multishot_receive) {
+      const TestSpec& spec = model.state().spec();
+      try {
+        bufs_.emplace(buffer_count(spec), buffer_bytes(spec));
+        bufs_->attach(ring_, kGroup);
+        holds_.assign(bufs_->count(), 0);
+        echo_records_.assign(bufs_->count(), nullptr);
+      } catch (const SystemError& e) {
+        if (e.error_code() != EINVAL) {
+          throw;
+        }
+        bufs_.reset();  // no provided-buffer rings after all: single-shot receives
+        path_.multishot_receive = false;
+      }
+    }
+    model.state().note_uring(path_);
   }
 
   void run(ServeSet part, int wake_fd, std::stop_token stop) {
@@ -117,8 +168,6 @@ class UringModel::Loop {
     }
     shutdown();
   }
-
-  [[nodiscard]] const char* setup() const noexcept { return ring_.setup(); }
 
  private:
   static std::size_t buffer_bytes(const TestSpec& spec) noexcept {
@@ -161,7 +210,9 @@ class UringModel::Loop {
       dispatch(*cqe, now);
     }
     io_uring_cq_advance(ring_.get(), n);
-    bufs_.publish();
+    if (bufs_) {
+      bufs_->publish();
+    }
     return n;
   }
 
@@ -176,13 +227,22 @@ class UringModel::Loop {
 
   void arm_accept(std::uint32_t i) {
     const int fd = listeners_[i].get();
-    arm(Op::kAccept, i,
-        [fd](io_uring_sqe* s) { io_uring_prep_multishot_accept(s, fd, nullptr, nullptr, 0); });
+    arm(Op::kAccept, i, [fd, multishot = path_.multishot_accept](io_uring_sqe* s) {
+      if (multishot) {
+        io_uring_prep_multishot_accept(s, fd, nullptr, nullptr, 0);
+      } else {
+        io_uring_prep_accept(s, fd, nullptr, nullptr, 0);  // one; re-armed as it completes
+      }
+    });
   }
 
   void arm_recv(std::uint32_t i) {
     Peer& p = *peers_[i];
     if (stopping_ || p.closing || p.paused || p.recv_armed) {
+      return;
+    }
+    if (!bufs_) {
+      arm_single_recv(i);
       return;
     }
     p.recv_armed = true;
@@ -194,6 +254,35 @@ class UringModel::Loop {
       }
       s->flags |= IOSQE_BUFFER_SELECT;
       s->buf_group = kGroup;
+    });
+  }
+
+  /// Single-shot path: one receive into the peer's own buffer, re-armed as
+  /// it completes. A UDP one waits for the echoes still sent from that buffer.
+  void arm_single_recv(std::uint32_t i) {
+    Peer& p = *peers_[i];
+    if (!tcp_ && p.sends > 0) {
+      return;  // re-armed by the last echo's completion
+    }
+    if (p.buf.empty()) {
+      const TestSpec& spec = model_->state().spec();
+      p.buf.resize(tcp_ ? kSingleTcpBufferBytes : udp_slot_bytes(spec));
+    }
+    p.recv_armed = true;
+    arm(Op::kRecv, i, [&](io_uring_sqe* s) {
+      if (tcp_) {
+        io_uring_prep_recv(s, p.conn.fd(), p.buf.data(), p.buf.size(), 0);
+        return;
+      }
+      p.iov = {p.buf.data(), p.buf.size()};
+      p.msg.msg_iov = &p.iov;
+      p.msg.msg_iovlen = 1;
+      p.msg.msg_name = p.conn.shares_udp() ? &p.from : nullptr;
+      p.msg.msg_namelen = p.conn.shares_udp() ? sizeof p.from : 0;
+      p.msg.msg_control = p.control.data();
+      p.msg.msg_controllen = p.control.size();
+      p.msg.msg_flags = 0;
+      io_uring_prep_recvmsg(s, p.conn.fd(), &p.msg, 0);
     });
   }
 
@@ -281,9 +370,15 @@ class UringModel::Loop {
         if (op == Op::kMeasuredEcho) {
           // A datagram leaves whole or not at all.
           const auto size = static_cast<std::size_t>(std::max(cqe.res, 0));
-          Connection::on_udp_echo_sent(*echo_records_[buffer], size, cqe.res > 0 ? cqe.res : -1);
+          FlowState* record = bufs_ ? echo_records_[buffer] : p.echoes[buffer].record;
+          Connection::on_udp_echo_sent(*record, size, cqe.res > 0 ? cqe.res : -1);
         }
-        release(buffer);
+        if (bufs_) {
+          release(buffer);
+        } else if (p.sends == 0) {
+          p.echoes.clear();  // the buffer is free: receive into it again
+          arm_recv(index);
+        }
         maybe_free(index);
         return;
       }
@@ -294,14 +389,19 @@ class UringModel::Loop {
   }
 
   void on_accept(std::uint32_t listener, int res, bool more) {
+    if (res == -EINVAL && path_.multishot_accept) {
+      // A kernel without multishot accept after all: one at a time.
+      path_.multishot_accept = false;
+      model_->state().note_uring(path_);
+    }
     if (!more && !stopping_) {
-      arm_accept(listener);  // multishot accept ended (an error): again
+      arm_accept(listener);  // a single-shot accept, or a multishot one that ended: again
     }
     if (res < 0) {
       // As accept4 in the readiness models: a connection gone before it was
       // taken is skipped, anything else (EMFILE ...) fails the test.
       if (res == -ECANCELED || res == -ECONNABORTED || res == -EPROTO || res == -EINTR ||
-          res == -EAGAIN) {
+          res == -EAGAIN || (res == -EINVAL && !path_.multishot_accept)) {
         return;
       }
       throw SystemError("io_uring accept", "tcp listener", -res);
@@ -321,17 +421,21 @@ class UringModel::Loop {
 
   void on_tcp_recv(std::uint32_t i, const io_uring_cqe& cqe) {
     Peer& p = *peers_[i];
-    if (cqe.res > 0 && (cqe.flags & IORING_CQE_F_BUFFER) != 0) {
+    const bool provided = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
+    if (cqe.res > 0 && (provided || !bufs_)) {
       const auto id = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-      const auto got = bufs_.buffer(id).first(static_cast<std::size_t>(cqe.res));
+      const std::span<std::byte> buf = bufs_ ? bufs_->buffer(id) : std::span(p.buf);
+      const auto got = buf.first(static_cast<std::size_t>(cqe.res));
       if (!p.closing) {
         if (p.conn.on_tcp_bytes(got, now_ns()) == Connection::Status::kClosed) {
           close(i);
         } else if (echo_) {
-          queue_echo(i, got);
+          queue_echo(i, got);  // copied: the buffer is free again
         }
       }
-      bufs_.recycle(id);
+      if (bufs_) {
+        bufs_->recycle(id);
+      }
       return;
     }
     if (cqe.res == -ENOBUFS || cqe.res == -ECANCELED) {
@@ -345,6 +449,10 @@ class UringModel::Loop {
 
   void on_udp_recv(std::uint32_t i, const io_uring_cqe& cqe, std::uint64_t now) {
     Peer& p = *peers_[i];
+    if (!bufs_ && cqe.res >= 0) {
+      on_udp_single(i, cqe.res, now);
+      return;
+    }
     if (cqe.res < 0 || (cqe.flags & IORING_CQE_F_BUFFER) == 0) {
       // ENOBUFS: re-armed; ECANCELED: closing; ECONNREFUSED: an ICMP error
       // from an earlier echo, the socket goes on (as recvmmsg's).
@@ -355,7 +463,7 @@ class UringModel::Loop {
       return;
     }
     const auto id = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-    const std::span<std::byte> buf = bufs_.buffer(id);
+    const std::span<std::byte> buf = bufs_->buffer(id);
     ++holds_[id];
     const io_uring_recvmsg_out* out = io_uring_recvmsg_validate(buf.data(), cqe.res, &p.msg);
     if (out != nullptr && !p.closing) {
@@ -379,6 +487,20 @@ class UringModel::Loop {
     release(id);
   }
 
+  /// Single-shot path: a datagram (a GRO batch) of `bytes` bytes in the
+  /// peer's buffer, its source and ancillary data in the peer's header.
+  void on_udp_single(std::uint32_t i, int bytes, std::uint64_t now) {
+    Peer& p = *peers_[i];
+    if (p.closing) {
+      return;
+    }
+    SendFromBuffer sink(*this, i, 0);
+    const auto got = std::span(p.buf).first(static_cast<std::size_t>(bytes));
+    if (!p.conn.on_udp_read(got, p.msg, (p.msg.msg_flags & MSG_TRUNC) != 0, now, sink)) {
+      close(i);
+    }
+  }
+
   /// A UDP echo sent from the receive buffer it arrived in, which stays out
   /// of the kernel's hands until the send completes.
   class SendFromBuffer final : public UdpEchoSink {
@@ -399,6 +521,10 @@ class UringModel::Loop {
       if (e.record != nullptr) {
         Connection::on_udp_echo_sent(*e.record, e.bytes.size(), -1);
       }
+      return;
+    }
+    if (!bufs_) {
+      send_single_echo(i, e);
       return;
     }
     ++holds_[id];
@@ -425,10 +551,32 @@ class UringModel::Loop {
         id);
   }
 
+  /// Single-shot path: a UDP echo as a sendmsg (5.3; a send with an
+  /// address is 6.0), its header in a slot of the peer's until it completes.
+  void send_single_echo(std::uint32_t i, const UdpEcho& e) {
+    Peer& p = *peers_[i];
+    const auto slot = static_cast<std::uint16_t>(p.echoes.size());
+    EchoSlot& echo = p.echoes.emplace_back();
+    echo.iov = {const_cast<std::byte*>(e.bytes.data()), e.bytes.size()};  // NOLINT: iovec ABI
+    echo.msg.msg_iov = &echo.iov;
+    echo.msg.msg_iovlen = 1;
+    echo.msg.msg_name = const_cast<sockaddr*>(e.to);  // NOLINT: msghdr ABI, only read
+    echo.msg.msg_namelen = e.to != nullptr ? e.to_len : 0;
+    echo.record = e.record;
+    ++p.sends;
+    const int fd = p.conn.fd();
+    arm(
+        e.record != nullptr ? Op::kMeasuredEcho : Op::kEcho, i,
+        [&](io_uring_sqe* s) {
+          io_uring_prep_sendmsg(s, fd, &echo.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        },
+        slot);
+  }
+
   /// Drops one hold on buffer `id`; the last gives it back to the kernel.
   void release(std::uint16_t id) noexcept {
     if (--holds_[id] == 0) {
-      bufs_.recycle(id);
+      bufs_->recycle(id);
     }
   }
 
@@ -497,8 +645,12 @@ class UringModel::Loop {
   /// most kDrainMs), then retires the flows still open.
   void shutdown() {
     stopping_ = true;
-    arm(Op::kCancel, 0,
-        [](io_uring_sqe* s) { io_uring_prep_cancel64(s, 0, IORING_ASYNC_CANCEL_ANY); });
+    if (cancel_any_) {
+      arm(Op::kCancel, 0,
+          [](io_uring_sqe* s) { io_uring_prep_cancel64(s, 0, IORING_ASYNC_CANCEL_ANY); });
+    } else {
+      cancel_each();
+    }
     const std::uint64_t deadline = now_ns() + std::uint64_t{kDrainMs} * 1'000'000;
     while (outstanding_ > 0 && now_ns() < deadline) {
       enter(10);
@@ -511,14 +663,38 @@ class UringModel::Loop {
     }
   }
 
+  /// Before 5.19 (IORING_ASYNC_CANCEL_ANY): one cancel per standing
+  /// request (each user_data names one). UDP echoes, sent with
+  /// MSG_DONTWAIT, end by themselves.
+  void cancel_each() {
+    cancel(Op::kWake, 0);
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      cancel(Op::kAccept, static_cast<std::uint32_t>(i));
+    }
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+      const Peer* p = peers_[i].get();
+      if (p == nullptr) {
+        continue;
+      }
+      if (p->recv_armed) {
+        cancel(Op::kRecv, static_cast<std::uint32_t>(i));
+      }
+      if (tcp_ && p->sends > 0) {
+        cancel(Op::kSend, static_cast<std::uint32_t>(i));
+      }
+    }
+  }
+
   UringModel* model_;
   ThreadState* thread_;
   bool tcp_;
   bool echo_;
   bool stopping_ = false;
+  bool cancel_any_ = false;  // IORING_ASYNC_CANCEL_ANY (5.19)
+  UringPath path_;
   // Declared before the ring so that the ring, whose requests may still
-  // point into them, is torn down first.
-  sys::BufferRing bufs_;
+  // point into them, is torn down first. Empty on the single-shot path.
+  std::optional<sys::BufferRing> bufs_;
   sys::Ring ring_;
   std::vector<Fd> listeners_;
   std::vector<std::unique_ptr<Peer>> peers_;  // by index; null when free

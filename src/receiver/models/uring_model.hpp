@@ -26,9 +26,14 @@ namespace netbench::receiver {
 /// each request's source with its datagram (recvmsg's name) and answers it
 /// there (a send with a destination address, a sendto).
 ///
-/// Needs kernel 6.0 (multishot receive); start() refuses with one line
-/// naming the cause where io_uring is unavailable (kernel.io_uring_disabled,
-/// a seccomp filter, too old a kernel).
+/// On an older kernel each feature takes its nearest path (sys/uring.hpp):
+/// before 6.0 one receive per socket at a time into its own buffer, re-armed
+/// as it completes (a UDP socket's once its echoes, sent from that buffer as
+/// sendmsg requests, have completed); before 5.19 one accept at a time and
+/// one cancel per request at a stop. The path taken goes into the result
+/// (ReceiverState::note_uring). start() refuses with one line naming the
+/// cause where io_uring is unavailable (kernel.io_uring_disabled, a seccomp
+/// filter, a kernel before 5.11).
 class UringModel final : public LoopModel {
  public:
   using LoopModel::LoopModel;
