@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli/copy_args.hpp"
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/units.hpp"
 #include "netbench/clock.hpp"
@@ -427,6 +428,7 @@ TestSpec make_spec(const RunArgs& a) {
     s.socket_buffer_bytes = static_cast<std::uint32_t>(*bytes);
   }
   socket_knobs_of(a, s);
+  copy_options_of(a, s);
   s.bind_address = a.bind;
   if (a.port < 0 || a.port > 65535) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");
@@ -587,6 +589,7 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
   app.add_flag("--gso", a.gso,
                "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
                "receiver takes them coalesced with UDP_GRO");
+  add_copy_options(app, a);
   app.add_option("-A,--cpu", a.cpu,
                  "pin threads: SENDER[,RECEIVER] CPU lists, e.g. 0,1 (sender on CPU 0, receiver "
                  "threads on 1), 0-1 (both sides on 0 and 1), 0+2,1+3; with --connect the "

@@ -209,6 +209,12 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
   if (s.gso) {
     std::fprintf(out, ", gso");
   }
+  if (s.zerocopy) {
+    std::fprintf(out, ", zerocopy");
+  }
+  if (s.skip_rx_copy) {
+    std::fprintf(out, ", skip-rx-copy");
+  }
   if (s.coalesce_ns > 0) {
     std::fprintf(out, ", coalesce %s", format_ns(static_cast<double>(s.coalesce_ns)).c_str());
   }
@@ -348,6 +354,19 @@ void print_summary(std::FILE* out, const RunResult& r) {
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str(),
                  100.0 * t.sender_cpu_share);
+  }
+  if (r.zerocopy) {
+    const ZeroCopyStats& z = *r.zerocopy;
+    std::fprintf(out,
+                 "  %-22s %llu sends, %llu completed: %llu zero-copy, %llu copied by the kernel"
+                 "; %llu waits for completions (%llu on ENOBUFS), %llu copied sends\n",
+                 "zerocopy", static_cast<unsigned long long>(z.sends),
+                 static_cast<unsigned long long>(z.completions),
+                 static_cast<unsigned long long>(z.zerocopy),
+                 static_cast<unsigned long long>(z.copied),
+                 static_cast<unsigned long long>(z.buffer_waits + z.enobufs_waits),
+                 static_cast<unsigned long long>(z.enobufs_waits),
+                 static_cast<unsigned long long>(z.copy_fallbacks));
   }
   print_cost(out, r, t);
   print_probe(out, r);
