@@ -34,6 +34,18 @@ class FrameDecoder {
   [[nodiscard]] bool at_boundary() const noexcept {
     return !failed() && header_fill_ == 0 && payload_left_ == 0;
   }
+  /// Payload bytes of the current message still to come; 0 between
+  /// messages and while a header is being collected.
+  [[nodiscard]] std::uint64_t payload_left() const noexcept { return payload_left_; }
+  /// Header bytes still to come before the next payload (0 inside a payload).
+  [[nodiscard]] std::size_t header_missing() const noexcept {
+    return payload_left_ == 0 ? kWireHeaderBytes - header_fill_ : 0;
+  }
+  /// `n` payload bytes (at most payload_left()) went by unread, e.g.
+  /// discarded by the kernel with MSG_TRUNC: counted as if fed; calls
+  /// `on_message` when they complete the message.
+  template <typename OnMessage>
+  void skip(std::uint64_t n, OnMessage&& on_message);
   /// Bytes of complete messages reported so far.
   [[nodiscard]] std::uint64_t message_bytes() const noexcept { return message_bytes_; }
 
@@ -98,6 +110,18 @@ bool FrameDecoder::feed(std::span<const std::byte> data, OnMessage&& on_message)
     }
   }
   return true;
+}
+
+template <typename OnMessage>
+void FrameDecoder::skip(std::uint64_t n, OnMessage&& on_message) {
+  if (failed() || n == 0 || payload_left_ == 0) {
+    return;
+  }
+  payload_left_ -= std::min(n, payload_left_);
+  if (payload_left_ == 0) {
+    message_bytes_ += current_.length;
+    on_message(static_cast<const WireHeader&>(current_));
+  }
 }
 
 }  // namespace netbench

@@ -45,6 +45,26 @@ struct TcpKernelInfo {
   std::uint64_t segments_in = 0;   ///< tcpi_segs_in
 };
 
+/// `--zerocopy`: what became of the sender's MSG_ZEROCOPY sends. Each send
+/// call the kernel took gets a notification id; the kernel reports ranges of
+/// completed ids on the socket's error queue, flagged when it had to copy
+/// the data after all (SO_EE_CODE_ZEROCOPY_COPIED: always on loopback).
+struct ZeroCopyStats {
+  std::uint64_t sends = 0;          ///< send calls with MSG_ZEROCOPY the kernel took (ids)
+  std::uint64_t notifications = 0;  ///< completion notifications read (each a range of ids)
+  std::uint64_t completions = 0;    ///< ids completed: zerocopy + copied
+  std::uint64_t zerocopy = 0;       ///< ids whose pages went out without a copy
+  std::uint64_t copied = 0;         ///< ids the kernel copied anyway
+  std::uint64_t enobufs_waits = 0;  ///< sends deferred on ENOBUFS (optmem) until completions came
+  std::uint64_t buffer_waits = 0;   ///< waits for completions: every header buffer was in flight
+  /// Sends made without MSG_ZEROCOPY: ENOBUFS with nothing in flight, or
+  /// after a UDP send error (which leaves the kernel's id count unknown).
+  std::uint64_t copy_fallbacks = 0;
+  std::uint64_t unexpected = 0;          ///< completed ids this side never issued (ignored)
+  std::uint64_t outstanding_at_end = 0;  ///< ids without completion when the flow closed
+  void add(const ZeroCopyStats& o) noexcept;
+};
+
 /// Sender-side figures of one flow (one TCP connection or UDP socket).
 struct FlowSendStats {
   std::uint32_t flow_id = 0;
@@ -61,6 +81,7 @@ struct FlowSendStats {
   LossReport reply_loss;                    ///< echo: requests whose reply never came
   CountDistribution reply_reorder_extents;  ///< echo: NextExp − seq of reordered replies
   TcpKernelInfo tcp;
+  ZeroCopyStats zerocopy;       ///< `--zerocopy` only
   bool closed_by_peer = false;  ///< the peer closed or reset mid-test
 };
 
@@ -254,6 +275,8 @@ struct RunResult {
   std::vector<SendLoopStats> send_loops;  ///< the sender's threads, in loop order
   SideStats receiver;
   PacingStats pacing;
+  /// `--zerocopy`: the sender's flows' figures summed; empty without it.
+  std::optional<ZeroCopyStats> zerocopy;
   /// stream: one-way delay (receive − send, shared clock); echo: RTT from the
   /// intended send time (coordinated-omission corrected).
   LatencyHistogram latency;

@@ -72,6 +72,13 @@ struct TestSpec {
   /// UDP: the sender coalesces up to kMaxGsoSegments due datagrams of a flow
   /// into one send with UDP_SEGMENT; the receiver takes them with UDP_GRO.
   bool gso = false;
+  /// `--zerocopy`: the sender's data sockets get SO_ZEROCOPY and every send
+  /// MSG_ZEROCOPY; completions are reaped from the error queue. The
+  /// sender's own: a remote server is not told.
+  bool zerocopy = false;
+  /// `--skip-rx-copy`: the receiver reads only message headers and discards
+  /// payloads with MSG_TRUNC (stream mode only: an echo needs the bytes).
+  bool skip_rx_copy = false;
   /// Receiver: sleep this long (ns) before each wait for the sockets, so
   /// that messages pile up and are read in batches, and the sender's softirq
   /// rarely finds a sleeper to wake. 0 = off. Adds up to this much delay.

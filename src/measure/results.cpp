@@ -24,6 +24,19 @@ void CpuUsage::add(const CpuUsage& o) noexcept {
   threads += o.threads;
 }
 
+void ZeroCopyStats::add(const ZeroCopyStats& o) noexcept {
+  sends += o.sends;
+  notifications += o.notifications;
+  completions += o.completions;
+  zerocopy += o.zerocopy;
+  copied += o.copied;
+  enobufs_waits += o.enobufs_waits;
+  buffer_waits += o.buffer_waits;
+  copy_fallbacks += o.copy_fallbacks;
+  unexpected += o.unexpected;
+  outstanding_at_end += o.outstanding_at_end;
+}
+
 double PacingStats::achieved_msgs_per_s() const noexcept {
   // n sends span n − 1 gaps.
   if (sends < 2 || last_send_ns <= first_send_ns) {

@@ -41,6 +41,11 @@ class SendNow final : public UdpEchoSink {
 }  // namespace
 
 std::size_t udp_slot_bytes(const TestSpec& spec) noexcept {
+  if (spec.skip_rx_copy) {
+    // Only the header is read (MSG_TRUNC drops the rest); a slot of 48
+    // keeps every one 16-byte aligned.
+    return (kWireHeaderBytes + 15U) & ~std::size_t{15};
+  }
   if (spec.proto == Proto::kUdp && spec.gso) {
     return kGroSlotBytes;  // a coalesced GRO buffer, not one datagram
   }
@@ -52,6 +57,9 @@ std::size_t receive_buffer_bytes(const TestSpec& spec) noexcept {
   if (spec.proto == Proto::kUdp) {
     // A batch of datagrams, at most 64 KiB, at least one datagram.
     const std::size_t slot = udp_slot_bytes(spec);
+    if (spec.skip_rx_copy) {
+      return kUdpBatch * slot;
+    }
     if (spec.gso) {
       return kGroSlots * slot;
     }
@@ -76,8 +84,11 @@ Connection::Connection(Fd fd, Proto proto, FlowState& flow, ThreadState& thread,
       stop_(std::move(stop)),
       shared_clock_(state.shared_clock()),
       full_stats_(state.spec().full_stats()),
+      skip_copy_(state.spec().skip_rx_copy),
       udp_slot_bytes_(udp_slot_bytes(state.spec())) {
-  if (proto_ == Proto::kUdp && state.spec().gso) {
+  // --skip-rx-copy reads one header per datagram, so GRO, which would
+  // hand over many datagrams behind one header, stays off.
+  if (proto_ == Proto::kUdp && state.spec().gso && !skip_copy_) {
     // Take the sender's UDP_SEGMENT sends whole. A kernel without UDP_GRO
     // splits them into single datagrams instead, which reads just as well:
     // the refusal is not an error.
@@ -133,7 +144,10 @@ Connection::Status Connection::on_readable(std::span<std::byte> rx, unsigned bud
     return on_writable();
   }
   try {
-    return proto_ == Proto::kTcp ? read_tcp(rx, budget) : read_udp(rx, budget);
+    if (proto_ == Proto::kTcp) {
+      return skip_copy_ ? read_tcp_skipping(rx, budget) : read_tcp(rx, budget);
+    }
+    return read_udp(rx, budget);
   } catch (const std::bad_alloc& e) {
     // The measuring structures are bounded but allocate on first use: out of
     // memory there fails this test (its figures would be incomplete), not
@@ -229,20 +243,62 @@ Connection::Status Connection::read_tcp(std::span<std::byte> rx, unsigned budget
       }
       continue;
     }
-    if (n == 0) {
-      if (stop_.stop_requested()) {
-        return Status::kClosed;  // our own shutdown() woke the recv, not the peer
-      }
-      return on_peer_gone();
+    bool retry = false;
+    const Status st = on_tcp_read_end(n, i, retry);
+    if (!retry) {
+      return st;
     }
-    if (errno == EINTR) {
+  }
+  return Status::kOpen;
+}
+
+Connection::Status Connection::on_tcp_read_end(ssize_t n, unsigned attempt, bool& retry) noexcept {
+  retry = false;
+  if (n == 0) {
+    if (stop_.stop_requested()) {
+      return Status::kClosed;  // our own shutdown() woke the recv, not the peer
+    }
+    return on_peer_gone();
+  }
+  if (errno == EINTR) {
+    retry = true;
+    return Status::kOpen;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    idle_ = attempt == 0;
+    return Status::kOpen;
+  }
+  return on_peer_gone();  // ECONNRESET and the like
+}
+
+Connection::Status Connection::read_tcp_skipping(std::span<std::byte> rx, unsigned budget) {
+  // Two reads per message: its header (the decoder needs it: sequence,
+  // timestamps, length), then its payload, which the kernel discards
+  // without copying (tcp(7): MSG_TRUNC). A payload the decoder has not
+  // announced is never skipped, so the framing stays exact.
+  constexpr std::uint64_t kMaxSkip = std::uint64_t{1} << 30;
+  for (unsigned i = 0; i < budget; ++i) {
+    const std::uint64_t left = decoder_.payload_left();
+    const std::size_t want = left > 0 ? static_cast<std::size_t>(std::min(left, kMaxSkip))
+                                      : std::min(decoder_.header_missing(), rx.size());
+    const ssize_t n = left > 0 ? ::recv(fd_.get(), nullptr, want, MSG_TRUNC)
+                               : ::recv(fd_.get(), rx.data(), want, 0);
+    full_ = n > 0 && static_cast<std::size_t>(n) == want;
+    if (n > 0) {
+      const std::uint64_t now = now_ns();
+      if (left > 0) {
+        decoder_.skip(static_cast<std::uint64_t>(n),
+                      [&](const WireHeader& h) { on_message(h, now); });
+      } else if (on_tcp_bytes(rx.first(static_cast<std::size_t>(n)), now) == Status::kClosed) {
+        return Status::kClosed;
+      }
       continue;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      idle_ = i == 0;
-      return Status::kOpen;
+    bool retry = false;
+    const Status st = on_tcp_read_end(n, i, retry);
+    if (!retry) {
+      return st;
     }
-    return on_peer_gone();  // ECONNRESET and the like
   }
   return Status::kOpen;
 }
@@ -332,7 +388,8 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
   SendNow send_now(*this);
   for (unsigned call = 0; call < budget; ++call) {
     for (unsigned i = 0; i < vlen; ++i) {
-      iovs[i] = {rx.data() + i * slot, slot};
+      // --skip-rx-copy: the header alone; MSG_TRUNC reports the whole size.
+      iovs[i] = {rx.data() + i * slot, skip_copy_ ? kWireHeaderBytes : slot};
       msgs[i].msg_hdr = {};
       if (shared_udp_) {
         msgs[i].msg_hdr.msg_name = &names[i];
@@ -345,8 +402,9 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
       msgs[i].msg_len = 0;
     }
     // Blocking (thread model): wait for the first datagram only.
-    const int n = ::recvmmsg(fd_.get(), msgs.data(), vlen,
-                             blocking_ ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(
+        fd_.get(), msgs.data(), vlen,
+        (blocking_ ? MSG_WAITFORONE : MSG_DONTWAIT) | (skip_copy_ ? MSG_TRUNC : 0), nullptr);
     full_ = n > 0 && static_cast<unsigned>(n) == vlen;
     if (n < 0) {
       if (errno == EINTR) {
@@ -367,9 +425,19 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
     const std::uint64_t now = now_ns();
     for (int k = 0; k < n; ++k) {
       const mmsghdr& m = msgs[static_cast<std::size_t>(k)];
+      const bool cut = (m.msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      if (skip_copy_) {
+        // Truncated on purpose: the header was read, the size is msg_len.
+        const std::span<const std::byte> header(rx.data() + static_cast<std::size_t>(k) * slot,
+                                                std::min<std::size_t>(m.msg_len, kWireHeaderBytes));
+        if (!on_udp_read(header, m.msg_hdr, false, now, send_now, m.msg_len)) {
+          return Status::kClosed;
+        }
+        continue;
+      }
       const std::span<const std::byte> got(rx.data() + static_cast<std::size_t>(k) * slot,
                                            m.msg_len);
-      if (!on_udp_read(got, m.msg_hdr, (m.msg_hdr.msg_flags & MSG_TRUNC) != 0, now, send_now)) {
+      if (!on_udp_read(got, m.msg_hdr, cut, now, send_now)) {
         return Status::kClosed;
       }
     }
@@ -381,7 +449,8 @@ Connection::Status Connection::read_udp(std::span<std::byte> rx, unsigned budget
 }
 
 bool Connection::on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
-                             std::uint64_t now, UdpEchoSink& sink) noexcept {
+                             std::uint64_t now, UdpEchoSink& sink,
+                             std::size_t wire_bytes) noexcept {
   std::size_t segment = 0;  // GRO: the size of each coalesced datagram
   // CMSG_NXTHDR takes a non-const msghdr but only reads it.
   auto& m = const_cast<msghdr&>(msg);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
@@ -407,13 +476,13 @@ bool Connection::on_udp_read(std::span<const std::byte> got, const msghdr& msg, 
   const socklen_t from_len = from != nullptr ? msg.msg_namelen : 0;
   try {
     if (segment == 0 || segment >= len) {
-      on_datagram(got, truncated, now, sink, from, from_len);
+      on_datagram(got, truncated, now, sink, from, from_len, wire_bytes);
       return true;
     }
     // A GRO buffer: datagrams of `segment` bytes, the last one maybe shorter.
     for (std::size_t off = 0; off < len; off += segment) {
       on_datagram(got.subspan(off, std::min(segment, len - off)), truncated, now, sink, from,
-                  from_len);
+                  from_len, 0);
     }
     return true;
   } catch (const std::bad_alloc& e) {
@@ -432,8 +501,18 @@ void Connection::on_udp_echo_sent(FlowState& record, std::size_t size, long sent
 }
 
 void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                             UdpEchoSink& sink, const sockaddr* from, socklen_t from_len) {
-  const DecodeResult r = truncated ? DecodeResult{} : decode_datagram(got);
+                             UdpEchoSink& sink, const sockaddr* from, socklen_t from_len,
+                             std::size_t wire_bytes) {
+  DecodeResult r;
+  if (wire_bytes > got.size()) {
+    // Only the header was read: its length must be the datagram's.
+    r = decode_header(got);
+    if (r.ok() && r.header.length != wire_bytes) {
+      r = DecodeResult{DecodeStatus::kBadLength, {}};
+    }
+  } else if (!truncated) {
+    r = decode_datagram(got);
+  }
   if (!r.ok() && !truncated && is_registration(got)) {
     // A registration retry that arrived after the flow was connected (the
     // client resends until "registered" comes, which takes a control round

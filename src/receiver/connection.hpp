@@ -96,8 +96,10 @@ class Connection {
   /// MSG_TRUNC. A connect-mode socket (see shares_udp()) needs the source in
   /// `msg`'s msg_name, where its echo goes. False if measuring failed (the
   /// connection is to be closed).
+  /// `wire_bytes`: the datagram's size on the wire when `got` holds only
+  /// its header (--skip-rx-copy); 0: `got` is the whole datagram.
   bool on_udp_read(std::span<const std::byte> got, const msghdr& msg, bool truncated,
-                   std::uint64_t now, UdpEchoSink& sink) noexcept;
+                   std::uint64_t now, UdpEchoSink& sink, std::size_t wire_bytes = 0) noexcept;
   /// UDP: the echo of a measured datagram of `size` bytes, counted in
   /// `record` (its UdpEcho's), sent `sent` bytes (negative: failed).
   static void on_udp_echo_sent(FlowState& record, std::size_t size, long sent) noexcept;
@@ -109,6 +111,12 @@ class Connection {
 
  private:
   Status read_tcp(std::span<std::byte> rx, unsigned budget);
+  /// --skip-rx-copy: reads each message's header into `rx` and discards its
+  /// payload in the kernel (recv with MSG_TRUNC), which the decoder counts.
+  Status read_tcp_skipping(std::span<std::byte> rx, unsigned budget);
+  /// The end of a TCP read that returned `n` <= 0 (errno set if < 0):
+  /// kClosed, or kOpen with `retry` set (EINTR) or not (the socket is empty).
+  Status on_tcp_read_end(ssize_t n, unsigned attempt, bool& retry) noexcept;
   Status read_udp(std::span<std::byte> rx, unsigned budget);
   /// The peer closed or reset the connection: records it (and a message it
   /// left half-sent) and returns kClosed.
@@ -120,7 +128,8 @@ class Connection {
   /// and, in echo and connect mode, handed to `sink`; a connect-mode socket
   /// answers only a request of this test, at its source `from`.
   void on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
-                   UdpEchoSink& sink, const sockaddr* from, socklen_t from_len);
+                   UdpEchoSink& sink, const sockaddr* from, socklen_t from_len,
+                   std::size_t wire_bytes);
   /// The record a message of flow `flow_id` counts in: the connection's own,
   /// or on a connect-mode UDP socket (which answers every flow) that flow's
   /// record on this socket, made on first use; nullptr for a flow id the
@@ -147,6 +156,7 @@ class Connection {
   std::stop_token stop_;
   bool shared_clock_;
   bool full_stats_;                   // false under --stats counts
+  bool skip_copy_;                    // --skip-rx-copy: headers only, payloads discarded
   std::size_t udp_slot_bytes_;        // one datagram's room in the receive buffer
   bool batch_start_ = false;          // UDP: the next datagram is the first of its skb
   std::uint64_t batch_segments_ = 1;  // UDP: datagrams in the skb being read

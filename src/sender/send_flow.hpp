@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 
 #include "netbench/fd.hpp"
 #include "netbench/frame_decoder.hpp"
@@ -10,6 +11,7 @@
 #include "netbench/sequence_tracker.hpp"
 #include "netbench/wire_header.hpp"
 #include "sender/pacer.hpp"
+#include "sender/zerocopy.hpp"
 
 namespace netbench::sender {
 
@@ -40,6 +42,7 @@ struct SendFlow {
   FrameDecoder decoder;           ///< echo over TCP: replies as a byte stream
   SequenceTracker replies;        ///< echo: reply order and loss
   FlowSendStats stats;
+  std::unique_ptr<ZeroCopyFlow> zc;  ///< `--zerocopy` only
 };
 
 /// What one send attempt achieved.
@@ -48,6 +51,9 @@ enum class SendResult : std::uint8_t {
   kBlocked,  ///< the socket is full (or a TCP message is partly sent): wait for EPOLLOUT
   kNothing,  ///< the flow has nothing left to send (quota or time is up)
   kBroken,   ///< the connection broke
+  /// --zerocopy: every header buffer is in flight, or the kernel ran out of
+  /// option memory (ENOBUFS): wait for completions (POLLERR), then retry
+  kWaitCompletions,
 };
 
 /// A failed send's errno, classified: retry later (kBlocked) or not.

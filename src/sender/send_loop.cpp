@@ -64,6 +64,10 @@ void SendLoop::add(std::uint32_t flow_id, Fd fd, std::uint64_t quota) {
   f.stats.flow_id = flow_id;
   f.quota = quota;
   f.fd = std::move(fd);
+  if (state_.spec().zerocopy && f.fd) {
+    enable_zerocopy(f.fd.get());
+    f.zc = make_zerocopy_flow(state_.spec(), udp_ ? udp_->slots() : 1);
+  }
   if (!always_watched() || state_.connect()) {
     return;  // connect mode: each transaction brings its own socket
   }
@@ -76,17 +80,19 @@ void SendLoop::add(std::uint32_t flow_id, Fd fd, std::uint64_t quota) {
   f.watched = true;
 }
 
-void SendLoop::watch(SendFlow& f, std::uint32_t index, bool out) {
+void SendLoop::watch(SendFlow& f, std::uint32_t index, bool out, bool errors) {
   epoll_event ev{};
+  // EPOLLERR (the error queue holds completions) is reported whatever is asked.
   ev.events = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0U);
   ev.data.u32 = index;
   int op = EPOLL_CTL_MOD;
   if (!always_watched()) {
-    op = out ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
-    if (out == f.watched) {
+    const bool want = out || errors;
+    op = want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
+    if (want == f.watched) {
       return;
     }
-    f.watched = out;
+    f.watched = want;
   }
   ::epoll_ctl(ep_.get(), op, f.fd.get(), &ev);
 }
@@ -120,7 +126,13 @@ void SendLoop::finish_flow(SendFlow& f) {
 
 void SendLoop::on_event(std::uint32_t index, std::uint32_t events) {
   SendFlow& f = flows_[index];
-  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && replies_.read(f)) {
+  if (f.zc && (events & EPOLLERR) != 0) {
+    f.zc->reap(f.fd.get());  // completions: level-triggered until read
+  }
+  // With --zerocopy, EPOLLERR alone is a completion, read above.
+  const std::uint32_t readable =
+      EPOLLIN | EPOLLRDHUP | EPOLLHUP | (f.zc ? 0U : static_cast<std::uint32_t>(EPOLLERR));
+  if ((events & readable) != 0 && replies_.read(f)) {
     schedule(index);
   }
   if (f.blocked && !f.closed && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
@@ -153,6 +165,12 @@ void SendLoop::send_due() {
         break;
       case SendResult::kBroken:
         f.closed = true;
+        break;
+      case SendResult::kWaitCompletions:
+        // Not EPOLLOUT, which would wake at once: EPOLLERR, when the
+        // error queue gets a completion.
+        f.blocked = true;
+        watch(f, index, false, true);
         break;
     }
     now = now_ns();
@@ -302,10 +320,33 @@ void SendLoop::run(std::stop_token stop) {
     }
     ledger_.maybe_flush(now_ns());
   }
+  drain_completions();
   finish_flows();
   ledger_.flush();
   cpu_ = sys::thread_cpu_usage();
   state_.loop_finished();
+}
+
+void SendLoop::drain_completions() {
+  for (SendFlow& f : flows_) {
+    if (!f.zc) {
+      continue;
+    }
+    ZeroCopyFlow& zc = *f.zc;
+    // Until every send has completed, while completions keep coming: the
+    // kernel may still read the headers, which die with the loop. Data
+    // still queued behind a slow link completes as it is acknowledged.
+    std::uint64_t quiet_since = now_ns();
+    while (f.fd && zc.tracker.outstanding() > 0 && now_ns() - quiet_since < kDrainNs) {
+      if (zc.reap(f.fd.get()) > 0) {
+        quiet_since = now_ns();
+      } else {
+        wait_error_queue(f.fd.get(), 10);
+      }
+    }
+    zc.tracker.stats().outstanding_at_end = zc.tracker.outstanding();
+    f.stats.zerocopy = zc.tracker.stats();
+  }
 }
 
 void SendLoop::finish_flows() {

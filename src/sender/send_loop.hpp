@@ -74,7 +74,10 @@ class SendLoop {
   /// ep_poll_callback) on every datagram the loopback frees, on the sender's
   /// CPU. Stray datagrams and ICMP errors are read when the flow ends.
   [[nodiscard]] bool always_watched() const noexcept { return state_.tcp() || state_.echo(); }
-  void watch(SendFlow& f, std::uint32_t index, bool out);
+  /// Watches `f` for replies, and for room (`out`) or, with --zerocopy,
+  /// completions (`errors`; EPOLLERR is always reported, this only puts an
+  /// unwatched UDP stream flow in the set).
+  void watch(SendFlow& f, std::uint32_t index, bool out, bool errors = false);
   void schedule(std::uint32_t index, std::uint64_t due_ns);
   void schedule(std::uint32_t index) { schedule(index, flows_[index].pacer.next_ns()); }
   SendResult write(SendFlow& f, std::uint64_t now);
@@ -84,6 +87,9 @@ class SendLoop {
   /// Sends what is due; false once time is up for every flow.
   void send_due();
   [[nodiscard]] bool all_done() const noexcept;
+  /// --zerocopy: reads each flow's completions until none is outstanding
+  /// (or none came for kDrainNs), and books them in its figures.
+  void drain_completions();
   /// Per-flow figures at the end: TCP_INFO, strays, reply loss.
   void finish_flows();
   void fail(std::string why) {

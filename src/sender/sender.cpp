@@ -215,10 +215,17 @@ void Sender::collect(RunResult& out) const {
   out.sender.tcp_congestion = s.congestion;
   out.sender_flows.clear();
   bool broken = false;
+  out.zerocopy.reset();
+  if (s.state.spec().zerocopy) {
+    out.zerocopy.emplace();
+  }
   for (std::uint32_t id = 0; id < s.where.size(); ++id) {
     const sender::SendFlow& f = s.flow(id);
     out.sender_flows.push_back(f.stats);
     broken = broken || f.stats.closed_by_peer;
+    if (out.zerocopy) {
+      out.zerocopy->add(f.stats.zerocopy);
+    }
   }
   out.pacing = PacingStats{};
   out.pacing.target_msgs_per_s = s.state.spec().rate_msgs_per_s;

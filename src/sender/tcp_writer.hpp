@@ -13,7 +13,10 @@ namespace netbench::sender {
 /// Writes a TCP flow's messages: a fresh message in one send() of the shared
 /// filler with the header copied into its front; a message the socket took
 /// only part of resumes where it stopped, from the flow's own copy of its
-/// header. One per send loop; used on its thread.
+/// header. With --zerocopy every send is a sendmsg() of the message's own
+/// header (from the flow's HeaderRing, held until the kernel's completion)
+/// and the shared filler, which is never written. One per send loop; used
+/// on its thread.
 class TcpWriter {
  public:
   /// `ledger` decides and books messages; must outlive the writer.
@@ -28,6 +31,9 @@ class TcpWriter {
   ssize_t send_fresh(SendFlow& f);
   /// One sendmsg() of the rest of a message from f.offset; its result.
   ssize_t send_rest(SendFlow& f);
+  /// --zerocopy: one MSG_ZEROCOPY sendmsg() of the rest of the message from
+  /// f.offset, its header read from the flow's header ring; its result.
+  ssize_t send_zerocopy(SendFlow& f);
 
   MessageLedger& ledger_;
   std::uint32_t size_;

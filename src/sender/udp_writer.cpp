@@ -4,6 +4,7 @@
 #include <netinet/udp.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace netbench::sender {
@@ -25,6 +26,10 @@ UdpWriter::UdpWriter(const SenderState& state, MessageLedger& ledger)
     dgrams_.assign(slots_.size() * size_, std::byte{0});
   }
   mmsg_.resize(slots_.size());
+  if (spec.zerocopy) {
+    zc_iov_.resize(slots_.size());
+    zc_header_.resize(slots_.size());
+  }
 }
 
 std::span<std::byte> UdpWriter::place(std::size_t i) noexcept {
@@ -39,6 +44,9 @@ SendResult UdpWriter::write(SendFlow& f, std::uint64_t now) {
   if (state_.echo() && !spec.open_loop()) {
     limit = std::min<std::size_t>(
         limit, spec.outstanding - std::min<std::uint64_t>(f.outstanding, spec.outstanding));
+  }
+  if (f.zc) {
+    return write_zerocopy(f, now, limit);
   }
   MessageCursor c = MessageLedger::cursor(f);
   std::size_t k = 0;
@@ -117,6 +125,114 @@ int UdpWriter::send_gso(SendFlow& f, std::size_t k) {
   std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
   // All or nothing: one send carries every segment or fails as a whole.
   return ::sendmsg(f.fd.get(), &msg, MSG_DONTWAIT) >= 0 ? static_cast<int>(k) : -1;
+}
+
+SendResult UdpWriter::write_zerocopy(SendFlow& f, std::uint64_t now, std::size_t limit) {
+  ZeroCopyFlow& zc = *f.zc;
+  if (zc.ring.free() <= zc.ring.capacity() / 2) {
+    zc.reap(f.fd.get());  // now and then, not per send: a read per notification
+  }
+  if (zc.ring.free() == 0) {
+    ++zc.tracker.stats().buffer_waits;
+    return SendResult::kWaitCompletions;
+  }
+  limit = std::min(limit, zc.ring.free());
+  MessageCursor c = MessageLedger::cursor(f);
+  std::size_t k = 0;
+  std::size_t n_iov = 0;
+  for (; k < limit; ++k) {
+    const std::size_t h = zc.ring.acquire();
+    const std::optional<Outgoing> m = ledger_.take(f, c, now, k == 0, zc.ring.header(h));
+    if (!m) {
+      zc.ring.unacquire(1);
+      break;
+    }
+    slots_[k].message = *m;
+    zc_header_[k] = h;
+    // The whole datagram is its slot: the header written in place, the
+    // filler after it zero since the ring was made.
+    const std::span<std::byte> d = zc.ring.slot(h);
+    iovec& last = zc_iov_[n_iov == 0 ? 0 : n_iov - 1];
+    if (state_.spec().gso && n_iov > 0 &&
+        static_cast<std::byte*>(last.iov_base) + last.iov_len == d.data()) {
+      last.iov_len += d.size();  // the next slot: one range (one frag per page)
+    } else {
+      zc_iov_[n_iov++] = {d.data(), d.size()};
+    }
+  }
+  if (k == 0) {
+    return SendResult::kNothing;
+  }
+  const int sent = send_zerocopy(f, k, n_iov);
+  if (sent > 0) {
+    const auto n = static_cast<std::size_t>(sent);
+    // The kernel numbers each call it takes with MSG_ZEROCOPY: one id per
+    // datagram of a sendmmsg, one for a whole UDP_SEGMENT send.
+    const bool one_call = state_.spec().gso && k > 1;
+    const std::uint64_t id = one_call && !zc.fell_back ? zc.tracker.issue() : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!zc.fell_back) {
+        zc.ring.stamp(zc_header_[i], one_call ? id : zc.tracker.issue());
+      }
+      zc.ring.close(zc_header_[i]);
+      ledger_.sent(f, now, slots_[i].message);
+    }
+    zc.ring.unacquire(k - n);  // the unsent ones were acquired last
+    return SendResult::kSent;
+  }
+  const int err = errno;
+  zc.ring.unacquire(k);
+  if (err == ENOBUFS && !zc.fell_back && zc.tracker.outstanding() > 0) {
+    // Option memory for notifications ran out: completions free it.
+    ++zc.tracker.stats().enobufs_waits;
+    return SendResult::kWaitCompletions;
+  }
+  if (is_retryable(err)) {
+    ++f.stats.would_block;
+    return SendResult::kBlocked;
+  }
+  if (err != ENOBUFS) {
+    // A send can fail after the kernel numbered it (a netfilter drop, say),
+    // and then ours and the kernel's ids would disagree, and a header could
+    // be rewritten in flight: this flow copies from now on.
+    zc.fell_back = true;
+  }
+  // As without --zerocopy: the datagram is gone, counted sent and failed.
+  ++f.stats.send_failures;
+  ledger_.sent(f, now, slots_[0].message);
+  return SendResult::kSent;
+}
+
+int UdpWriter::send_zerocopy(SendFlow& f, std::size_t k, std::size_t n_iov) {
+  ZeroCopyFlow& zc = *f.zc;
+  const int flags = MSG_DONTWAIT | zc.flags();
+  if (zc.fell_back) {
+    ++zc.tracker.stats().copy_fallbacks;
+  }
+  if (k == 1 || state_.spec().gso) {
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+    msghdr msg{};
+    msg.msg_iov = zc_iov_.data();
+    msg.msg_iovlen = n_iov;
+    if (k > 1) {
+      // The kernel cuts the ranges into datagrams of `size` bytes.
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+      const auto gso_size = static_cast<std::uint16_t>(size_);
+      std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+    }
+    return ::sendmsg(f.fd.get(), &msg, flags) >= 0 ? static_cast<int>(k) : -1;
+  }
+  for (std::size_t i = 0; i < k; ++i) {
+    mmsg_[i] = {};
+    mmsg_[i].msg_hdr.msg_iov = &zc_iov_[i];
+    mmsg_[i].msg_hdr.msg_iovlen = 1;
+  }
+  return ::sendmmsg(f.fd.get(), mmsg_.data(), static_cast<unsigned>(k), flags);
 }
 
 }  // namespace netbench::sender

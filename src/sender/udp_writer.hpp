@@ -25,6 +25,8 @@ class UdpWriter {
 
   /// Sends what is due of flow `f` at `now`.
   SendResult write(SendFlow& f, std::uint64_t now);
+  /// Most datagrams one send call carries (--batch, --gso; else 1).
+  [[nodiscard]] std::size_t slots() const noexcept { return slots_.size(); }
   /// Datagrams one UDP_SEGMENT send carries with --gso (0 without).
   [[nodiscard]] std::size_t gso_segments() const noexcept { return gso_segments_; }
 
@@ -41,6 +43,14 @@ class UdpWriter {
   int send_gso(SendFlow& f, std::size_t k);
   /// Sends slots [0, k) with sendmmsg: how many went, or -1.
   int send_batch(SendFlow& f, std::size_t k);
+  /// --zerocopy: up to `limit` due datagrams of `f`, each header in the
+  /// flow's HeaderRing (held until the kernel's completion), the filler
+  /// shared and never written: one send, a sendmmsg or one UDP_SEGMENT send
+  /// with MSG_ZEROCOPY.
+  SendResult write_zerocopy(SendFlow& f, std::uint64_t now, std::size_t limit);
+  /// --zerocopy: sends the k datagrams laid out in zc_iov_ (`n_iov`
+  /// entries): how many went, or -1.
+  int send_zerocopy(SendFlow& f, std::size_t k, std::size_t n_iov);
 
   const SenderState& state_;
   MessageLedger& ledger_;
@@ -55,6 +65,10 @@ class UdpWriter {
   // datagram is one iovec (the kernel's single-segment fast path) instead
   // of header + shared filler.
   std::vector<std::byte> dgrams_;
+  // --zerocopy: an iovec per datagram (a UDP_SEGMENT send: per run of
+  // consecutive ring slots), and the ring slot of each datagram.
+  std::vector<iovec> zc_iov_;
+  std::vector<std::size_t> zc_header_;
 };
 
 }  // namespace netbench::sender

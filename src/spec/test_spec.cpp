@@ -144,6 +144,21 @@ void validate(const TestSpec& spec) {
   if (spec.gso && spec.batch > 1) {
     fail("--gso already sends many datagrams per call; give --gso or --batch, not both");
   }
+  if (spec.zerocopy && spec.mode == Mode::kConnect) {
+    fail(
+        "--zerocopy needs long-lived flow sockets, but --mode connect sends one request per "
+        "fresh socket: drop --zerocopy or use --mode stream or echo");
+  }
+  if (spec.skip_rx_copy && spec.mode != Mode::kStream) {
+    fail("--skip-rx-copy discards payloads unread, but --mode " +
+         std::string(to_string(spec.mode)) +
+         " echoes them back: use --mode stream or drop --skip-rx-copy");
+  }
+  if (spec.skip_rx_copy && spec.model == ModelKind::kUring) {
+    fail(
+        "--skip-rx-copy needs reads the receiver chooses the size of, but --model uring reads "
+        "into provided buffers: pick another --model or drop --skip-rx-copy");
+  }
   if (spec.coalesce_ns > 10'000'000) {
     fail("--coalesce must be at most 10ms (the receive buffer must hold what arrives meanwhile)");
   }

@@ -259,6 +259,31 @@ TEST(ControlMessagesTest, OptionalFieldsMayBeAbsent) {
 
 // Issue 19: the socket knobs reach the server only when given, and a bad one
 // is refused naming its field.
+TEST(ControlMessagesTest, SkipRxCopyGoesToTheServerOnlyWhenAsked) {
+  TestSpec spec;
+  spec.count = 100;
+  spec.skip_rx_copy = true;
+  spec.zerocopy = true;  // the sender's own: the server is not told
+  const nlohmann::json j = spec_to_json(spec);
+  EXPECT_EQ(j["skip_rx_copy"], true);
+  EXPECT_FALSE(j.contains("zerocopy"));
+  TestSpec back;
+  std::string error;
+  ASSERT_TRUE(spec_from_json(j, back, error)) << error;
+  EXPECT_TRUE(back.skip_rx_copy);
+  EXPECT_FALSE(back.zerocopy);
+  // An older client's config has no key: payloads are read as before.
+  EXPECT_FALSE(spec_to_json(TestSpec{}).contains("skip_rx_copy"));
+  nlohmann::json echo = j;
+  echo["mode"] = "echo";
+  EXPECT_FALSE(spec_from_json(echo, back, error));
+  EXPECT_NE(error.find("--skip-rx-copy"), std::string::npos) << error;
+  nlohmann::json bad = j;
+  bad["skip_rx_copy"] = 1;
+  EXPECT_FALSE(spec_from_json(bad, back, error));
+  EXPECT_NE(error.find("config.skip_rx_copy"), std::string::npos) << error;
+}
+
 TEST(ControlMessagesTest, SocketKnobsRoundTripAndAreCheckedServerSide) {
   TestSpec knobs;
   knobs.count = 100;

@@ -116,6 +116,26 @@ TEST(TextReportTest, TcpHasNoLossAttributionOrBurstRows) {
   EXPECT_TRUE(has(udp, "loss bursts")) << udp;
 }
 
+TEST(TextReportTest, ZeroCopyRowsOnlyWithTheFlag) {
+  RunResult r = run_of(Proto::kTcp, Mode::kStream, PeerKind::kInProcess);
+  const std::string off = printed([&](std::FILE* f) { print_summary(f, r); });
+  EXPECT_FALSE(has(off, "zerocopy")) << off;
+  r.spec.zerocopy = true;
+  r.spec.skip_rx_copy = true;
+  r.zerocopy = ZeroCopyStats{};
+  r.zerocopy->sends = 12'000;
+  r.zerocopy->completions = 12'000;
+  r.zerocopy->copied = 12'000;
+  r.zerocopy->buffer_waits = 3;
+  const std::string on = printed([&](std::FILE* f) { print_summary(f, r); });
+  EXPECT_TRUE(has(line_of(on, "zerocopy"),
+                  "12,000 sends, 12,000 completed: 0 zero-copy, 12,000 copied by the kernel"))
+      << on;
+  EXPECT_TRUE(has(on, "3 waits for a free buffer, 0 on ENOBUFS")) << on;
+  const std::string config = printed([&](std::FILE* f) { print_config(f, r.spec); });
+  EXPECT_TRUE(has(config, ", zerocopy, skip-rx-copy")) << config;
+}
+
 TEST(TextReportTest, CountsAreGrouped) {
   const std::string text = printed([](std::FILE* f) {
     print_summary(f, run_of(Proto::kUdp, Mode::kStream, PeerKind::kInProcess));

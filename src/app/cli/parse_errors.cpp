@@ -34,7 +34,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 /// iperf3's flags that netbench spells otherwise or does not have, and what
 /// to do instead.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kForeignFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kForeignFlags{{
     {"-s", "netbench's server is a subcommand: run 'netbench serve'"},
     {"--server", "netbench's server is a subcommand: run 'netbench serve'"},
     {"-D", "run 'netbench serve' under systemd or nohup; it has no daemon mode"},
@@ -47,7 +47,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kForeignF
     {"--bidir",
      "netbench has no --bidir yet: run two tests at once, one from each host "
      "('netbench serve --max-concurrent 2')"},
-    {"-Z", "netbench has no --zerocopy yet"},
     {"-n", "netbench counts messages, not bytes: use -k/--count N (messages of --size bytes)"},
     {"-i", "netbench's reporting interval is --interval, e.g. --interval 1s"},
 }};

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/cli/copy_args.hpp"
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/units.hpp"
 #include "netbench/clock.hpp"
@@ -425,6 +426,7 @@ TestSpec make_spec(const RunArgs& a) {
     s.socket_buffer_bytes = static_cast<std::uint32_t>(*bytes);
   }
   socket_knobs_of(a, s);
+  copy_options_of(a, s);
   s.bind_address = a.bind;
   if (a.port < 0 || a.port > 65535) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");

@@ -49,6 +49,8 @@ struct RunArgs {
   bool busy_poll = false;      ///< --busy-poll: spin instead of sleeping
   std::string pacing;          ///< --pacing sleep|spin ("": the default, sleep)
   bool gso = false;            ///< --gso: UDP_SEGMENT sends, UDP_GRO receives
+  bool zerocopy = false;       ///< --zerocopy: MSG_ZEROCOPY sends
+  bool skip_rx_copy = false;   ///< --skip-rx-copy: MSG_TRUNC receives
   std::string cpu;             ///< --cpu SENDER[,RECEIVER] CPU lists; empty = not pinned
   bool nodelay = false;        ///< --nodelay: TCP_NODELAY in every mode
   bool no_nodelay = false;     ///< --no-nodelay: no TCP_NODELAY, even for echo

@@ -100,6 +100,11 @@ nlohmann::json spec_to_json(const TestSpec& s) {
   if (s.fq_rate_bps != 0) {
     j["fq_rate_bps"] = s.fq_rate_bps;
   }
+  if (s.skip_rx_copy) {
+    // Only when asked, so that other runs send the bytes they always did. A
+    // server that predates the key ignores it and reads payloads as usual.
+    j["skip_rx_copy"] = true;
+  }
   return j;
 }
 
@@ -128,7 +133,8 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_u64(j, "socket_buffer_bytes", kU32, buffer, error) ||
       !get_u64(j, "port", 65535, port, error) ||
       !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
-      !get_optional_bool(j, "gso", s.gso, error)) {
+      !get_optional_bool(j, "gso", s.gso, error) ||
+      !get_optional_bool(j, "skip_rx_copy", s.skip_rx_copy, error)) {
     return false;
   }
   // Optional (an older peer's config has none): pacing, coalesce, nodelay, stats, CPU lists.

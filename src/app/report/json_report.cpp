@@ -223,6 +223,8 @@ json config_json(const TestSpec& s) {
           {"busy_poll", s.busy_poll},
           {"pacing", s.pacing_spin ? "spin" : "sleep"},
           {"gso", s.gso},
+          {"zerocopy", s.zerocopy},
+          {"skip_rx_copy", s.skip_rx_copy},
           {"socket_buffer_bytes", s.socket_buffer_bytes},
           {"coalesce_ns", s.coalesce_ns},
           {"tcp_nodelay", s.tcp_nodelay()},
@@ -240,6 +242,23 @@ json config_json(const TestSpec& s) {
            s.probe_rate_msgs_per_s > 0 ? json(s.probe_rate_msgs_per_s) : json(nullptr)},
           {"bind", s.bind_address},
           {"port", s.port}};
+}
+
+/// `--zerocopy`: what became of the MSG_ZEROCOPY sends; null without it.
+json zerocopy_json(const std::optional<ZeroCopyStats>& z) {
+  if (!z) {
+    return nullptr;
+  }
+  return {{"sends", z->sends},
+          {"notifications", z->notifications},
+          {"completions", z->completions},
+          {"zerocopy", z->zerocopy},
+          {"copied", z->copied},
+          {"enobufs_waits", z->enobufs_waits},
+          {"buffer_waits", z->buffer_waits},
+          {"copy_fallbacks", z->copy_fallbacks},
+          {"unexpected", z->unexpected},
+          {"outstanding_at_end", z->outstanding_at_end}};
 }
 
 json interval_json(const IntervalRecord& i) {
@@ -411,6 +430,7 @@ json run_json(const RunResult& r) {
           {"sender_cpu_share", finite(t.sender_cpu_share)},
           {"lateness", latency_json(r.pacing.lateness)}}},
         {"cost", cpu_json(r.sender, t.sender_cpu_per_msg_ns)},
+        {"zerocopy", zerocopy_json(r.zerocopy)},
         {"threads", send_loops_json(r)},
         {"flows", sender_flows}}},
       {"receiver",

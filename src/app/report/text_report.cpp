@@ -209,6 +209,12 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
   if (s.gso) {
     std::fprintf(out, ", gso");
   }
+  if (s.zerocopy) {
+    std::fprintf(out, ", zerocopy");
+  }
+  if (s.skip_rx_copy) {
+    std::fprintf(out, ", skip-rx-copy");
+  }
   if (s.coalesce_ns > 0) {
     std::fprintf(out, ", coalesce %s", format_ns(static_cast<double>(s.coalesce_ns)).c_str());
   }
@@ -348,6 +354,19 @@ void print_summary(std::FILE* out, const RunResult& r) {
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(50))).c_str(),
                  format_ns(static_cast<double>(r.pacing.lateness.percentile(99))).c_str(),
                  100.0 * t.sender_cpu_share);
+  }
+  if (r.zerocopy) {
+    // Loopback and veth deliver to a local socket, where the kernel copies
+    // the pages after all: "copied" then counts every completion.
+    const ZeroCopyStats& z = *r.zerocopy;
+    std::fprintf(out, "  %-22s %s sends, %s completed: %s zero-copy, %s copied by the kernel\n",
+                 "zerocopy", u64(z.sends).c_str(), u64(z.completions).c_str(),
+                 u64(z.zerocopy).c_str(), u64(z.copied).c_str());
+    std::fprintf(out,
+                 "  %-22s %s waits for a free buffer, %s on ENOBUFS, %s copied sends, "
+                 "%s outstanding at the end\n",
+                 "", u64(z.buffer_waits).c_str(), u64(z.enobufs_waits).c_str(),
+                 u64(z.copy_fallbacks).c_str(), u64(z.outstanding_at_end).c_str());
   }
   print_cost(out, r, t);
   print_probe(out, r);
