@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """--zerocopy and --skip-rx-copy against the default: interleaved paired runs.
 
-Usage: bench/zerocopy.py NETBENCH [--rounds 3] [--duration 2s] [--ns-prefix P]
+Usage: bench/zerocopy.py NETBENCH [--rounds 3] [--duration 2s] [--prefix 'ip netns exec NS'] [--extra 'ARGS']
 Prints one table row per (proto, size, variant): receiver Gbit/s median and
 range over the rounds, sender and receiver CPU per message, and for
 --zerocopy the completions (zero-copy vs copied). Rounds run every case once
