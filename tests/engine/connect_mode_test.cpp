@@ -28,6 +28,7 @@
 #include "netbench/test_spec.hpp"
 #include "sys/proc_net.hpp"
 #include "uring_fallback.hpp"
+#include "watchdog.hpp"
 
 namespace netbench {
 namespace {
@@ -35,8 +36,6 @@ namespace {
 constexpr std::uint32_t kFlows = 3;
 constexpr std::uint64_t kTransactions = 60;  // 20 per flow
 constexpr std::uint32_t kSize = 100;
-constexpr auto kRunTimeout = std::chrono::seconds(60);
-
 enum class Loop : std::uint8_t { kClosed, kOpen };
 
 TestSpec connect_spec(Proto proto, ModelKind model, Loop loop, Close close) {
@@ -59,17 +58,8 @@ TestSpec connect_spec(Proto proto, ModelKind model, Loop loop, Close close) {
 
 /// run_paired() with a watchdog: a hang ends incomplete instead of blocking.
 RunResult run(const TestSpec& spec) {
-  std::stop_source guard;
-  const std::jthread watchdog([&guard](std::stop_token done) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, done, kRunTimeout, [] { return false; });
-    if (!done.stop_requested()) {
-      guard.request_stop();
-    }
-  });
-  return run_paired(spec, {}, guard.get_token());
+  return test_support::with_watchdog(
+      [&](std::stop_token stop) { return run_paired(spec, {}, stop); });
 }
 
 /// Every figure of a connect-mode run of spec.count transactions without a fault.

@@ -29,6 +29,7 @@
 #include "sys/socket_ops.hpp"
 #include "sys/uring.hpp"
 #include "uring_fallback.hpp"
+#include "watchdog.hpp"
 
 namespace netbench {
 
@@ -45,10 +46,6 @@ constexpr std::uint32_t kFlows = 4;
 constexpr std::uint32_t kSize = 256;
 /// UDP offered rate the receiver keeps up with, so no socket buffer overflows.
 constexpr double kUdpRate = 20'000;
-/// Longest a run may take before the test stops it (and fails). Far above
-/// what any run here needs, even under a sanitizer.
-constexpr auto kRunTimeout = std::chrono::seconds(60);
-
 TestSpec make_spec(Proto proto, ModelKind model, Mode mode) {
   TestSpec s;
   s.proto = proto;
@@ -67,20 +64,11 @@ TestSpec make_spec(Proto proto, ModelKind model, Mode mode) {
   return s;
 }
 
-/// run_paired() with a watchdog: past kRunTimeout the run is stopped, which
+/// run_paired() with a watchdog: past test_support::kRunTimeout the run is stopped, which
 /// leaves it incomplete, so a hang fails the test instead of blocking it.
 RunResult run(const TestSpec& spec) {
-  std::stop_source guard;
-  const std::jthread watchdog([&guard](std::stop_token done) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, done, kRunTimeout, [] { return false; });
-    if (!done.stop_requested()) {
-      guard.request_stop();
-    }
-  });
-  return run_paired(spec, {}, guard.get_token());
+  return test_support::with_watchdog(
+      [&](std::stop_token stop) { return run_paired(spec, {}, stop); });
 }
 
 struct Totals {

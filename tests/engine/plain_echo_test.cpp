@@ -31,6 +31,7 @@
 #include "netbench/plain_echo_server.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
+#include "watchdog.hpp"
 
 namespace netbench {
 namespace {
@@ -40,9 +41,6 @@ constexpr std::uint32_t kFlows = 4;
 constexpr std::uint32_t kSize = 256;
 /// Upper bound of any wait here (never a timing assertion).
 constexpr auto kGuard = std::chrono::seconds(10);
-/// Longest a measured run may take before the test stops it (and fails).
-constexpr auto kRunTimeout = std::chrono::seconds(60);
-
 TestSpec make_spec(Proto proto) {
   TestSpec s;
   s.proto = proto;
@@ -54,20 +52,11 @@ TestSpec make_spec(Proto proto) {
   return s;
 }
 
-/// run_plain_echo() with a watchdog: past kRunTimeout the run is stopped,
+/// run_plain_echo() with a watchdog: past test_support::kRunTimeout the run is stopped,
 /// which leaves it incomplete, so a hang fails the test instead of blocking.
 RunResult run(const TestSpec& spec, const Endpoint& server, const RunHooks& hooks = {}) {
-  std::stop_source guard;
-  const std::jthread watchdog([&guard](std::stop_token done) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, done, kRunTimeout, [] { return false; });
-    if (!done.stop_requested()) {
-      guard.request_stop();
-    }
-  });
-  return run_plain_echo(spec, server, hooks, guard.get_token());
+  return test_support::with_watchdog(
+      [&](std::stop_token stop) { return run_plain_echo(spec, server, hooks, stop); });
 }
 
 /// Every client-side figure of an echo run that moved spec.count messages.

@@ -21,11 +21,10 @@
 #include "netbench/paired_run.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
+#include "watchdog.hpp"
 
 namespace netbench {
 namespace {
-
-constexpr auto kRunTimeout = std::chrono::seconds(60);
 
 TestSpec base(Proto proto, std::uint32_t size, std::uint64_t count) {
   TestSpec s;
@@ -41,19 +40,10 @@ TestSpec base(Proto proto, std::uint32_t size, std::uint64_t count) {
   return s;
 }
 
-/// run_paired() stopped by a watchdog after kRunTimeout (then incomplete).
+/// run_paired() stopped by a watchdog after test_support::kRunTimeout (then incomplete).
 RunResult run(const TestSpec& spec) {
-  std::stop_source guard;
-  const std::jthread watchdog([&guard](std::stop_token done) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, done, kRunTimeout, [] { return false; });
-    if (!done.stop_requested()) {
-      guard.request_stop();
-    }
-  });
-  return run_paired(spec, {}, guard.get_token());
+  return test_support::with_watchdog(
+      [&](std::stop_token stop) { return run_paired(spec, {}, stop); });
 }
 
 /// Every message sent arrived once, in order (sequence numbers exactly
