@@ -4,6 +4,7 @@
 #include <netinet/udp.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -12,6 +13,22 @@ namespace {
 
 /// A sendmmsg batch up to this size is laid out as whole datagrams.
 constexpr std::size_t kMaxContiguousBatchBytes = 1U << 20;
+
+/// Room for the UDP_SEGMENT control message of a GSO send.
+using GsoControl = std::array<char, CMSG_SPACE(sizeof(std::uint16_t))>;
+
+/// Asks the kernel to cut `msg`'s payload into datagrams of `size` bytes
+/// (UDP_SEGMENT), the control message living in `control`.
+void set_gso_size(msghdr& msg, GsoControl& control, std::size_t size) noexcept {
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+  const auto gso_size = static_cast<std::uint16_t>(size);
+  std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+}
 
 }  // namespace
 
@@ -110,19 +127,11 @@ int UdpWriter::send_gso(SendFlow& f, std::size_t k) {
     place(i);
   }
   iovec iov{dgrams_.data(), k * size_};
-  // The kernel cuts the buffer into datagrams of `size` bytes (gso_size).
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+  alignas(cmsghdr) GsoControl control{};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_UDP;
-  c->cmsg_type = UDP_SEGMENT;
-  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-  const auto gso_size = static_cast<std::uint16_t>(size_);
-  std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+  set_gso_size(msg, control, size_);
   // All or nothing: one send carries every segment or fails as a whole.
   return ::sendmsg(f.fd.get(), &msg, MSG_DONTWAIT) >= 0 ? static_cast<int>(k) : -1;
 }
@@ -210,20 +219,12 @@ int UdpWriter::send_zerocopy(SendFlow& f, std::size_t k, std::size_t n_iov) {
     ++zc.tracker.stats().copy_fallbacks;
   }
   if (k == 1 || state_.spec().gso) {
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(std::uint16_t))> control{};
+    alignas(cmsghdr) GsoControl control{};
     msghdr msg{};
     msg.msg_iov = zc_iov_.data();
     msg.msg_iovlen = n_iov;
     if (k > 1) {
-      // The kernel cuts the ranges into datagrams of `size` bytes.
-      msg.msg_control = control.data();
-      msg.msg_controllen = control.size();
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_UDP;
-      c->cmsg_type = UDP_SEGMENT;
-      c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-      const auto gso_size = static_cast<std::uint16_t>(size_);
-      std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+      set_gso_size(msg, control, size_);  // the kernel cuts the ranges into datagrams
     }
     return ::sendmsg(f.fd.get(), &msg, flags) >= 0 ? static_cast<int>(k) : -1;
   }
