@@ -109,11 +109,7 @@ SweepDocument::SweepDocument(json matrix, std::size_t points, json repeat)
   doc_["runs"] = json::array();
 }
 
-void SweepDocument::add_run(std::size_t point, const RunResult& r, PointStatus status) {
-  json entry = {{"point", point}, {"run", run_json(r)}};
-  if (!r.complete && !r.error.empty()) {
-    entry["error"] = r.error;
-  }
+void SweepDocument::append(json entry, PointStatus status) {
   doc_["runs"].push_back(std::move(entry));
   if (status == PointStatus::kCompleted) {
     doc_["sweep"]["completed"] = doc_["sweep"]["completed"].get<std::size_t>() + 1;
@@ -122,17 +118,20 @@ void SweepDocument::add_run(std::size_t point, const RunResult& r, PointStatus s
   }
 }
 
+void SweepDocument::add_run(std::size_t point, const RunResult& r, PointStatus status) {
+  json entry = {{"point", point}, {"run", run_json(r)}};
+  if (!r.complete && !r.error.empty()) {
+    entry["error"] = r.error;
+  }
+  append(std::move(entry), status);
+}
+
 void SweepDocument::add_repeated(std::size_t point, const RepeatedRun& r, PointStatus status) {
   json entry = {{"point", point}, {"repeated", repeated_json(r)}};
   if (!r.error.empty()) {
     entry["error"] = r.error;
   }
-  doc_["runs"].push_back(std::move(entry));
-  if (status == PointStatus::kCompleted) {
-    doc_["sweep"]["completed"] = doc_["sweep"]["completed"].get<std::size_t>() + 1;
-  } else if (status != PointStatus::kInterrupted) {
-    doc_["sweep"]["failed"] = doc_["sweep"]["failed"].get<std::size_t>() + 1;
-  }
+  append(std::move(entry), status);
 }
 
 void SweepDocument::add_failure(std::size_t point, const TestSpec& spec, const std::string& error) {

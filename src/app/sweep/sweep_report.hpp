@@ -66,6 +66,10 @@ class SweepDocument {
   [[nodiscard]] const nlohmann::json& as_json() const noexcept { return doc_; }
 
  private:
+  /// Appends a point's entry and counts it as completed or failed (an
+  /// interrupted point is neither).
+  void append(nlohmann::json entry, PointStatus status);
+
   nlohmann::json doc_;
 };
 
