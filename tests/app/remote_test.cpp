@@ -727,8 +727,9 @@ TEST(ServeLimitsTest, SilentConnectionIsCutOffAtTheHandshakeTimeout) {
 }
 
 TEST(ServeLimitsTest, SilentConnectionsDoNotLockOutAClient) {
-  // A table of 4 filled with peers that never speak: the client's
-  // connection evicts the oldest of them and its test runs.
+  // A table of 4 and 8 peers that never speak: deferred accept keeps them in
+  // the kernel (they take no place and are not dropped), the client's test
+  // runs.
   const Server server(nullptr, {"--max-clients", "4", "--handshake-timeout", "30s"});
   ASSERT_TRUE(server.listening());
   std::vector<int> silent;
@@ -741,6 +742,31 @@ TEST(ServeLimitsTest, SilentConnectionsDoNotLockOutAClient) {
   EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
   int dropped = 0;
   for (const int fd : silent) {
+    dropped += closed_already(fd) ? 1 : 0;
+    ::close(fd);
+  }
+  EXPECT_EQ(dropped, 0);  // never accepted: nothing to evict
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(ServeLimitsTest, SpeakingConnectionsDoNotLockOutAClient) {
+  // A table of 4 filled with peers that send one byte of a frame header and
+  // stop: the client's connection evicts the oldest of them and its test
+  // runs.
+  const Server server(nullptr, {"--max-clients", "4", "--handshake-timeout", "30s"});
+  ASSERT_TRUE(server.listening());
+  std::vector<int> speakers;
+  for (int i = 0; i < 8; ++i) {
+    speakers.push_back(raw_connect(server.port()));
+    ASSERT_EQ(::send(speakers.back(), "\0", 1, MSG_NOSIGNAL), 1);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let them be accepted first
+  const Outcome o =
+      run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " --count 500 --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["run"]["receiver"]["messages"], 500);
+  int dropped = 0;
+  for (const int fd : speakers) {
     dropped += closed_already(fd) ? 1 : 0;
     ::close(fd);
   }

@@ -1,5 +1,7 @@
 #include "app/serve/serve.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -89,8 +91,15 @@ int ControlLoop::run() {
   if (o_.max_buffer_bytes == 0) {
     o_.max_buffer_bytes = system_max_buffer();  // what plain SO_RCVBUF/SO_SNDBUF allow anyway
   }
-  listener_ = sys::listen_tcp(resolve(o_.bind, o_.port, o_.family, true), false, 128);
+  // The kernel's full backlog (capped by net.core.somaxconn) and deferred
+  // accept: a connection enters the accept queue only once its first bytes
+  // (the hello) came, so peers that open connections and stay silent never
+  // fill the queue; a full queue drops real clients' SYNs, costing each a
+  // 1 s+ retransmit (README, "Hardening").
+  listener_ = sys::listen_tcp(resolve(o_.bind, o_.port, o_.family, true), false, SOMAXCONN);
   sys::set_nonblocking(listener_.get(), true);
+  const int defer_s = std::max(1, (o_.handshake_timeout_ms + 999) / 1000);
+  (void)::setsockopt(listener_.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
   serve_log(o_, "listening on " + sys::local_endpoint(listener_.get()).to_string() + " (" +
                     (o_.max_concurrent <= 1
                          ? std::string("one test at a time")

@@ -7,8 +7,13 @@ Starts `netbench serve --port 0 --max-clients 16 --auth-token …` on
   churn   connections from 127.0.0.2 (another loopback address: all of
           127/8 is local), opened as fast as one thread can, each kept open
           until the server drops it or 400 are open (then the oldest is
-          reset), never sending a byte: every one takes a place in the
-          server's admission table
+          reset). By default never sending a byte: the server's deferred
+          accept (TCP_DEFER_ACCEPT) keeps such connections out of its
+          accept queue, so none reaches accept() and no SYN of a real
+          client is dropped by a full queue. With --speak each sends one
+          byte (a frame header's first): every one then takes a place in
+          the server's admission table, and fair share by source is what
+          keeps the real clients in
   proxy   a TCP proxy on 127.0.0.1 that delays every chunk by --delay-ms
           each way (this kernel has no netem): the control path of the real
           clients, one round trip ~2 x delay
@@ -104,9 +109,13 @@ class Proxy:
         self.thread.join(5)
 
 
-def churn(port: int, until: float, source: str, counter: list):
-    """Opens connections from `source` until `until`, never sending a byte."""
+def churn(port: int, until: float, source: str, counter: list, first_bytes: bytes,
+          rate: float):
+    """Opens connections from `source` until `until` (at most `rate` per
+    second; 0 = as fast as one thread can), each sending `first_bytes` once
+    connected (none: never a byte)."""
     open_socks = []
+    start = time.monotonic()
     linger = struct.pack("ii", 1, 0)  # close with RST: no TIME_WAIT, no port exhaustion
     while time.monotonic() < until and counter[0] < 2_000_000:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -121,8 +130,17 @@ def churn(port: int, until: float, source: str, counter: list):
             continue
         counter[0] += 1
         open_socks.append(s)
+        if first_bytes and len(open_socks) > 1:
+            try:  # the previous one has had time to connect
+                open_socks[-2].send(first_bytes)
+            except OSError:
+                pass
         if len(open_socks) > 400:
             open_socks.pop(0).close()
+        if rate > 0:
+            ahead = start + counter[0] / rate - time.monotonic()
+            if ahead > 0.001:
+                time.sleep(ahead)
     for s in open_socks:
         s.close()
 
@@ -137,14 +155,26 @@ def main():
     ap.add_argument("--max-clients", type=int, default=16)
     ap.add_argument("--max-log-bytes", type=int, default=1 << 20)
     ap.add_argument("--no-token", action="store_true", help="serve without --auth-token")
+    ap.add_argument("--speak", action="store_true",
+                    help="each churn connection sends the first byte of a frame header "
+                         "(past deferred accept: it takes a place in the admission table)")
     ap.add_argument("--show-log", action="store_true", help="print the server's log at the end")
     ap.add_argument("--sanitized", action="store_true",
                     help="a sanitizer build: each real client gets three times as long")
+    ap.add_argument("--speak-rate", type=float, default=5000,
+                    help="with --speak under --sanitized: churn connections/s at most")
     args = ap.parse_args()
+    churn_rate = 0.0
     if args.sanitized:
         # An ASan/TSan server answers several times slower: churn three times
         # as long, so that each real client gets three times the time.
         args.window *= 3
+        if args.speak:
+            # Speaking churn reaches accept(); a sanitized server accepts
+            # ~14 k/s here, below one Python thread's ~30 k/s, and the
+            # kernel then drops SYNs (ListenOverflows) before admission
+            # sees them: pace the churn so that admission is what is tested.
+            churn_rate = args.speak_rate
 
     log = tempfile.TemporaryFile()
     cmd = [args.netbench, "serve", "--bind", "127.0.0.1", "--port", "0",
@@ -173,7 +203,9 @@ def main():
         counter = [0]
         start = time.monotonic()
         until = start + args.window
-        attacker = threading.Thread(target=churn, args=(port, until, "127.0.0.2", counter))
+        attacker = threading.Thread(target=churn, args=(port, until, "127.0.0.2", counter,
+                                                       b"\x00" if args.speak else b"",
+                                                       churn_rate))
         attacker.start()
         time.sleep(0.5)  # the table is full of churn before the first real client
         completed = 0
