@@ -327,6 +327,8 @@ class Harness:
                 "udp_network_loss_ratio": net_ratio, "udp_loss": loss,
                 "iptables_dropped": dropped, "udp_lost": loss["lost"], "tcp_p": tp,
                 "tcp_iptables_dropped": tdropped, "tcp_retransmits": retx,
+                "tcp_lost": r["receiver"]["loss"]["lost"],
+                "tcp_bytes_sent": r["sender"]["bytes"], "tcp_bytes_received": r["receiver"]["bytes"],
                 "tcp_goodput_bps": r["receiver"]["throughput_bps"]}
 
     # -- scenario 3 -------------------------------------------------------
