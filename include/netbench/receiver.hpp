@@ -76,12 +76,18 @@ class Receiver {
   /// sources, or repeats of a registration). Once a flow's socket is
   /// connected the kernel drops any other source's datagrams unseen.
   [[nodiscard]] std::uint64_t unregistered_datagrams() const noexcept;
-  /// TCP, remote: serves data connections only from `host`'s IP address
-  /// (any port), and at most spec.flows of them; any other connection is
-  /// closed at accept and never becomes a flow. Call before start().
-  void restrict_tcp_peers(const Endpoint& host) noexcept;
-  /// TCP connections restrict_tcp_peers() turned away. Thread-safe.
+  /// Remote runs: serves TCP data connections only from `host`'s IP address
+  /// (any port), and at most spec.flows of them (connect mode: a connection
+  /// per transaction, any number); any other connection is closed at accept
+  /// and never becomes a flow. Connect mode over UDP: answers requests only
+  /// from that address (a fresh socket per transaction cannot register),
+  /// so the server reflects nothing to a third party. Call before start().
+  void restrict_peers(const Endpoint& host) noexcept;
+  /// TCP connections restrict_peers() turned away. Thread-safe.
   [[nodiscard]] std::uint64_t refused_tcp_connections() const noexcept;
+  /// Connect mode, UDP: datagrams from other addresses that
+  /// restrict_peers() ignored. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_udp_datagrams() const noexcept;
   /// Starts the model's threads.
   void start();
   /// Stops and joins every thread. Idempotent.

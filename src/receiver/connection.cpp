@@ -304,6 +304,9 @@ void Connection::on_udp_echo_sent(FlowState& record, std::size_t size, long sent
 void Connection::on_datagram(std::span<const std::byte> got, bool truncated, std::uint64_t now,
                              UdpEchoSink& sink, const sockaddr* from, socklen_t from_len,
                              std::size_t wire_bytes) {
+  if (shared_udp_ && !state_->admit_udp_source(from, from_len)) {
+    return;  // connect mode, remote: another host's datagram is neither read nor answered
+  }
   DecodeResult r;
   if (wire_bytes > got.size()) {
     // Only the header was read: its length must be the datagram's.

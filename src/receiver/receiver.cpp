@@ -167,8 +167,10 @@ std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, in
 
 std::uint64_t Receiver::unregistered_datagrams() const noexcept { return impl_->unregistered; }
 
-void Receiver::restrict_tcp_peers(const Endpoint& host) noexcept {
-  impl_->state.restrict_tcp(host);
+void Receiver::restrict_peers(const Endpoint& host) noexcept { impl_->state.restrict_peers(host); }
+
+std::uint64_t Receiver::refused_udp_datagrams() const noexcept {
+  return impl_->state.refused_udp();
 }
 
 std::uint64_t Receiver::refused_tcp_connections() const noexcept {

@@ -39,20 +39,35 @@ bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) noexcept {
   return !x.empty() && x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
 }
 
-void ReceiverState::restrict_tcp(const Endpoint& host) noexcept { tcp_host_ = host; }
+void ReceiverState::restrict_peers(const Endpoint& host) noexcept { peer_host_ = host; }
 
 bool ReceiverState::admit_tcp(const sockaddr_storage& peer) noexcept {
   tcp_accepted_.fetch_add(1, std::memory_order_relaxed);
-  if (!tcp_host_) {
+  if (!peer_host_) {
     return true;
   }
   // A connection from another host, or one more than the test's flows,
   // is a stranger's: it would add a flow (or a descriptor) to the test.
-  if (same_host(peer, tcp_host_->addr) &&
-      tcp_admitted_.fetch_add(1, std::memory_order_relaxed) < spec_.flows) {
+  // Connect mode opens a connection per transaction: the host decides.
+  if (same_host(peer, peer_host_->addr) &&
+      (spec_.mode == Mode::kConnect ||
+       tcp_admitted_.fetch_add(1, std::memory_order_relaxed) < spec_.flows)) {
     return true;
   }
   tcp_refused_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool ReceiverState::admit_udp_source(const sockaddr* from, socklen_t len) noexcept {
+  if (!peer_host_ || from == nullptr) {
+    return true;
+  }
+  sockaddr_storage s{};
+  std::memcpy(&s, from, std::min<std::size_t>(len, sizeof s));
+  if (len > 0 && same_host(s, peer_host_->addr)) {
+    return true;
+  }
+  udp_refused_.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 

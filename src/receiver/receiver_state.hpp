@@ -197,14 +197,24 @@ class ReceiverState {
   [[nodiscard]] std::string error() const;
 
   /// Remote runs: serve TCP data connections only from `host`'s address
-  /// (any port) and at most spec.flows of them. Call before serving.
-  void restrict_tcp(const Endpoint& host) noexcept;
+  /// (any port) and at most spec.flows of them (connect mode: any number,
+  /// a connection per transaction), and answer connect mode's UDP requests
+  /// only from that address. Call before serving.
+  void restrict_peers(const Endpoint& host) noexcept;
   /// Whether to serve a TCP connection accepted from `peer`; counts the
   /// ones turned away. Thread-safe (the accepting threads call it).
   [[nodiscard]] bool admit_tcp(const sockaddr_storage& peer) noexcept;
   /// TCP connections admit_tcp() turned away. Thread-safe.
   [[nodiscard]] std::uint64_t refused_tcp() const noexcept {
     return tcp_refused_.load(std::memory_order_relaxed);
+  }
+  /// Connect mode, UDP: whether to read and answer a datagram from `from`
+  /// (null: a connected socket's, always); counts the ones ignored.
+  /// Thread-safe.
+  [[nodiscard]] bool admit_udp_source(const sockaddr* from, socklen_t len) noexcept;
+  /// Datagrams admit_udp_source() ignored. Thread-safe.
+  [[nodiscard]] std::uint64_t refused_udp() const noexcept {
+    return udp_refused_.load(std::memory_order_relaxed);
   }
 
   /// --model uring: how one ring serves (each ring reports its own; the
@@ -229,7 +239,8 @@ class ReceiverState {
   // Set without allocating when memory ran out; error() spells it out.
   std::atomic<bool> out_of_memory_{false};
   std::atomic<std::uint32_t> out_of_memory_flow_{kNoFlow};
-  std::optional<Endpoint> tcp_host_;  // set before serving, then only read
+  std::optional<Endpoint> peer_host_;  // set before serving, then only read
+  std::atomic<std::uint64_t> udp_refused_{0};
   std::atomic<std::uint32_t> tcp_admitted_{0};
   std::atomic<std::uint64_t> tcp_refused_{0};
   std::atomic<std::uint64_t> tcp_accepted_{0};  // every accept, admitted or not

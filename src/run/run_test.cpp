@@ -62,7 +62,14 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   tx.collect(result);
   link.collect(tx, result);
   if (tcp_counters) {
-    result.connect.kernel = sys::counter_delta(before, sys::read_tcp_stack_counters());
+    const TcpStackCounters mine = sys::counter_delta(before, sys::read_tcp_stack_counters());
+    if (result.connect.kernel.valid) {
+      // A remote server sent its listen queue's counters: the SYNs that
+      // were sent again are this side's.
+      result.connect.kernel.syn_retransmits = mine.syn_retransmits;
+    } else {
+      result.connect.kernel = mine;
+    }
   }
   result.peer = link.peer();
   result.start = start;

@@ -269,6 +269,49 @@ INSTANTIATE_TEST_SUITE_P(ProtoModelMode, RemoteRunTest,
                                   "_" + std::get<2>(p.param);
                          });
 
+class RemoteConnectTest : public ::testing::TestWithParam<std::tuple<const char*, std::string>> {};
+
+// Connect mode against netbench serve: every transaction's fresh connection
+// (TCP) or fresh socket (UDP) is served once, in every model, and the
+// server's side (accepts, threads, listen queue, CPU) comes back.
+TEST_P(RemoteConnectTest, EveryTransactionIsServedExactlyOnce) {
+  const auto [proto, model] = GetParam();
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --mode connect --proto " + proto + " --model " + model +
+                               " --flows 3 --outstanding 2 --count 600 --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_TRUE(run["complete"].get<bool>());
+  const auto& c = run["connect"];
+  EXPECT_EQ(c["transactions"], 600);
+  EXPECT_EQ(c["connect_failures"], 0);
+  EXPECT_EQ(c["transaction_failures"], 0);
+  EXPECT_EQ(c["reply_timeouts"], 0);
+  EXPECT_EQ(run["receiver"]["messages"], 600);
+  EXPECT_EQ(run["receiver"]["malformed"], 0);
+  EXPECT_GT(c["server_cpu_per_transaction_ns"].get<double>(), 0.0);
+  if (std::string(proto) == "tcp") {
+    EXPECT_EQ(c["server_accepts"], 600);
+    EXPECT_EQ(c["kernel"]["scope"], "per_side");
+    if (model == "thread") {
+      EXPECT_EQ(c["server_threads_started"], 600);
+    }
+  } else {
+    EXPECT_TRUE(c["server_accepts"].is_null());
+    EXPECT_TRUE(c["kernel"].is_null());
+  }
+  EXPECT_TRUE(server.alive());
+}
+
+INSTANTIATE_TEST_SUITE_P(ProtoModel, RemoteConnectTest,
+                         ::testing::Combine(::testing::Values("tcp", "udp"),
+                                            ::testing::ValuesIn(model_names_listed())),
+                         [](const ::testing::TestParamInfo<RemoteConnectTest::ParamType>& p) {
+                           return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param);
+                         });
+
 /// Opens a raw control connection to the server.
 int raw_connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -243,6 +243,35 @@ TEST(ResultCodecTest, UringPathIsOptionalSoOtherModelsAndEarlierServersStillWork
   EXPECT_FALSE(got.receiver.uring.has_value());
 }
 
+TEST(ResultCodecTest, ConnectModeCarriesTheServersAcceptsThreadsAndListenQueue) {
+  RunResult sent = sample_result();
+  sent.spec.mode = Mode::kConnect;
+  sent.connect.server_accepts = 1234;
+  sent.connect.server_threads_started = 1200;
+  sent.connect.kernel = {true, 7, 9, 11};
+  const json wire = over_the_wire(receiver_part_to_json(sent));
+  RunResult got;
+  std::string error;
+  ASSERT_TRUE(receiver_part_from_json(wire, got, error)) << error;
+  EXPECT_EQ(got.connect.server_accepts, 1234U);
+  EXPECT_EQ(got.connect.server_threads_started, 1200U);
+  EXPECT_TRUE(got.connect.kernel.valid);
+  EXPECT_EQ(got.connect.kernel.listen_overflows, 7U);
+  EXPECT_EQ(got.connect.kernel.listen_drops, 9U);
+  EXPECT_EQ(got.connect.kernel.syn_retransmits, 11U);
+  // Without its counters (unreadable on the server) the kernel part is invalid.
+  json no_kernel = wire;
+  no_kernel["connect"].erase("kernel");
+  got = RunResult{};
+  ASSERT_TRUE(receiver_part_from_json(no_kernel, got, error)) << error;
+  EXPECT_FALSE(got.connect.kernel.valid);
+  // A wrong type is refused by name.
+  json bad = wire;
+  bad["connect"]["server_accepts"] = "many";
+  EXPECT_FALSE(receiver_part_from_json(bad, got, error));
+  EXPECT_NE(error.find("connect.server_accepts"), std::string::npos) << error;
+}
+
 TEST(ResultCodecTest, SignedIntegersBuiltInCodeAreAccepted) {
   json j = receiver_part_to_json(RunResult{});
   j["receiver"]["loop"]["wakeups"] = 5;  // int, stored signed

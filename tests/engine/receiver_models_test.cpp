@@ -378,10 +378,51 @@ TEST_P(ServerModelTest, DatagramsFromAnUnregisteredPeerAreNeitherCountedNorEchoe
   EXPECT_EQ(r.receiver_flows[0].loss.lost, 0U);
 }
 
+TEST_P(ServerModelTest, ConnectModeUdpAnswersOnlyTheClientsHost) {
+  // Remote connect mode: a fresh socket per transaction cannot register, so
+  // the answering socket serves the control client's address alone; a
+  // stranger's request (127.0.0.2, a valid message) is neither counted nor
+  // answered, so nothing is reflected to a third party.
+  TestSpec spec = make_spec(Proto::kUdp, GetParam(), 1);
+  spec.mode = Mode::kConnect;
+  Receiver rx(spec);
+  rx.restrict_peers(loopback(Family::kV4, 0));
+  rx.start();
+  const Endpoint& to = rx.local();
+  Fd stranger = client_socket(SOCK_DGRAM);
+  sockaddr_in other{};
+  other.sin_family = AF_INET;
+  other.sin_addr.s_addr = htonl(0x7F000002);
+  ASSERT_EQ(::bind(stranger.get(), reinterpret_cast<sockaddr*>(&other), sizeof other), 0)  // NOLINT
+      << std::strerror(errno);
+  ASSERT_EQ(::connect(stranger.get(), to.sa(), to.len), 0) << std::strerror(errno);
+  send_bytes(stranger.get(), message(0, 0));
+  ASSERT_TRUE(wait_until([&] { return rx.refused_udp_datagrams() == 1; }));
+  Fd client = client_socket(SOCK_DGRAM);
+  ASSERT_EQ(::connect(client.get(), to.sa(), to.len), 0) << std::strerror(errno);
+  for (std::uint64_t seq = 0; seq < 3; ++seq) {
+    send_bytes(client.get(), message(0, seq));
+    std::array<std::byte, 2 * kSize> buf{};
+    ASSERT_EQ(::recv(client.get(), buf.data(), buf.size(), 0), static_cast<ssize_t>(kSize)) << seq;
+  }
+  std::array<std::byte, 2 * kSize> buf{};
+  const ssize_t echoed = ::recv(stranger.get(), buf.data(), buf.size(), MSG_DONTWAIT);
+  EXPECT_TRUE(echoed < 0 && errno == EAGAIN) << echoed;
+  EXPECT_EQ(rx.refused_udp_datagrams(), 1U);
+  const std::vector<std::uint64_t> sent{3};
+  const RunResult r = stop_and_collect(rx, sent);
+  std::uint64_t messages = 0;
+  for (const auto& f : r.receiver_flows) {
+    messages += f.messages;
+    EXPECT_EQ(f.malformed, 0U);
+  }
+  EXPECT_EQ(messages, 3U);
+}
+
 TEST_P(ServerModelTest, TcpDataConnectionsFromAnotherHostOrBeyondTheFlowsAreRefused) {
   Receiver rx(make_spec(Proto::kTcp, GetParam(), 2));
   Endpoint client_host = loopback(Family::kV4, 0);
-  rx.restrict_tcp_peers(client_host);  // the control client is on 127.0.0.1
+  rx.restrict_peers(client_host);  // the control client is on 127.0.0.1
   rx.start();
   // A stranger on another address (127.0.0.2 is loopback too).
   Fd stranger = client_socket(SOCK_STREAM);

@@ -114,13 +114,6 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
 /// A remote test in connect mode is refused: netbench serve admits the data
 /// sockets of a test's registered flows, and a fresh socket per transaction
 /// is none of them (not in this version).
-void refuse_remote_connect(const TestSpec& s) {
-  if (s.mode == Mode::kConnect) {
-    throw UsageError(
-        "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
-        "against netbench serve");
-  }
-}
 
 /// The reporters the flags of a single run ask for. Progress comes first so
 /// that its line is erased before the others print their end.
@@ -193,9 +186,6 @@ int run_test(const RunArgs& a) {
   if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
     throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
   }
-  if (!a.connect.empty() && !a.plain_echo) {
-    refuse_remote_connect(*spec);  // now, before a --probe's idle phase runs
-  }
   const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
       if (a.connect.empty() || s.mode != Mode::kEcho) {
@@ -208,7 +198,6 @@ int run_test(const RunArgs& a) {
     if (a.connect.empty()) {
       return run_paired(s, hooks, token);
     }
-    refuse_remote_connect(s);
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };

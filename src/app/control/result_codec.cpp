@@ -389,6 +389,18 @@ json receiver_part_to_json(const RunResult& r) {
   if (!r.receiver.tcp_congestion.empty()) {
     out["receiver"]["tcp_congestion"] = r.receiver.tcp_congestion;
   }
+  if (r.spec.mode == Mode::kConnect) {
+    // The server's side of connect mode: its accepts and threads, and its
+    // own listen queue counters (the client's namespace cannot see them).
+    const ConnectStats& c = r.connect;
+    out["connect"] = {{"server_accepts", c.server_accepts},
+                      {"server_threads_started", c.server_threads_started}};
+    if (c.kernel.valid) {
+      out["connect"]["kernel"] = {{"listen_overflows", c.kernel.listen_overflows},
+                                  {"listen_drops", c.kernel.listen_drops},
+                                  {"syn_retransmits", c.kernel.syn_retransmits}};
+    }
+  }
   if (const auto& u = r.receiver.uring) {
     out["receiver"]["uring"] = {{"setup", u->setup},
                                 {"multishot_accept", u->multishot_accept},
@@ -434,7 +446,28 @@ bool receiver_part_from_json(const json& j, RunResult& out, std::string& error) 
         !r.histogram(j, "delay_variation", delay_variation)) {
       return false;
     }
+    ConnectStats connect;
+    if (const auto it = j.find("connect"); it != j.end()) {
+      if (!r.object(*it, "connect") ||
+          !r.u64(*it, "connect", "server_accepts", connect.server_accepts) ||
+          !r.u64(*it, "connect", "server_threads_started", connect.server_threads_started)) {
+        return false;
+      }
+      if (const auto k = it->find("kernel"); k != it->end()) {
+        TcpStackCounters& c = connect.kernel;
+        if (!r.object(*k, "connect.kernel") ||
+            !r.u64(*k, "connect.kernel", "listen_overflows", c.listen_overflows) ||
+            !r.u64(*k, "connect.kernel", "listen_drops", c.listen_drops) ||
+            !r.u64(*k, "connect.kernel", "syn_retransmits", c.syn_retransmits)) {
+          return false;
+        }
+        c.valid = true;
+      }
+    }
     // Only now, so that a failure leaves `out` as it was.
+    out.connect.server_accepts = connect.server_accepts;
+    out.connect.server_threads_started = connect.server_threads_started;
+    out.connect.kernel = connect.kernel;
     out.receiver_flows = std::move(recv_flows);
     out.receiver = receiver;
     out.latency = std::move(latency);

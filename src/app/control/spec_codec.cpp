@@ -227,11 +227,6 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
     error = "config: duration_ns and count_messages are both 0";
     return false;
   }
-  if (s.mode == Mode::kConnect) {
-    // Its fresh sockets per transaction need their own admission (not yet).
-    error = "config.mode connect is not served by netbench serve in this version";
-    return false;
-  }
   try {
     validate(s);
   } catch (const std::exception& e) {

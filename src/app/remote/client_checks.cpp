@@ -28,7 +28,10 @@ std::chrono::milliseconds reply_deadline(const TestSpec& spec) noexcept {
 }
 
 std::string check_ready(const TestSpec& spec, const Ready& ready) {
-  const std::size_t want = spec.proto == Proto::kTcp ? 1 : spec.flows;
+  // One port for TCP and for connect mode (its UDP requests all go to one
+  // answering socket), a port per flow for UDP otherwise.
+  const bool one_port = spec.proto == Proto::kTcp || spec.mode == Mode::kConnect;
+  const std::size_t want = one_port ? 1 : spec.flows;
   if (ready.ports.size() != want) {
     return "ready.ports: " + std::to_string(ready.ports.size()) + " ports for a test that needs " +
            std::to_string(want);
@@ -36,7 +39,7 @@ std::string check_ready(const TestSpec& spec, const Ready& ready) {
   if (std::find(ready.ports.begin(), ready.ports.end(), 0) != ready.ports.end()) {
     return "ready.ports: port 0";
   }
-  if (spec.proto == Proto::kUdp && !ready.token) {
+  if (spec.proto == Proto::kUdp && spec.mode != Mode::kConnect && !ready.token) {
     return "ready.token: missing for a UDP test";
   }
   return {};

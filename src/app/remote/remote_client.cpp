@@ -147,8 +147,8 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   }
 
   void attach(Sender& tx) override {
-    if (spec_.proto != Proto::kUdp) {
-      return;
+    if (spec_.proto != Proto::kUdp || spec_.mode == Mode::kConnect) {
+      return;  // TCP, and connect mode's fresh sockets: nothing to register
     }
     if (!ready_.token) {
       throw RemoteError("server: bad registration token");
@@ -232,6 +232,11 @@ class RemoteReceiverLink final : public run::ReceiverLink {
     }
     result.receiver_flows = std::move(part.receiver_flows);
     result.receiver = part.receiver;
+    // Connect mode: the server's accepts, threads and listen queue; the
+    // transactions and connect latency stay the client's own.
+    result.connect.server_accepts = part.connect.server_accepts;
+    result.connect.server_threads_started = part.connect.server_threads_started;
+    result.connect.kernel = part.connect.kernel;
     if (spec_.mode == Mode::kStream) {
       // One-way figures are the receiver's; echo RTT stays the client's own.
       result.latency = std::move(part.latency);

@@ -308,14 +308,17 @@ json connect_json(const RunResult& r, const RunTotals& t) {
     return finite(secs > 0 ? static_cast<double>(n) / secs : 0);
   };
   const bool tcp = r.spec.proto == Proto::kTcp;
+  // Remote: the listen queue's counters are the server's namespace's, the
+  // SYN retransmits the client's.
+  const bool remote_server = r.peer.kind == PeerKind::kNetbenchServe;
+  const bool server_side = r.peer.kind != PeerKind::kPlainEcho;  // what a server reports
   json kernel = nullptr;
   if (tcp && c.kernel.valid) {
-    kernel = {{"scope", "network_namespace"},
+    kernel = {{"scope", remote_server ? "per_side" : "network_namespace"},
               {"listen_overflows", c.kernel.listen_overflows},
               {"listen_drops", c.kernel.listen_drops},
               {"syn_retransmits", c.kernel.syn_retransmits}};
   }
-  const bool remote_server = r.peer.kind != PeerKind::kInProcess;
   return {
       {"transactions", c.transactions},
       {"transactions_per_s", per_s(c.transactions)},
@@ -326,14 +329,13 @@ json connect_json(const RunResult& r, const RunTotals& t) {
       {"client_cpu_per_transaction_ns",
        finite(c.transactions > 0 ? t.sender_cpu_s * 1e9 / static_cast<double>(c.transactions) : 0)},
       {"server_cpu_per_transaction_ns",
-       remote_server ? json(nullptr)
-                     : json(finite(c.transactions > 0 ? t.receiver_cpu_s * 1e9 /
-                                                            static_cast<double>(c.transactions)
-                                                      : 0))},
-      {"server_accepts", tcp && !remote_server ? json(c.server_accepts) : json(nullptr)},
-      {"server_accepts_per_s",
-       tcp && !remote_server ? json(per_s(c.server_accepts)) : json(nullptr)},
-      {"server_threads_started", tcp && !remote_server && r.spec.model == ModelKind::kThread
+       !server_side ? json(nullptr)
+                    : json(finite(c.transactions > 0
+                                      ? t.receiver_cpu_s * 1e9 / static_cast<double>(c.transactions)
+                                      : 0))},
+      {"server_accepts", tcp && server_side ? json(c.server_accepts) : json(nullptr)},
+      {"server_accepts_per_s", tcp && server_side ? json(per_s(c.server_accepts)) : json(nullptr)},
+      {"server_threads_started", tcp && server_side && r.spec.model == ModelKind::kThread
                                      ? json(c.server_threads_started)
                                      : json(nullptr)},
       {"kernel", kernel}};

@@ -389,8 +389,8 @@ void print_connect(std::FILE* out, const RunResult& r) {
   if (r.spec.open_loop()) {
     print_latency_line(out, "transaction (actual)", r.latency_from_actual);
   }
-  if (r.spec.proto != Proto::kTcp || r.peer.kind != PeerKind::kInProcess) {
-    return;
+  if (r.spec.proto != Proto::kTcp || r.peer.kind == PeerKind::kPlainEcho) {
+    return;  // a foreign server reports nothing
   }
   std::string accepts = u64(c.server_accepts) + " (" + per_s(c.server_accepts) + "/s)";
   if (r.spec.model == ModelKind::kThread) {
@@ -398,10 +398,12 @@ void print_connect(std::FILE* out, const RunResult& r) {
   }
   std::fprintf(out, "  %-22s %s\n", "server accepts", accepts.c_str());
   if (c.kernel.valid) {
-    std::fprintf(
-        out, "  %-22s %s listen overflows, %s listen drops, %s SYN retransmits (namespace-wide)\n",
-        "kernel (TcpExt)", u64(c.kernel.listen_overflows).c_str(),
-        u64(c.kernel.listen_drops).c_str(), u64(c.kernel.syn_retransmits).c_str());
+    std::fprintf(out, "  %-22s %s listen overflows, %s listen drops, %s SYN retransmits (%s)\n",
+                 "kernel (TcpExt)", u64(c.kernel.listen_overflows).c_str(),
+                 u64(c.kernel.listen_drops).c_str(), u64(c.kernel.syn_retransmits).c_str(),
+                 r.peer.kind == PeerKind::kInProcess
+                     ? "namespace-wide"
+                     : "listen: the server's namespace; SYN: this one's");
   }
 }
 

@@ -21,6 +21,7 @@
 #include "netbench/receiver.hpp"
 #include "netbench/registration.hpp"
 #include "run/drain.hpp"
+#include "sys/proc_net.hpp"
 #include "sys/socket_ops.hpp"
 
 namespace netbench::app {
@@ -169,14 +170,26 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   peer.len = sizeof peer.addr;
   const bool peer_known =
       ::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&peer.addr), &peer.len) == 0;  // NOLINT
-  if (spec.proto == Proto::kTcp && peer_known) {
-    rx->restrict_tcp_peers(peer);
+  const bool connect = spec.mode == Mode::kConnect;
+  if ((spec.proto == Proto::kTcp || connect) && peer_known) {
+    rx->restrict_peers(peer);
   }
   Ready ready;
   ready.ports = rx->ports();
   ready.clock = test.clock;
-  const bool udp = spec.proto == Proto::kUdp;
+  // UDP flows register with a token; connect mode's fresh socket per
+  // transaction cannot, and its requests are answered from the control
+  // client's address only (restrict_peers()).
+  const bool udp = spec.proto == Proto::kUdp && !connect;
+  if (spec.proto == Proto::kUdp && connect && !peer_known) {
+    serve_log(o, who + "cannot tell its address (getpeername); test refused");
+    send_error(ch, "the server cannot tell the client's address");
+    return record.end(SessionOutcome::kFailed, "the server cannot tell the client's address");
+  }
   const RegistrationToken token = random_token();
+  // Connect mode's listen queue figures are the server's: its own deltas.
+  const TcpStackCounters stack_before =
+      connect && spec.proto == Proto::kTcp ? sys::read_tcp_stack_counters() : TcpStackCounters{};
   if (udp) {
     ready.token = token;
   } else {
@@ -288,9 +301,16 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   Result result;
   result.receiver.spec = spec;
   rx->collect(result.receiver, sent);
+  if (stack_before.valid) {
+    result.receiver.connect.kernel =
+        sys::counter_delta(stack_before, sys::read_tcp_stack_counters());
+  }
   std::string strangers;
   if (const std::uint64_t n = rx->refused_tcp_connections(); n > 0) {
     strangers = "; " + std::to_string(n) + " stray TCP data connections refused";
+  }
+  if (const std::uint64_t n = rx->refused_udp_datagrams(); n > 0) {
+    strangers += "; " + std::to_string(n) + " datagrams from other hosts ignored";
   }
   if (!complete) {
     serve_log(o, who + "test incomplete: " + err + strangers);
