@@ -115,6 +115,11 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
 /// sockets of a test's registered flows, and a fresh socket per transaction
 /// is none of them (not in this version).
 void refuse_remote_connect(const TestSpec& s) {
+  if (s.direction != Direction::kForward) {
+    throw UsageError(std::string(s.direction == Direction::kReverse ? "--reverse" : "--bidir") +
+                     " runs paired only in this version (netbench serve does not send yet): "
+                     "drop --connect, or run the client on the host that should send");
+  }
   if (s.mode == Mode::kConnect) {
     throw UsageError(
         "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
@@ -190,6 +195,11 @@ int run_test(const RunArgs& a) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
+  if (a.plain_echo && spec->direction != Direction::kForward) {
+    throw UsageError(
+        "--plain-echo measures a foreign echo server that only answers: drop --reverse and "
+        "--bidir");
+  }
   if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
     throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
   }
