@@ -51,8 +51,8 @@ std::vector<Fd> ReverseServerSockets::take(const std::vector<Endpoint>& clients,
     }
     for (std::size_t i = 0; i < udp_.size(); ++i) {
       if (::connect(udp_[i].get(), clients[i].sa(), clients[i].len) != 0) {
-        throw SystemError("connect", "udp flow " + std::to_string(i) + " to " +
-                                         clients[i].to_string(), errno);
+        throw SystemError("connect",
+                          "udp flow " + std::to_string(i) + " to " + clients[i].to_string(), errno);
       }
       out.push_back(std::move(udp_[i]));
     }
@@ -69,9 +69,9 @@ std::vector<Fd> ReverseServerSockets::take(const std::vector<Endpoint>& clients,
     }
     const std::uint64_t now = now_ns();
     if (now >= until) {
-      throw SystemError("accept", "tcp " + targets_.front().to_string() + " (" +
-                                      std::to_string(out.size()) + " of " +
-                                      std::to_string(spec_.flows) + " flows came)",
+      throw SystemError("accept",
+                        "tcp " + targets_.front().to_string() + " (" + std::to_string(out.size()) +
+                            " of " + std::to_string(spec_.flows) + " flows came)",
                         ETIMEDOUT);
     }
     pollfd p{listener_.get(), POLLIN, 0};

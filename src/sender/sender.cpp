@@ -96,7 +96,9 @@ Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool 
     impl_->state.set_target(targets[0]);
   }
   impl_->add_flows(spec, high_descriptors, [&](std::uint32_t i) {
-    return connect ? Fd{} : sender::connect_flow_socket(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
+    return connect
+               ? Fd{}
+               : sender::connect_flow_socket(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
   });
 }
 

@@ -31,7 +31,9 @@ constexpr std::array<std::pair<PerFlowOutput, std::string_view>, 4> kPerFlowOutp
      {PerFlowOutput::kNone, "none"}}};
 
 constexpr std::array<std::pair<Direction, std::string_view>, 3> kDirections{
-    {{Direction::kForward, "forward"}, {Direction::kReverse, "reverse"}, {Direction::kBidir, "bidir"}}};
+    {{Direction::kForward, "forward"},
+     {Direction::kReverse, "reverse"},
+     {Direction::kBidir, "bidir"}}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) noexcept {

@@ -250,7 +250,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"-c 127.0.0.1 -R", kExitUsage,
                 "--reverse runs paired only in this version (netbench serve does not send yet)"},
         BadLine{"-c 127.0.0.1 --bidir", kExitUsage, "--bidir runs paired only in this version"},
-        BadLine{"-R --bidir", kExitUsage, "excludes"},
+        BadLine{"-R --bidir", kExitUsage, "give --bidir or --reverse, not both"},
         BadLine{"-R --mode connect", kExitUsage, "--reverse runs over long-lived connections"},
         BadLine{"-R --plain-echo -c 127.0.0.1:7 --mode echo", kExitUsage,
                 "--plain-echo measures a foreign echo server that only answers"},

@@ -179,13 +179,12 @@ TEST(SweepMatrixTest, DirectionIsAListBetweenSizeAndRate) {
   a.rate = "1k,2k";
   const auto points = expand(a);
   ASSERT_EQ(points.size(), 6U);
-  const std::vector<std::string> want = {
-      "tcp epoll stream flows=2 size=131072 rate=1k",
-      "tcp epoll stream flows=2 size=131072 rate=2k",
-      "tcp epoll stream flows=2 size=131072 reverse rate=1k",
-      "tcp epoll stream flows=2 size=131072 reverse rate=2k",
-      "tcp epoll stream flows=2 size=131072 bidir rate=1k",
-      "tcp epoll stream flows=2 size=131072 bidir rate=2k"};
+  const std::vector<std::string> want = {"tcp epoll stream flows=2 size=131072 rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 rate=2k",
+                                         "tcp epoll stream flows=2 size=131072 reverse rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 reverse rate=2k",
+                                         "tcp epoll stream flows=2 size=131072 bidir rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 bidir rate=2k"};
   for (std::size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(points[i].label, want[i]) << i;
   }

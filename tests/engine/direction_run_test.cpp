@@ -10,11 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include "exact_counts.hpp"
 #include "netbench/error.hpp"
 #include "netbench/paired_run.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
-#include "exact_counts.hpp"
 
 namespace netbench {
 
@@ -74,16 +74,15 @@ std::string title_case(std::string_view name) {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModels, DirectionRunTest,
-    ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
-                       ::testing::ValuesIn(kModelKinds),
-                       ::testing::Values(Mode::kStream, Mode::kEcho)),
-    [](const ::testing::TestParamInfo<DirectionParams>& p) {
-      return title_case(to_string(std::get<0>(p.param))) + "_" +
-             title_case(to_string(std::get<1>(p.param))) + "_" +
-             title_case(to_string(std::get<2>(p.param)));
-    });
+INSTANTIATE_TEST_SUITE_P(AllModels, DirectionRunTest,
+                         ::testing::Combine(::testing::Values(Proto::kTcp, Proto::kUdp),
+                                            ::testing::ValuesIn(kModelKinds),
+                                            ::testing::Values(Mode::kStream, Mode::kEcho)),
+                         [](const ::testing::TestParamInfo<DirectionParams>& p) {
+                           return title_case(to_string(std::get<0>(p.param))) + "_" +
+                                  title_case(to_string(std::get<1>(p.param))) + "_" +
+                                  title_case(to_string(std::get<2>(p.param)));
+                         });
 
 TEST(DirectionSpecTest, ReverseRefusesConnectModeByName) {
   TestSpec s;

@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "exact_counts.hpp"
 #include "netbench/endpoint.hpp"
 #include "netbench/error.hpp"
 #include "netbench/fd.hpp"
@@ -28,7 +29,6 @@
 #include "sys/open_fds.hpp"
 #include "sys/socket_ops.hpp"
 #include "sys/uring.hpp"
-#include "exact_counts.hpp"
 #include "uring_fallback.hpp"
 #include "watchdog.hpp"
 

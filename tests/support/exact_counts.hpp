@@ -41,8 +41,7 @@ inline TestSpec make_spec(Proto proto, ModelKind model, Mode mode) {
 /// run_paired() with a watchdog: past test_support::kRunTimeout the run is stopped, which
 /// leaves it incomplete, so a hang fails the test instead of blocking it.
 inline RunResult run(const TestSpec& spec) {
-  return with_watchdog(
-      [&](std::stop_token stop) { return run_paired(spec, {}, stop); });
+  return with_watchdog([&](std::stop_token stop) { return run_paired(spec, {}, stop); });
 }
 
 struct Totals {

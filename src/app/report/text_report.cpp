@@ -256,6 +256,11 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
 }
 
 void print_interval_header(std::FILE* out, const TestSpec& s) {
+  if (s.direction == Direction::kBidir) {
+    // Two tests' lines would interleave: each keeps its intervals instead.
+    std::fprintf(out, "(--bidir: no live interval lines; each direction's are in the JSON)\n");
+    return;
+  }
   std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", "interval", "received", "recv msg/s",
                "sent msg/s", "reord",
                s.mode == Mode::kConnect ? "txn p50"

@@ -175,39 +175,39 @@ std::vector<SweepPoint> expand_matrix(const SweepMatrix& m, const RunArgs& base)
           for (const std::string& outstanding : outstanding_for(mode, m.outstanding)) {
             for (const std::string& size : sizes) {
               for (const std::string& direction : m.direction) {
-              for (const std::string& rate : rates) {
-                RunArgs a = base;
-                a.direction = direction;
-                a.sweep_point = true;
-                a.proto = proto;
-                a.model = model;
-                a.mode = mode;
-                a.flows = flows;
-                a.outstanding = outstanding.empty() ? 1 : outstanding_of(outstanding);
-                a.size = size;
-                a.rate = bitrate ? "" : rate_arg(rate);
-                a.bitrate = bitrate ? rate_arg(rate) : "";
-                std::string label = proto + " " + model + " " + mode + " flows=" + flows;
-                if (!outstanding.empty()) {
-                  label += " outstanding=" + outstanding;
-                }
-                try {
-                  SweepPoint p{make_spec(a), {}};
-                  label += " size=" + std::to_string(p.spec.message_bytes());
-                  if (direction != "forward") {
-                    label += " " + direction;
+                for (const std::string& rate : rates) {
+                  RunArgs a = base;
+                  a.direction = direction;
+                  a.sweep_point = true;
+                  a.proto = proto;
+                  a.model = model;
+                  a.mode = mode;
+                  a.flows = flows;
+                  a.outstanding = outstanding.empty() ? 1 : outstanding_of(outstanding);
+                  a.size = size;
+                  a.rate = bitrate ? "" : rate_arg(rate);
+                  a.bitrate = bitrate ? rate_arg(rate) : "";
+                  std::string label = proto + " " + model + " " + mode + " flows=" + flows;
+                  if (!outstanding.empty()) {
+                    label += " outstanding=" + outstanding;
                   }
-                  if (!rate.empty()) {
-                    label += (bitrate ? " bitrate=" : " rate=") + rate;
+                  try {
+                    SweepPoint p{make_spec(a), {}};
+                    label += " size=" + std::to_string(p.spec.message_bytes());
+                    if (direction != "forward") {
+                      label += " " + direction;
+                    }
+                    if (!rate.empty()) {
+                      label += (bitrate ? " bitrate=" : " rate=") + rate;
+                    }
+                    p.label = std::move(label);
+                    points.push_back(std::move(p));
+                  } catch (const UsageError& e) {
+                    throw UsageError(std::string(e.what()) + " (sweep point " +
+                                     std::to_string(points.size() + 1) + " of " +
+                                     std::to_string(total) + ": " + label + ")");
                   }
-                  p.label = std::move(label);
-                  points.push_back(std::move(p));
-                } catch (const UsageError& e) {
-                  throw UsageError(std::string(e.what()) + " (sweep point " +
-                                   std::to_string(points.size() + 1) + " of " +
-                                   std::to_string(total) + ": " + label + ")");
                 }
-              }
               }
             }
           }
