@@ -97,6 +97,11 @@ def _add_netbench(inputs, path, doc):
             inputs.skipped.append(f"skipped {where}: failed: {entry.get('error', '?')}")
         elif not run.get("complete", True):
             inputs.skipped.append(f"skipped {where}: incomplete: {run.get('error', '?')}")
+        elif run["config"].get("direction", "forward") != "forward":
+            # The charts compare models on forward runs; a reverse run (or a
+            # bidir one, two tests at once) would share their points.
+            inputs.skipped.append(
+                f"skipped {where}: --direction {run['config']['direction']} is not charted")
         else:
             try:
                 inputs.runs.append(run_record(run, hostname))

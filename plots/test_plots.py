@@ -268,6 +268,24 @@ def load_results_of(doc):
         return load_results.load([path]).runs
 
 
+class Directions(unittest.TestCase):
+    def test_reverse_and_bidir_runs_are_skipped_by_name(self):
+        doc = sweep(1, models=("epoll",), flows=(1,), modes=("stream",))
+        forward = doc["runs"][0]["run"]
+        for direction in ("reverse", "bidir"):
+            other = json.loads(json.dumps(forward))
+            other["config"]["direction"] = direction
+            doc["runs"].append({"point": len(doc["runs"]), "run": other})
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "doc.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            inputs = load_results.load([path])
+        self.assertEqual(len(inputs.runs), len(doc["runs"]) - 2)
+        self.assertTrue(any("--direction reverse is not charted" in s for s in inputs.skipped))
+        self.assertTrue(any("--direction bidir is not charted" in s for s in inputs.skipped))
+
+
 @unittest.skipUnless(HAVE_MATPLOTLIB, "matplotlib is missing (Debian's python3-matplotlib)")
 class DrawAndCheck(unittest.TestCase):
     def setUp(self):

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "netbench/endpoint.hpp"
+#include "netbench/fd.hpp"
 #include "netbench/latency_histogram.hpp"
 #include "netbench/registration.hpp"
 #include "netbench/results.hpp"
@@ -49,6 +50,14 @@ class Receiver {
   /// spec.socket_buffer_bytes may go beyond the system's limits (the local
   /// user's paired runs); false for a remote client's test.
   explicit Receiver(const TestSpec& spec, bool shared_clock = true, bool force_buffers = true);
+  /// A receiver over data sockets this side opened itself (`--reverse`: the
+  /// receiver is the client): `opened[i]` is flow i's connected socket (TCP:
+  /// connected to the sender's listener, its flow id read from the message
+  /// headers; UDP: connected to the sender's flow socket i). No listener,
+  /// no registration: start() serves them with the spec's model. ports() is
+  /// empty; local() is flow 0's address. Throws ConfigError (e.g. select
+  /// beyond FD_SETSIZE).
+  Receiver(const TestSpec& spec, std::vector<Fd> opened, bool shared_clock = true);
   ~Receiver();
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;

@@ -297,6 +297,11 @@ struct RunResult {
   std::vector<std::string> warnings;
   /// `--probe`: the latency probe's two phases; empty without one.
   std::optional<ProbeResult> probe;
+  /// `--bidir`: this result is the forward direction's (client to server;
+  /// spec.direction says kBidir), and this one element the reverse
+  /// direction's (server to client), measured at the same time on
+  /// connections of its own. Empty otherwise.
+  std::vector<RunResult> reverse;
 };
 
 }  // namespace netbench

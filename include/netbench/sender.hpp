@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "netbench/endpoint.hpp"
+#include "netbench/fd.hpp"
 #include "netbench/latency_histogram.hpp"
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
@@ -43,6 +44,12 @@ class Sender {
   /// receiver in the same process keeps the low numbers. Throws SystemError
   /// (refused, unreachable, timed out) or ConfigError.
   Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool high_descriptors);
+  /// A sender over connected sockets the other side opened (`--reverse`:
+  /// the sender is the server): `opened[i]` is flow i's (TCP: an accepted
+  /// connection; UDP: a flow socket connected to the client's). Made
+  /// non-blocking here; `high_descriptors` as above. Not for connect mode.
+  /// Throws ConfigError.
+  Sender(const TestSpec& spec, std::vector<Fd> opened, bool high_descriptors);
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;

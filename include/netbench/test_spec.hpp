@@ -36,6 +36,14 @@ enum class StatsLevel : std::uint8_t { kFull, kCounts };
 /// the engines always measure every flow.
 enum class PerFlowOutput : std::uint8_t { kAuto, kFull, kSummary, kNone };
 
+/// Which way a test's data goes (`--reverse`, `--bidir`). The client opens
+/// every data connection whatever the direction (TCP connect; UDP: the
+/// client's flow sockets, to which the server's sockets connect back).
+/// kForward: the client sends, the server receives; kReverse: the server
+/// sends over the connections the client opened, the client receives;
+/// kBidir: both at once, each direction on connections of its own.
+enum class Direction : std::uint8_t { kForward, kReverse, kBidir };
+
 /// Most flows `--per-flow auto` still lists one by one.
 inline constexpr std::uint32_t kPerFlowAutoLimit = 64;
 
@@ -47,6 +55,9 @@ struct TestSpec {
   Mode mode = Mode::kStream;
   Pattern pattern = Pattern::kConstant;
   Family family = Family::kAny;
+  /// Which way the data goes; the model is always the receiving engine's
+  /// (under kReverse, the client's).
+  Direction direction = Direction::kForward;
   std::uint32_t flows = 1;                    ///< TCP connections or UDP flows
   std::uint32_t size_bytes = 0;               ///< message size, header included; 0 = default_size()
   double rate_msgs_per_s = 0;                 ///< total offered messages/s; 0 = unlimited
@@ -188,6 +199,7 @@ void check_cpus_available(const std::vector<std::uint32_t>& cpus, const std::str
 [[nodiscard]] std::string_view to_string(Family f) noexcept;
 [[nodiscard]] std::string_view to_string(StatsLevel l) noexcept;
 [[nodiscard]] std::string_view to_string(PerFlowOutput p) noexcept;
+[[nodiscard]] std::string_view to_string(Direction d) noexcept;
 /// Parsers of those names; false if `text` names none.
 bool parse(std::string_view text, Proto& out) noexcept;
 bool parse(std::string_view text, ModelKind& out) noexcept;
@@ -196,5 +208,6 @@ bool parse(std::string_view text, Close& out) noexcept;
 bool parse(std::string_view text, Pattern& out) noexcept;
 bool parse(std::string_view text, StatsLevel& out) noexcept;
 bool parse(std::string_view text, PerFlowOutput& out) noexcept;
+bool parse(std::string_view text, Direction& out) noexcept;
 
 }  // namespace netbench

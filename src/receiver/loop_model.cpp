@@ -32,6 +32,9 @@ void LoopModel::start(ServeSet sockets) {
   for (std::size_t i = 0; i < sockets.udp_flows.size(); ++i) {
     parts[i % loops].udp_flows.push_back(std::move(sockets.udp_flows[i]));
   }
+  for (std::size_t i = 0; i < sockets.tcp_connections.size(); ++i) {
+    parts[i % loops].tcp_connections.push_back(std::move(sockets.tcp_connections[i]));
+  }
   for (unsigned i = 0; i < loops; ++i) {
     wakers_.emplace_back();
   }
@@ -107,6 +110,11 @@ Connection LoopModel::tcp_connection(Fd fd, ThreadState& thread) const {
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   return Connection(std::move(fd), Proto::kTcp, state_->add_flow(), thread, *state_, false);
+}
+
+Connection LoopModel::opened_connection(Fd fd, ThreadState& thread) const {
+  sys::set_nonblocking(fd.get(), true);
+  return tcp_connection(std::move(fd), thread);
 }
 
 std::vector<std::byte> LoopModel::make_rx_buffer() const {

@@ -63,6 +63,9 @@ class LoopModel : public ServerModel {
   /// A Connection for accepted TCP connection `fd` (TCP_NODELAY set as the
   /// test needs); `fd` keeps its blocking mode.
   Connection tcp_connection(Fd fd, ThreadState& thread) const;
+  /// A non-blocking Connection for TCP connection `fd` this side opened
+  /// (ServeSet::tcp_connections).
+  Connection opened_connection(Fd fd, ThreadState& thread) const;
   /// A receive buffer sized for the test.
   [[nodiscard]] std::vector<std::byte> make_rx_buffer() const;
 

@@ -97,6 +97,25 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
   impl_->model = receiver::make_server_model(spec.model, impl_->state);
 }
 
+Receiver::Receiver(const TestSpec& spec, std::vector<Fd> opened, bool shared_clock)
+    : impl_(std::make_unique<Impl>(spec, shared_clock)) {
+  validate(spec);
+  if (opened.size() != spec.flows) {
+    throw ConfigError("receiver: " + std::to_string(opened.size()) + " sockets for " +
+                      std::to_string(spec.flows) + " flows");
+  }
+  impl_->local = sys::local_endpoint(opened.front().get());
+  if (spec.proto == Proto::kTcp) {
+    impl_->congestion = sys::congestion_of(opened.front().get());
+    impl_->sockets.tcp_connections = std::move(opened);
+  } else {
+    for (std::uint32_t i = 0; i < spec.flows; ++i) {
+      impl_->sockets.udp_flows.push_back({i, std::move(opened[i])});
+    }
+  }
+  impl_->model = receiver::make_server_model(spec.model, impl_->state);
+}
+
 Receiver::~Receiver() { stop(); }
 
 const std::vector<std::uint16_t>& Receiver::ports() const noexcept { return impl_->ports; }

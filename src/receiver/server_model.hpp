@@ -22,6 +22,9 @@ struct ServeSet {
   std::vector<Fd> tcp_listeners;
   /// UDP: one socket per flow, connected to its registered peer.
   std::vector<FlowSocket> udp_flows;
+  /// TCP connections this side opened itself (`--reverse`: the receiver is
+  /// the client), served as accepted ones are; dealt round robin to the loops.
+  std::vector<Fd> tcp_connections;
 };
 
 /// A receiver I/O model: how the data sockets of a test are multiplexed over

@@ -1,62 +1,177 @@
 #include "netbench/paired_run.hpp"
 
+#include <exception>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "netbench/error.hpp"
 #include "netbench/receiver.hpp"
 #include "netbench/sender.hpp"
+#include "run/reverse_sockets.hpp"
 #include "run/run_test.hpp"
 #include "sys/socket_ops.hpp"
 
 namespace netbench {
 namespace {
 
-/// The receiver in this process.
+/// How long the server side waits for the client's flows of a reverse test.
+constexpr int kReverseAcceptMs = 10'000;
+
+/// The receiver in this process. Forward: it listens and the sender
+/// connects to it. Reverse: the receiver is the client, which opens every
+/// data connection to the server's sockets, and the sender runs over the
+/// server's accepted (TCP) or connected-back (UDP) sockets.
 class LocalReceiverLink final : public run::ReceiverLink {
  public:
-  explicit LocalReceiverLink(const TestSpec& spec) : spec_(spec), rx_(spec) {}
+  explicit LocalReceiverLink(const TestSpec& spec) : spec_(spec) {
+    if (spec.direction == Direction::kForward) {
+      rx_.emplace(spec);
+    }
+  }
 
   std::vector<Endpoint> targets() override {
     std::vector<Endpoint> out;
-    for (const std::uint16_t port : rx_.ports()) {
-      Endpoint ep = rx_.local();
+    for (const std::uint16_t port : rx_->ports()) {
+      Endpoint ep = rx_->local();
       ep.set_port(port);
       out.push_back(ep);
     }
     if (spec_.proto == Proto::kTcp) {
-      rx_.start();  // accept while the sender connects
+      rx_->start();  // accept while the sender connects
     }
     return out;
+  }
+  std::unique_ptr<Sender> open_sender(const TestSpec& spec) override {
+    if (spec.direction == Direction::kForward) {
+      return ReceiverLink::open_sender(spec);
+    }
+    run::ReverseServerSockets server(spec);
+    server_at_ = server.targets().front();
+    std::vector<Fd> client;
+    std::vector<Fd> served;
+    if (spec.proto == Proto::kTcp) {
+      // Connect on a thread while this one accepts: more flows than the
+      // listen backlog would otherwise wait for an accept that never came.
+      std::exception_ptr failed;
+      {
+        const std::jthread connecting([&] {
+          try {
+            client = run::open_client_flows(spec, server.targets());
+          } catch (...) {
+            failed = std::current_exception();
+          }
+        });
+        try {
+          served = server.take({}, kReverseAcceptMs);
+        } catch (...) {
+          if (!failed) {
+            failed = std::current_exception();
+          }
+        }
+      }
+      if (failed) {
+        std::rethrow_exception(failed);
+      }
+    } else {
+      client = run::open_client_flows(spec, server.targets());
+      served = server.take(run::local_endpoints(client), kReverseAcceptMs);
+    }
+    // The client's sockets were opened first, so a select() receiver has
+    // the low descriptors; the sender's move above FD_SETSIZE.
+    rx_.emplace(spec, std::move(client));
+    return std::make_unique<Sender>(spec, std::move(served), high_descriptors());
   }
   [[nodiscard]] unsigned descriptors_per_flow() const override { return 2; }
   [[nodiscard]] bool high_descriptors() const override { return spec_.model == ModelKind::kSelect; }
   void attach(Sender& tx) override {
-    if (spec_.proto == Proto::kUdp && spec_.mode == Mode::kConnect) {
-      rx_.start();  // one socket answers every transaction's fresh socket
+    if (spec_.direction != Direction::kForward) {
+      rx_->start();  // every socket is connected both ways already
+    } else if (spec_.proto == Proto::kUdp && spec_.mode == Mode::kConnect) {
+      rx_->start();  // one socket answers every transaction's fresh socket
     } else if (spec_.proto == Proto::kUdp) {
       for (std::uint32_t i = 0; i < spec_.flows; ++i) {
-        rx_.register_udp_peer(i, tx.local(i));
+        rx_->register_udp_peer(i, tx.local(i));
       }
-      rx_.start();
+      rx_->start();
     }
   }
   run::IntervalReporter::ReceiverProbe probe() override {
-    return {[this] { return rx_.live(); }, [this] { return rx_.take_interval_latency(); }};
+    return {[this] { return rx_->live(); }, [this] { return rx_->take_interval_latency(); }};
   }
   void collect(const Sender& tx, RunResult& out) override {
-    rx_.stop();
-    rx_.collect(out, tx.sent_by_flow());
-    run::add_receiver_error(out, rx_.error());
+    rx_->stop();
+    rx_->collect(out, tx.sent_by_flow());
+    run::add_receiver_error(out, rx_->error());
   }
   [[nodiscard]] PeerInfo peer() const override {
-    Endpoint at = rx_.local();
-    if (!rx_.ports().empty()) {
-      at.set_port(rx_.ports().front());
+    if (spec_.direction != Direction::kForward) {
+      // The server, which sends here.
+      return run::peer_at(PeerKind::kInProcess, server_at_);
+    }
+    Endpoint at = rx_->local();
+    if (!rx_->ports().empty()) {
+      at.set_port(rx_->ports().front());
     }
     return run::peer_at(PeerKind::kInProcess, at);
   }
 
  private:
   const TestSpec& spec_;
-  Receiver rx_;
+  std::optional<Receiver> rx_;
+  Endpoint server_at_;
 };
+
+RunResult run_one(const TestSpec& spec, const RunHooks& hooks, std::stop_token stop) {
+  LocalReceiverLink link(spec);
+  return run::run_test(spec, link, hooks, std::move(stop));
+}
+
+/// --bidir: the forward and the reverse test at once, each on connections
+/// of its own, the reverse one on a thread. The forward result carries the
+/// reverse one. A setup failure of either stops the other.
+RunResult run_bidir(const TestSpec& spec, const RunHooks& hooks, std::stop_token stop) {
+  TestSpec forward = spec;
+  forward.direction = Direction::kForward;
+  TestSpec reverse = spec;
+  reverse.direction = Direction::kReverse;
+  reverse.port = 0;  // the forward receiver has spec.port
+  std::stop_source both;
+  const std::stop_callback outer(stop, [&both] { both.request_stop(); });
+  // Live interval lines would interleave two tests: each direction's
+  // intervals are in its own result instead.
+  RunHooks quiet;
+  quiet.on_start = hooks.on_start;
+  RunResult back;
+  std::exception_ptr back_failed;
+  RunResult out;
+  {
+    const std::jthread reverse_thread([&] {
+      try {
+        back = run_one(reverse, {}, both.get_token());
+      } catch (...) {
+        back_failed = std::current_exception();
+        both.request_stop();
+      }
+    });
+    try {
+      out = run_one(forward, quiet, both.get_token());
+    } catch (...) {
+      both.request_stop();
+      throw;  // the jthread joins first
+    }
+  }
+  if (back_failed) {
+    std::rethrow_exception(back_failed);
+  }
+  out.spec.direction = Direction::kBidir;
+  if (!back.complete && out.complete) {
+    out.complete = false;
+    out.error = "reverse: " + back.error;
+  }
+  out.reverse.push_back(std::move(back));
+  return out;
+}
 
 }  // namespace
 
@@ -67,8 +182,10 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
     spec.bind_address = spec.family == Family::kV6 ? "::1" : "127.0.0.1";
   }
   sys::raise_fd_limit();
-  LocalReceiverLink link(spec);
-  return run::run_test(spec, link, hooks, std::move(stop));
+  if (spec.direction == Direction::kBidir) {
+    return run_bidir(spec, hooks, std::move(stop));
+  }
+  return run_one(spec, hooks, std::move(stop));
 }
 
 }  // namespace netbench

@@ -32,7 +32,8 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   const bool tcp_counters = spec.mode == Mode::kConnect && spec.proto == Proto::kTcp;
   const TcpStackCounters before =
       tcp_counters ? sys::read_tcp_stack_counters() : TcpStackCounters{};
-  Sender tx(spec, link.targets(), link.high_descriptors());
+  const std::unique_ptr<Sender> sender = link.open_sender(spec);
+  Sender& tx = *sender;
   link.attach(tx);
   IntervalReporter::ReceiverProbe probe = link.probe();
   const auto live = probe.live;
@@ -78,6 +79,10 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   const std::vector<std::string> late = start_warnings(result);
   result.warnings.insert(result.warnings.end(), late.begin(), late.end());
   return result;
+}
+
+std::unique_ptr<Sender> ReceiverLink::open_sender(const TestSpec& spec) {
+  return std::make_unique<Sender>(spec, targets(), high_descriptors());
 }
 
 PeerInfo peer_at(PeerKind kind, const Endpoint& at) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <stop_token>
 #include <vector>
 
@@ -31,6 +32,10 @@ class ReceiverLink {
   /// Whether the sender's sockets must go above FD_SETSIZE (a select()
   /// receiver in this process keeps the low numbers).
   [[nodiscard]] virtual bool high_descriptors() const { return false; }
+  /// Opens the Sender of the test: by default, connected to targets()
+  /// (high_descriptors() as asked). A link whose sender runs over sockets
+  /// the other side opened (`--reverse`) makes its data sockets here.
+  virtual std::unique_ptr<Sender> open_sender(const TestSpec& spec);
   /// The sender's sockets exist: register UDP flows, start serving.
   virtual void attach(Sender& tx) = 0;
   /// Where the interval reporter reads the receiver's live figures; empty

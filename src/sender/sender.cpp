@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 
 #include "netbench/clock.hpp"
@@ -21,20 +22,6 @@
 
 namespace netbench {
 namespace {
-
-constexpr std::uint64_t kConnectTimeoutMs = 5'000;
-
-Fd connect_flow(const TestSpec& spec, const Endpoint& target, std::uint32_t flow) {
-  Fd fd = sender::open_flow_socket(spec, target.family());
-  if (spec.client_port != 0) {
-    sys::bind_source_port(fd.get(), target.family(), spec.proto == Proto::kTcp,
-                          static_cast<std::uint16_t>(spec.client_port + flow), flow);
-  }
-  const std::string where =
-      std::string(spec.proto == Proto::kTcp ? "tcp " : "udp ") + target.to_string();
-  sys::connect_with_timeout(fd.get(), target, where, kConnectTimeoutMs);
-  return fd;
-}
 
 /// Throws ConfigError if the kernel refuses UDP_SEGMENT on `fd` (kernels
 /// before 4.18, or a socket that cannot offload).
@@ -86,6 +73,11 @@ struct Sender::Impl {
   /// TCP_CONGESTION read back from flow 0 once connected; empty for UDP.
   std::string congestion;
 
+  /// Makes the send loops and deals them spec.flows flows, flow i's
+  /// socket from `open(i)` (not called in connect mode).
+  void add_flows(const TestSpec& spec, bool high_descriptors,
+                 const std::function<Fd(std::uint32_t)>& open);
+
   [[nodiscard]] const sender::SendFlow& flow(std::uint32_t id) const {
     const auto [loop, index] = where.at(id);
     return loops[loop]->flows()[index];
@@ -95,42 +87,66 @@ struct Sender::Impl {
 Sender::Sender(const TestSpec& spec, const std::vector<Endpoint>& targets, bool high_descriptors)
     : impl_(std::make_unique<Impl>(spec)) {
   validate(spec);
-  Impl& s = *impl_;
   const bool connect = spec.mode == Mode::kConnect;
   if (targets.empty() || (spec.proto == Proto::kUdp && !connect && targets.size() < spec.flows)) {
     throw ConfigError("sender: no target address for every flow");
   }
   if (connect) {
     // Each transaction opens its own socket to the one target.
-    s.state.set_target(targets[0]);
+    impl_->state.set_target(targets[0]);
   }
-  const unsigned loops = sender_loop_count(spec);
-  for (unsigned i = 0; i < loops; ++i) {
-    s.loops.push_back(std::make_unique<sender::SendLoop>(s.state, i));
+  impl_->add_flows(spec, high_descriptors, [&](std::uint32_t i) {
+    return connect
+               ? Fd{}
+               : sender::connect_flow_socket(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
+  });
+}
+
+Sender::Sender(const TestSpec& spec, std::vector<Fd> opened, bool high_descriptors)
+    : impl_(std::make_unique<Impl>(spec)) {
+  validate(spec);
+  if (spec.mode == Mode::kConnect || opened.size() != spec.flows) {
+    throw ConfigError("sender: no connected socket for every flow");
+  }
+  impl_->add_flows(spec, high_descriptors, [&](std::uint32_t i) {
+    Fd fd = std::move(opened[i]);
+    sys::set_nonblocking(fd.get(), true);
+    if (spec.proto == Proto::kTcp && spec.tcp_nodelay()) {
+      sys::set_int_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+    }
+    return fd;
+  });
+}
+
+void Sender::Impl::add_flows(const TestSpec& spec, bool high_descriptors,
+                             const std::function<Fd(std::uint32_t)>& open) {
+  const bool connect = spec.mode == Mode::kConnect;
+  const unsigned count = sender_loop_count(spec);
+  for (unsigned i = 0; i < count; ++i) {
+    loops.push_back(std::make_unique<sender::SendLoop>(state, i));
   }
   const std::uint64_t per_flow = spec.count / spec.flows;
   const std::uint64_t extra = spec.count % spec.flows;
   for (std::uint32_t i = 0; i < spec.flows; ++i) {
     const std::uint64_t quota = spec.count > 0 ? per_flow + (i < extra ? 1 : 0) : UINT64_MAX;
+    // Dealt round robin, as a receiver deals its flows to its loops.
+    sender::SendLoop& loop = *loops[i % count];
     if (connect) {
-      s.where.emplace_back(i % loops,
-                           static_cast<std::uint32_t>(s.loops[i % loops]->flows().size()));
-      s.loops[i % loops]->add(i, Fd{}, quota);
+      where.emplace_back(i % count, static_cast<std::uint32_t>(loop.flows().size()));
+      loop.add(i, Fd{}, quota);
       continue;
     }
-    Fd fd = connect_flow(spec, targets[spec.proto == Proto::kUdp ? i : 0], i);
+    Fd fd = open(i);
     if (i == 0 && spec.proto == Proto::kTcp) {
-      s.congestion = sys::congestion_of(fd.get());
+      congestion = sys::congestion_of(fd.get());
     }
     if (spec.gso) {
-      probe_gso(fd.get(), s.state.size());
+      probe_gso(fd.get(), state.size());
     }
     if (high_descriptors) {
       sys::move_above(fd, FD_SETSIZE);
     }
-    // Dealt round robin, as a receiver deals its flows to its loops.
-    sender::SendLoop& loop = *s.loops[i % loops];
-    s.where.emplace_back(i % loops, static_cast<std::uint32_t>(loop.flows().size()));
+    where.emplace_back(i % count, static_cast<std::uint32_t>(loop.flows().size()));
     loop.add(i, std::move(fd), quota);
   }
 }

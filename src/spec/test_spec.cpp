@@ -30,6 +30,11 @@ constexpr std::array<std::pair<PerFlowOutput, std::string_view>, 4> kPerFlowOutp
      {PerFlowOutput::kSummary, "summary"},
      {PerFlowOutput::kNone, "none"}}};
 
+constexpr std::array<std::pair<Direction, std::string_view>, 3> kDirections{
+    {{Direction::kForward, "forward"},
+     {Direction::kReverse, "reverse"},
+     {Direction::kBidir, "bidir"}}};
+
 template <typename E, std::size_t N>
 std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E e) noexcept {
   for (const auto& [value, name] : table) {
@@ -128,6 +133,19 @@ void validate(const TestSpec& spec) {
       fail(
           "--cport fixes each flow's source port, but --mode connect opens a fresh socket per "
           "transaction, whose port would collide with the last one's TIME_WAIT: drop --cport");
+    }
+  }
+  if (spec.direction != Direction::kForward) {
+    const std::string flag = spec.direction == Direction::kReverse ? "--reverse" : "--bidir";
+    if (spec.mode == Mode::kConnect) {
+      fail(flag +
+           " runs over long-lived connections the client opens, but --mode connect opens a "
+           "fresh one per transaction from the client: use --mode stream or echo, or drop " +
+           flag);
+    }
+    if (spec.probe_rate_msgs_per_s > 0) {
+      fail("--probe measures the client's own echo flow beside a forward test: drop " + flag +
+           " or --probe");
     }
   }
   if (spec.close != Close::kFin && (spec.mode != Mode::kConnect || spec.proto != Proto::kTcp)) {
@@ -258,6 +276,10 @@ bool parse(std::string_view text, StatsLevel& out) noexcept {
   return value_of(kStatsLevels, text, out);
 }
 std::string_view to_string(PerFlowOutput p) noexcept { return name_of(kPerFlowOutputs, p); }
+std::string_view to_string(Direction d) noexcept { return name_of(kDirections, d); }
+bool parse(std::string_view text, Direction& out) noexcept {
+  return value_of(kDirections, text, out);
+}
 bool parse(std::string_view text, PerFlowOutput& out) noexcept {
   return value_of(kPerFlowOutputs, text, out);
 }

@@ -56,8 +56,8 @@ TEST(ParseErrorsTest, ExplainsCli11MessagesFlagFirst) {
   EXPECT_EQ(explain_parse_error("The following arguments were not expected: 3 --flow",
                                 {"--flow", "3"}, flags),
             "unknown flag --flow; did you mean --flows?");
-  EXPECT_EQ(explain_parse_error("The following argument was not expected: -R", {"-R"}, flags)
-                .rfind("-R: netbench has no --reverse yet", 0),
+  EXPECT_EQ(explain_parse_error("The following argument was not expected: -D", {"-D"}, flags)
+                .rfind("-D: run 'netbench serve' under systemd", 0),
             0U);
   EXPECT_EQ(explain_parse_error("something else", {}, flags), "something else");
 }
@@ -243,7 +243,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"sweep --model epoll --flws 1", kExitUsage, "did you mean --flows?"},
         BadLine{"serve --max-clientz 3", kExitUsage, "did you mean --max-clients?"},
         BadLine{"-s", kExitUsage, "netbench's server is a subcommand: run 'netbench serve'"},
-        BadLine{"-c 127.0.0.1 -R", kExitUsage, "no --reverse yet"},
+        BadLine{"-c 127.0.0.1 -R", kExitUsage,
+                "--reverse runs paired only in this version (netbench serve does not send yet)"},
+        BadLine{"-c 127.0.0.1 --bidir", kExitUsage, "--bidir runs paired only in this version"},
+        BadLine{"-R --bidir", kExitUsage, "give --bidir or --reverse, not both"},
+        BadLine{"-R --mode connect", kExitUsage, "--reverse runs over long-lived connections"},
+        BadLine{"-R --plain-echo -c 127.0.0.1:7 --mode echo", kExitUsage,
+                "--plain-echo measures a foreign echo server that only answers"},
+        BadLine{"sweep --direction sideways", kExitUsage,
+                "--direction 'sideways' is not forward, reverse or bidir"},
+        BadLine{"sweep --direction reverse -c 127.0.0.1", kExitUsage,
+                "--direction reverse and bidir run paired only in this version"},
         BadLine{"--outstanding abc", kExitUsage, "--outstanding 'abc' is not a whole number"},
         BadLine{"--batch", kExitUsage, "--batch needs a value"},
         BadLine{"-u --proto tcp", kExitUsage, "give -u or --proto, not both"},

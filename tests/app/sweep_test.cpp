@@ -173,6 +173,30 @@ TEST(SweepMatrixTest, OutstandingIsAListForEchoAndConnectAndStreamRunsOnce) {
   }
 }
 
+TEST(SweepMatrixTest, DirectionIsAListBetweenSizeAndRate) {
+  RunArgs a = lists("tcp", "epoll", "2");
+  a.direction = "forward,reverse,bidir";
+  a.rate = "1k,2k";
+  const auto points = expand(a);
+  ASSERT_EQ(points.size(), 6U);
+  const std::vector<std::string> want = {"tcp epoll stream flows=2 size=131072 rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 rate=2k",
+                                         "tcp epoll stream flows=2 size=131072 reverse rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 reverse rate=2k",
+                                         "tcp epoll stream flows=2 size=131072 bidir rate=1k",
+                                         "tcp epoll stream flows=2 size=131072 bidir rate=2k"};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(points[i].label, want[i]) << i;
+  }
+  EXPECT_EQ(points[0].spec.direction, Direction::kForward);
+  EXPECT_EQ(points[2].spec.direction, Direction::kReverse);
+  EXPECT_EQ(points[5].spec.direction, Direction::kBidir);
+  EXPECT_EQ(matrix_json(split_matrix(a))["direction"],
+            nlohmann::json::array({"forward", "reverse", "bidir"}));
+  a.direction = "forward,up";
+  EXPECT_THROW(split_matrix(a), UsageError);
+}
+
 TEST(SweepEtaTest, RemainingTimeIsNominalTimePlusTheMeasuredOverhead) {
   RunArgs a = lists("tcp", "poll,epoll,select", "1");
   a.duration = "2s";

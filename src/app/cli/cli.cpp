@@ -111,9 +111,15 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
   return kExitOk;
 }
 
-/// A remote test in connect mode is refused: netbench serve admits the data
-/// sockets of a test's registered flows, and a fresh socket per transaction
-/// is none of them (not in this version).
+/// A remote --reverse or --bidir test is refused: netbench serve does not
+/// run a sender (not in this version).
+void refuse_remote_direction(const TestSpec& s) {
+  if (s.direction != Direction::kForward) {
+    throw UsageError(std::string(s.direction == Direction::kReverse ? "--reverse" : "--bidir") +
+                     " runs paired only in this version (netbench serve does not send yet): "
+                     "drop --connect, or run the client on the host that should send");
+  }
+}
 
 /// The reporters the flags of a single run ask for. Progress comes first so
 /// that its line is erased before the others print their end.
@@ -183,8 +189,16 @@ int run_test(const RunArgs& a) {
   }
   std::stop_source stop;
   const SignalStop signals(stop);
+  if (a.plain_echo && spec->direction != Direction::kForward) {
+    throw UsageError(
+        "--plain-echo measures a foreign echo server that only answers: drop --reverse and "
+        "--bidir");
+  }
   if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
     throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
+  }
+  if (!a.connect.empty() && !a.plain_echo) {
+    refuse_remote_direction(*spec);  // now, before a --probe's idle phase runs
   }
   const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
@@ -198,6 +212,7 @@ int run_test(const RunArgs& a) {
     if (a.connect.empty()) {
       return run_paired(s, hooks, token);
     }
+    refuse_remote_direction(s);
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };

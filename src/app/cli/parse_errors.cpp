@@ -34,19 +34,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 /// iperf3's flags that netbench spells otherwise or does not have, and what
 /// to do instead.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kForeignFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kForeignFlags{{
     {"-s", "netbench's server is a subcommand: run 'netbench serve'"},
     {"--server", "netbench's server is a subcommand: run 'netbench serve'"},
     {"-D", "run 'netbench serve' under systemd or nohup; it has no daemon mode"},
-    {"-R",
-     "netbench has no --reverse yet: run 'netbench serve' on this host and the client on "
-     "the other"},
-    {"--reverse",
-     "netbench has no --reverse yet: run 'netbench serve' on this host and the client "
-     "on the other"},
-    {"--bidir",
-     "netbench has no --bidir yet: run two tests at once, one from each host "
-     "('netbench serve --max-concurrent 2')"},
     {"-n", "netbench counts messages, not bytes: use -k/--count N (messages of --size bytes)"},
     {"-i", "netbench's reporting interval is --interval, e.g. --interval 1s"},
 }};

@@ -425,6 +425,9 @@ TestSpec make_spec(const RunArgs& a) {
     }
     s.socket_buffer_bytes = static_cast<std::uint32_t>(*bytes);
   }
+  if (!parse(a.direction, s.direction)) {
+    usage_error("--direction '" + a.direction + "' is not forward, reverse or bidir");
+  }
   socket_knobs_of(a, s);
   copy_options_of(a, s);
   s.bind_address = a.bind;

@@ -23,6 +23,9 @@ struct RunArgs {
   std::string model = "epoll";
   std::string mode = "stream";
   std::string pattern = "constant";
+  /// forward, reverse or bidir (-R/--reverse, --bidir; a sweep's --direction
+  /// comma list).
+  std::string direction = "forward";
   std::string flows = "1";
   std::string size;     ///< empty = the default for proto and mode
   std::string rate;     ///< empty = unlimited

@@ -38,6 +38,23 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                       "connection per request)"))
       ->capture_default_str()
       ->type_name(type("TEXT"));
+  if (sweep) {
+    app.add_option("--direction", a.direction,
+                   "comma list of forward (client sends), reverse (server sends), bidir (both "
+                   "at once)")
+        ->capture_default_str()
+        ->type_name("LIST");
+  } else {
+    CLI::Option* reverse = app.add_flag_callback(
+        "-R,--reverse", [&a] { a.direction = "reverse"; },
+        "the server sends, the client receives (iperf3's -R); the client still opens every "
+        "connection, and --model is then the client's");
+    app.add_flag_callback(
+           "--bidir", [&a] { a.direction = "bidir"; },
+           "both directions at once, --flows each way on connections of their own, each "
+           "reported apart")
+        ->excludes(reverse);
+  }
   app.add_option("--pattern", a.pattern, "send schedule when rate-limited: constant or poisson")
       ->capture_default_str();
   app.add_option("-P,--flows", a.flows,

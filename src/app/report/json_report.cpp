@@ -204,6 +204,7 @@ json config_json(const TestSpec& s) {
   return {{"proto", std::string(to_string(s.proto))},
           {"model", std::string(to_string(s.model))},
           {"mode", std::string(to_string(s.mode))},
+          {"direction", std::string(to_string(s.direction))},
           {"pattern", std::string(to_string(s.pattern))},
           {"family", std::string(to_string(s.family))},
           {"flows", s.flows},
@@ -477,6 +478,9 @@ json run_json(const RunResult& r) {
   if (!r.spec.full_stats()) {
     mark_not_measured(out);
   }
+  // --bidir: this object is the forward direction's; the reverse one, run
+  // at the same time, is an object of its own (never keys of this one).
+  out["reverse"] = r.reverse.empty() ? json(nullptr) : run_json(r.reverse.front());
   return out;
 }
 

@@ -172,6 +172,11 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
                std::string(to_string(s.proto)).c_str(), std::string(to_string(s.mode)).c_str(),
                std::string(to_string(s.model)).c_str(), s.flows, s.flows == 1 ? "" : "s",
                s.message_bytes(), rate_text(s).c_str(), length.c_str());
+  if (s.direction == Direction::kReverse) {
+    std::fprintf(out, ", reverse (server sends, client receives)");
+  } else if (s.direction == Direction::kBidir) {
+    std::fprintf(out, ", bidir (%u flow%s each way)", s.flows, s.flows == 1 ? "" : "s");
+  }
   if (s.warmup_ns > 0) {
     std::fprintf(out, " + %s warm-up", format_ns(static_cast<double>(s.warmup_ns)).c_str());
   }
@@ -251,6 +256,11 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
 }
 
 void print_interval_header(std::FILE* out, const TestSpec& s) {
+  if (s.direction == Direction::kBidir) {
+    // Two tests' lines would interleave: each keeps its intervals instead.
+    std::fprintf(out, "(--bidir: no live interval lines; each direction's are in the JSON)\n");
+    return;
+  }
   std::fprintf(out, "%-15s %16s %12s %12s %8s %10s %10s\n", "interval", "received", "recv msg/s",
                "sent msg/s", "reord",
                s.mode == Mode::kConnect ? "txn p50"
@@ -280,7 +290,11 @@ void print_interval(std::FILE* out, const TestSpec& spec, const IntervalRecord& 
 void print_summary(std::FILE* out, const RunResult& r) {
   const RunTotals t = summarize(r);
   const bool echo = r.spec.replies();
-  std::fprintf(out, "\nSummary over %s measured%s\n",
+  // --bidir: each direction's summary apart, the forward one first.
+  const char* direction = r.spec.direction == Direction::kBidir     ? " (forward: client sends)"
+                          : r.spec.direction == Direction::kReverse ? " (reverse: server sends)"
+                                                                    : "";
+  std::fprintf(out, "\nSummary%s over %s measured%s\n", direction,
                format_ns(static_cast<double>(r.measured_ns)).c_str(),
                r.complete ? "" : " (INCOMPLETE)");
   if (r.peer.kind == PeerKind::kPlainEcho) {
@@ -370,6 +384,9 @@ void print_summary(std::FILE* out, const RunResult& r) {
   }
   print_cost(out, r, t);
   print_probe(out, r);
+  for (const RunResult& back : r.reverse) {
+    print_summary(out, back);
+  }
 }
 
 namespace {

@@ -20,6 +20,9 @@ struct SweepMatrix {
   std::vector<std::string> proto;
   std::vector<std::string> model;
   std::vector<std::string> mode;
+  /// forward, reverse, bidir (--direction); the innermost list but for
+  /// rates, so that a point's directions run side by side.
+  std::vector<std::string> direction;
   std::vector<std::string> flows;
   /// requests/transactions in flight per flow (echo, connect); empty = 1.
   /// A stream point runs once whatever the list.

@@ -1,5 +1,6 @@
 #include "app/sweep/sweep_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -196,9 +197,25 @@ std::string progress_line(const PointOutcome& o, std::size_t total,
 }
 
 void print_sweep_table(std::FILE* out, const std::vector<PointOutcome>& rows) {
-  std::fprintf(out, "%5s  %-5s %-6s %-6s %6s %7s %8s %10s %13s %9s %9s %7s %9s  %s\n", "point",
-               "proto", "model", "mode", "flows", "size", "rate", "msg/s", "throughput", "p50",
-               "p99", "lost", "cpu/msg", "status");
+  // --direction: the mode column says a point's direction too ("stream R",
+  // "echo bidir"; a bidir row's figures are its forward direction's), and
+  // widens only when some point is not forward.
+  const bool directions = std::any_of(rows.begin(), rows.end(), [](const PointOutcome& o) {
+    return o.spec.direction != Direction::kForward;
+  });
+  const int mode_width = directions ? 12 : 6;
+  const auto mode_cell = [](const TestSpec& s) {
+    std::string cell(to_string(s.mode));
+    if (s.direction == Direction::kReverse) {
+      cell += " R";
+    } else if (s.direction == Direction::kBidir) {
+      cell += " bidir";
+    }
+    return cell;
+  };
+  std::fprintf(out, "%5s  %-5s %-6s %-*s %6s %7s %8s %10s %13s %9s %9s %7s %9s  %s\n", "point",
+               "proto", "model", mode_width, "mode", "flows", "size", "rate", "msg/s", "throughput",
+               "p50", "p99", "lost", "cpu/msg", "status");
   for (const PointOutcome& o : rows) {
     const TestSpec& s = o.spec;
     const std::string rate = s.rate_msgs_per_s > 0 ? format_count(s.rate_msgs_per_s) : "-";
@@ -209,9 +226,9 @@ void print_sweep_table(std::FILE* out, const std::vector<PointOutcome>& rows) {
       return ran && s.full_stats() ? text : std::string("-");
     };
     std::fprintf(
-        out, "%5zu  %-5s %-6s %-6s %6u %7u %8s %10s %13s %9s %9s %7s %9s  %s\n", o.point + 1,
+        out, "%5zu  %-5s %-6s %-*s %6u %7u %8s %10s %13s %9s %9s %7s %9s  %s\n", o.point + 1,
         std::string(to_string(s.proto)).c_str(), std::string(to_string(s.model)).c_str(),
-        std::string(to_string(s.mode)).c_str(), s.flows, s.message_bytes(), rate.c_str(),
+        mode_width, mode_cell(s).c_str(), s.flows, s.message_bytes(), rate.c_str(),
         or_dash(format_count(o.msgs_per_s)).c_str(),
         or_dash(format_bits_per_second(o.bits_per_s / 8)).c_str(),
         measured(format_ns(static_cast<double>(o.p50_ns))).c_str(),

@@ -51,6 +51,9 @@ void EpollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::
   for (FlowSocket& f : part.udp_flows) {
     add(udp_connection(std::move(f), thread));
   }
+  for (Fd& fd : part.tcp_connections) {
+    add(opened_connection(std::move(fd), thread));
+  }
   std::vector<std::byte> rx = make_rx_buffer();
   std::array<epoll_event, 256> events{};
 

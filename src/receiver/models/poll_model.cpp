@@ -24,6 +24,10 @@ void PollModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std::s
     conns.push_back(udp_connection(std::move(f), thread));
     fds.push_back({conns.back().fd(), POLLIN, 0});
   }
+  for (Fd& fd : part.tcp_connections) {
+    conns.push_back(opened_connection(std::move(fd), thread));
+    fds.push_back({conns.back().fd(), POLLIN, 0});
+  }
   std::vector<std::byte> rx = make_rx_buffer();
 
   auto remove = [&](std::size_t i) {

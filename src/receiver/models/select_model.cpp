@@ -46,6 +46,11 @@ void SelectModel::check(const ServeSet& sockets) const {
       refuse(flows, static_cast<std::uint64_t>(l.get()));
     }
   }
+  for (const Fd& c : sockets.tcp_connections) {
+    if (c.get() >= FD_SETSIZE) {
+      refuse(flows, static_cast<std::uint64_t>(c.get()));
+    }
+  }
   if (!sockets.tcp_listeners.empty()) {
     // Accepted connections are still to come; +2 for the loop's eventfds.
     check_select_capacity(flows, loop_count(state().spec()) + 2);
@@ -56,6 +61,9 @@ void SelectModel::run_loop(ServeSet part, int wake_fd, ThreadState& thread, std:
   std::vector<Connection> conns;
   for (FlowSocket& f : part.udp_flows) {
     conns.push_back(udp_connection(std::move(f), thread));
+  }
+  for (Fd& fd : part.tcp_connections) {
+    conns.push_back(opened_connection(std::move(fd), thread));
   }
   std::vector<std::byte> rx = make_rx_buffer();
   fd_set rset;

@@ -121,6 +121,16 @@ void ThreadModel::start(ServeSet sockets) {
           serve(std::move(fd), Proto::kUdp, flow, index, *state_, stop);
         });
   }
+  for (std::size_t i = 0; i < sockets.tcp_connections.size(); ++i) {
+    // Opened by this side (--reverse): blocking, as accepted connections are.
+    Fd& fd = sockets.tcp_connections[i];
+    sys::set_nonblocking(fd.get(), false);
+    FlowState& flow = state_->add_flow();
+    threads_.emplace_back([this, fd = std::move(fd), &flow, i](std::stop_token stop) mutable {
+      serve(std::move(fd), Proto::kTcp, flow, i, *state_, stop);
+    });
+    state_->count_thread_started();
+  }
   for (Fd& l : sockets.tcp_listeners) {
     ThreadState& thread = state_->add_thread();
     threads_.emplace_back(

@@ -93,6 +93,11 @@ void UringModel::Loop::run(ServeSet part, int wake_fd, std::stop_token stop) {
     sys::set_nonblocking(c.fd(), false);
     add(std::move(c));
   }
+  for (Fd& fd : part.tcp_connections) {
+    // Blocking, as accepted ones: requests wait in the kernel.
+    sys::set_nonblocking(fd.get(), false);
+    add(model_->tcp_connection(std::move(fd), *thread_));
+  }
   const UringModel& m = *model_;
   const int timeout = m.wait_ms();
   const std::uint64_t coalesce = m.coalesce_ns();
