@@ -2,6 +2,7 @@
 
 #include "netbench/receiver.hpp"
 #include "netbench/sender.hpp"
+#include "run/fanout_link.hpp"
 #include "run/run_test.hpp"
 #include "sys/socket_ops.hpp"
 
@@ -67,6 +68,10 @@ RunResult run_paired(const TestSpec& spec_in, const RunHooks& hooks, std::stop_t
     spec.bind_address = spec.family == Family::kV6 ? "::1" : "127.0.0.1";
   }
   sys::raise_fd_limit();
+  if (spec.fanout()) {
+    run::FanoutReceiverLink link(spec);
+    return run::run_test(spec, link, hooks, std::move(stop));
+  }
   LocalReceiverLink link(spec);
   return run::run_test(spec, link, hooks, std::move(stop));
 }

@@ -120,6 +120,11 @@ void refuse_remote_connect(const TestSpec& s) {
         "--mode connect runs paired only in this version: drop --connect, or use --mode echo "
         "against netbench serve");
   }
+  if (s.fanout()) {
+    throw UsageError(
+        "--multicast/--broadcast run paired only in this version (every receiver in this "
+        "process, --receiver-dev placing them on interfaces): drop --connect");
+  }
 }
 
 /// The reporters the flags of a single run ask for. Progress comes first so
