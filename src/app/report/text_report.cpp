@@ -346,8 +346,9 @@ void print_summary(std::FILE* out, const RunResult& r) {
                    spread_text(*fs.jitter_ns, format_ns).c_str());
     } else {
       for (const FlowRecvStats& f : r.receiver_flows) {
-        std::fprintf(out, "  jitter flow %-10u %s (RFC 3550)\n", f.flow_id,
-                     format_ns(f.jitter_ns).c_str());
+        std::fprintf(out, "  jitter flow %-10u %s (RFC 3550%s)\n", f.flow_id,
+                     format_ns(f.jitter_ns).c_str(),
+                     r.fanout.empty() ? "" : ", the highest receiver's");
       }
     }
   }
