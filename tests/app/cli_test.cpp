@@ -282,6 +282,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"--proto udp --receivers 2 --broadcast --receiver-dev lo,nosuchif0", kExitUsage,
                 "--receiver-dev 'nosuchif0' is not an interface"},
         BadLine{"--proto udp --receiver-dev lo", kExitUsage, "--receiver-dev names the fan-out"},
+        BadLine{"sweep --proto udp --receivers 2 --broadcast --connect 127.0.0.1:9 -q", kExitUsage,
+                "run paired only in this version"},
         BadLine{"--proto udp --receivers 65 --broadcast", kExitUsage,
                 "--receivers must be between 1 and 64"},
         BadLine{"--proto udp --broadcast --bind 192.0.2.201 --count 10", kExitUsage,

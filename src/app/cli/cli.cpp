@@ -121,9 +121,7 @@ void refuse_remote_connect(const TestSpec& s) {
         "against netbench serve");
   }
   if (s.fanout()) {
-    throw UsageError(
-        "--multicast/--broadcast run paired only in this version (every receiver in this "
-        "process, --receiver-dev placing them on interfaces): drop --connect");
+    throw UsageError(kRemoteFanoutRefusal);
   }
 }
 

@@ -261,6 +261,9 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
       remote = connect_target(a, kDefaultServePort);
+      if (!points.empty() && points.front().spec.fanout()) {
+        throw UsageError(kRemoteFanoutRefusal);
+      }
     }
   } catch (const UsageError& e) {
     reporter.on_error(e.what(), nullptr, {});
