@@ -23,7 +23,8 @@ the kernel take them in (both set in the test's own namespace only).
 
 Needs root, 'ip netns' and iptables: skips (77) otherwise, except under
 CI=true, where a skip is a failure. Stdlib only; about 25 s.
-Usage: fanout_test.py NETBENCH
+Usage: fanout_test.py NETBENCH [OUTDIR]  (OUTDIR: keep each run's JSON
+document there, fanout_multicast.json and fanout_broadcast.json)
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def dropped_by_iptables() -> int:
     return -1
 
 
-def run(netbench: str, how: list[str]) -> dict:
+def run(netbench: str, how: list[str], outdir: str | None) -> dict:
     dropped_by_iptables()  # -Z: from zero
     args = ["ip", "netns", "exec", HOST, "timeout", "60", netbench, "--proto", "udp",
             "--receivers", str(len(RECEIVERS)), *how, "--bind", SENDER_ADDR, "--receiver-dev",
@@ -99,14 +100,19 @@ def run(netbench: str, how: list[str]) -> dict:
     if p.returncode != 0:
         raise AssertionError(f"netbench {' '.join(how)} exited {p.returncode}: "
                              f"{p.stderr.strip()}")
-    return json.loads(p.stdout)["run"]
+    doc = json.loads(p.stdout)
+    if outdir:
+        with open(os.path.join(outdir, f"fanout_{how[0][2:]}.json"), "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=1)
+    return doc["run"]
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
     netbench = sys.argv[1]
+    outdir = sys.argv[2] if len(sys.argv) == 3 else None
     ok, why = topology.netns_permitted()
     if not ok:
         skip(why)
@@ -124,7 +130,7 @@ def main() -> int:
         build()
         for how in (["--multicast", "239.1.2.3"], ["--broadcast"]):
             label = how[0][2:]
-            r = run(netbench, how)
+            r = run(netbench, how, outdir)
             drops = dropped_by_iptables()
             check(f"{label}: complete", r["complete"], r["error"] or "complete")
             sent = r["sender"]["messages"]
