@@ -93,7 +93,7 @@ class Panel:
     xlabel: str
     ylabel: str
     series: list = field(default_factory=list)
-    xscale: str = "log2"  # "log2" (ticks at the x values) or "log10"
+    xscale: str = "log2"  # "log2" (ticks at the x values), "log10" or "linear"
     yscale: str = "linear"  # "linear" (from 0) or "log"
     yformat: str = "eng"  # "eng", "eng:<unit>", "plain", "percent"
     note: str = ""  # shown instead of data when there are no series
@@ -126,7 +126,7 @@ def plan(inputs):
     runs = inputs.runs
     if runs:
         for build in (throughput_figures, latency_figures, cpu_figures, fairness_figures,
-                      rate_figures, best_model_figures, connect_figures):
+                      rate_figures, best_model_figures, connect_figures, fanout_figures):
             figures += build(runs, inputs.hosts, messages)
     if inputs.bench:
         figures += bench_figures(inputs.bench, inputs.hosts)
@@ -360,6 +360,32 @@ def rate_figures(runs, hosts, messages):
         what = f"Loss and goodput vs offered rate, {fmt_size(size)} messages"
         head = title(what, recs[0], values, hosts, rate_on_x=True)
         figures.append(Figure("loss_goodput_vs_rate" + suffix_of(values), head, [loss, good], 2))
+    return figures
+
+
+def fanout_figures(runs, hosts, messages):
+    """Loss at each receiver of fan-out runs (--receivers): receivers on x, one
+    line per method and model, the median over repetitions with its CI."""
+    fan = [r for r in runs if r.get("fanout_loss") and None not in r["fanout_loss"]]
+    if not fan:
+        return []
+    figures = []
+    for values, recs in facets(fan, exclude=("model",)):
+        panel = Panel("loss at each receiver", "receiver", "loss (% of messages sent)",
+                      xscale="linear", yformat="percent")
+        for method in ("multicast", "broadcast"):
+            for model in ordered(recs, "model", MODELS):
+                mine = [r for r in recs if r["model"] == model and r["fanout_method"] == method]
+                # One pseudo-record per receiver of each run: x is its index.
+                per_rx = [dict(r, receiver=k, rx_loss=v) for r in mine
+                          for k, v in enumerate(r["fanout_loss"])]
+                if per_rx:
+                    panel.series.append(summarize(f"{method}, {model}", per_rx, "receiver",
+                                                  lambda r: r["rx_loss"] * 100, color_of(model),
+                                                  "-" if method == "multicast" else "--",
+                                                  group=model))
+        head = title("Loss at each fan-out receiver", recs[0], values, hosts)
+        figures.append(Figure("fanout_loss" + suffix_of(values), head, [panel], 1))
     return figures
 
 

@@ -157,6 +157,11 @@ def run_record(run, hostname):
         # established; a UDP socket's connect()), null in other modes
         "transactions_per_s": (run.get("connect") or {}).get("transactions_per_s"),
         "connect_p99_ns": ((run.get("connect") or {}).get("connect_latency") or {}).get("p99_ns"),
+        # fan-out (--receivers): each receiver's loss ratio in receiver order,
+        # and multicast or broadcast; None without fan-out
+        "fanout_loss": [((rx.get("receiver") or {}).get("loss") or {}).get("ratio")
+                        for rx in (run.get("fanout") or {}).get("receivers", [])] or None,
+        "fanout_method": (c.get("fanout") or {}).get("method"),
     }
 
 

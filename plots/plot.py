@@ -345,6 +345,11 @@ def set_x_axis(ax, panel):
     from matplotlib import ticker
 
     xs = sorted({p[0] for s in panel.series for p in s.points})
+    if panel.xscale == "linear":  # small whole numbers (receiver indexes)
+        ax.xaxis.set_major_locator(ticker.FixedLocator(xs))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+        return
     ax.set_xscale("log", base=2 if panel.xscale == "log2" else 10)
     # Ticks closer than 10% on the log axis (1000 beside 1024) would print on
     # top of each other: keep the first of each such cluster.

@@ -197,6 +197,30 @@ class Plan(unittest.TestCase):
         self.assertEqual(len([s for s in latency.series if "connect p99" in s.label]), 4)
         self.assertEqual(len([s for s in latency.series if "transaction p99" in s.label]), 4)
 
+    def test_fanout_chart_puts_each_receivers_loss_on_its_own_x(self):
+        entries = []
+        for k in range(3):
+            r = run("udp", "epoll", "stream", 1, k)
+            r["config"]["fanout"] = {"method": "multicast", "group": "239.1.2.3", "receivers": 3,
+                                     "receiver_devices": []}
+            r["fanout"] = {"receivers": [{"receiver": {"loss": {"ratio": v}}}
+                                         for v in (0.0, 0.05 + 0.001 * k, 0.0)]}
+            entries.append(r)
+        doc = {"schema": "netbench/1", "host": {"hostname": "test", "cpus": 2},
+               "sweep": {"points": 1, "completed": 1, "failed": 0},
+               "runs": [{"point": 0, "repeated": {"repetitions": entries}}]}
+        figures, _ = plan_of(doc)
+        (fig,) = [f for f in figures if f.name.startswith("fanout_loss")]
+        (panel,) = fig.panels
+        (series,) = panel.series
+        self.assertEqual(series.label, "multicast, epoll")
+        self.assertEqual(panel.xscale, "linear")
+        self.assertEqual([x for x, _ in series.points], [0, 1, 2])
+        self.assertAlmostEqual(series.points[1][1], 5.1)
+        self.assertEqual([y for _, y in series.points][::2], [0.0, 0.0])
+        self.assertEqual(series.counts, [3, 3, 3])
+        self.assertFalse([f for f in plan_of(sweep(1))[0] if f.name.startswith("fanout")])
+
     def test_udp_throughput_panel_shows_loss_on_a_second_axis(self):
         figures, _ = plan_of(sweep(reps=3))
         (fig,) = [f for f in figures if f.name == "throughput_vs_flows"]

@@ -49,7 +49,12 @@ class Receiver {
   /// receiver measures one-way delay *variation* only. `force_buffers`:
   /// spec.socket_buffer_bytes may go beyond the system's limits (the local
   /// user's paired runs); false for a remote client's test.
-  explicit Receiver(const TestSpec& spec, bool shared_clock = true, bool force_buffers = true);
+  /// Fan-out (spec.fanout()): each flow's socket binds the group (or
+  /// broadcast) address with SO_REUSEADDR, on `fanout_ports[i]` for flow i
+  /// when given (the first receiver's ports(), which the others share) or a
+  /// free port, and joins the group (sys::join_fanout_group).
+  explicit Receiver(const TestSpec& spec, bool shared_clock = true, bool force_buffers = true,
+                    std::span<const std::uint16_t> fanout_ports = {});
   /// A receiver over data sockets this side opened itself (`--reverse`: the
   /// receiver is the client): `opened[i]` is flow i's connected socket (TCP:
   /// connected to the sender's listener, its flow id read from the message

@@ -264,6 +264,21 @@ struct StartTiming {
   }
 };
 
+/// Fan-out (`--receivers N`): what one of the receivers measured, the
+/// same figures a run's receiver part holds.
+struct FanoutReceiver {
+  std::uint32_t index = 0;  ///< 0 .. receivers − 1
+  /// The interface it was bound to and joined on (`--receiver-dev`); empty
+  /// = the one of the bind address (or --bind-dev).
+  std::string device;
+  std::vector<FlowRecvStats> flows;  ///< by flow id; loss against the sender's counts
+  SideStats side;                    ///< its threads' costs
+  LatencyHistogram latency;          ///< one-way delay from the intended send time
+  LatencyHistogram latency_from_actual;
+  LatencyHistogram delay_variation;
+  std::string error;  ///< its serving error, or empty
+};
+
 struct RunResult {
   TestSpec spec;
   PeerInfo peer;
@@ -302,6 +317,19 @@ struct RunResult {
   /// direction's (server to client), measured at the same time on
   /// connections of its own. Empty otherwise.
   std::vector<RunResult> reverse;
+  /// Fan-out: each receiver's own figures, in receiver order; empty
+  /// otherwise. The run's receiver part is then their aggregate (see
+  /// add_fanout_receiver()).
+  std::vector<FanoutReceiver> fanout;
 };
+
+/// Fan-out: adds receiver `rx` to `out`'s aggregate receiver part: each
+/// flow's counts, loss (its `sent` too: messages × receivers) and socket
+/// drops summed, arrival span widened, jitter the highest of the receivers'
+/// (RFC 3550 jitters are never averaged), costs and histograms merged. Pure.
+void add_fanout_receiver(RunResult& out, const FanoutReceiver& rx);
+/// Fan-out: `r` as if receiver `k` had been the only one (its flows, costs
+/// and histograms as the receiver part, no fanout list), for summarize().
+[[nodiscard]] RunResult fanout_receiver_view(const RunResult& r, std::size_t k);
 
 }  // namespace netbench

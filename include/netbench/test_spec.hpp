@@ -140,8 +140,26 @@ struct TestSpec {
   /// together; 0 = at once. The client applies it; a remote server never
   /// sees it.
   std::uint64_t start_at_unix_ns = 0;
-  std::string bind_address;  ///< receiver listen address; empty = loopback
-  std::uint16_t port = 0;    ///< receiver port; 0 = any free port
+  /// Fan-out (`--multicast GROUP`): every flow's datagrams go to this IPv4
+  /// multicast group, and each of the `receivers` joins it and gets a copy;
+  /// empty = no multicast. See fanout().
+  std::string multicast_group;
+  /// Fan-out (`--broadcast`): every flow's datagrams go to the directed
+  /// broadcast address of the interface holding bind_address (127.255.255.255
+  /// on loopback), and each of the `receivers` listens there.
+  bool broadcast = false;
+  /// Fan-out (`--receivers N`): how many receivers get every datagram; 1
+  /// without fan-out.
+  std::uint32_t receivers = 1;
+  /// Fan-out (`--receiver-dev`): receiver i's sockets are bound to
+  /// (SO_BINDTODEVICE) and join the group on interface i; empty = every
+  /// receiver on bind_device, or on the interface of bind_address.
+  std::vector<std::string> receiver_devices;
+  /// Receiver listen address; empty = loopback. Fan-out: the address of the
+  /// interface the datagrams leave by (IP_MULTICAST_IF) and the receivers
+  /// join on; the receivers bind the group or broadcast address.
+  std::string bind_address;
+  std::uint16_t port = 0;  ///< receiver port; 0 = any free port
 
   /// Message size actually used (bytes): size_bytes, or the default for the
   /// protocol and mode (TCP stream 128 KiB, UDP stream 1400 B, echo 64 B).
@@ -156,6 +174,9 @@ struct TestSpec {
   }
   /// False when per-message statistics are off (StatsLevel::kCounts).
   [[nodiscard]] bool full_stats() const noexcept { return stats == StatsLevel::kFull; }
+  /// True for a fan-out run (`--multicast` or `--broadcast`): one sender,
+  /// `receivers` receivers of every datagram.
+  [[nodiscard]] bool fanout() const noexcept { return broadcast || !multicast_group.empty(); }
   /// per_flow with kAuto resolved for `flows`: kFull, kSummary or kNone.
   [[nodiscard]] PerFlowOutput per_flow_output() const noexcept {
     if (per_flow != PerFlowOutput::kAuto) {
@@ -182,9 +203,15 @@ inline constexpr std::size_t kMaxInterfaceNameBytes = 16;
 inline constexpr std::uint32_t kMinMssBytes = 88;
 inline constexpr std::uint32_t kMaxMssBytes = 32'767;
 
+/// Most receivers of one fan-out run (`--receivers`).
+inline constexpr std::uint32_t kMaxReceivers = 64;
+
 /// Throws ConfigError with a one-line message naming the bad field and what
 /// to do, if the spec cannot be run.
 void validate(const TestSpec& spec);
+/// The fan-out part of validate(): `--receivers`, `--multicast`,
+/// `--broadcast`, `--receiver-dev` and what they cannot go with.
+void validate_fanout(const TestSpec& spec);
 
 /// Throws ConfigError unless every CPU in `cpus` is one this process may run
 /// on (sched_getaffinity); `what` names the setting in the message.

@@ -71,11 +71,14 @@ RunTotals summarize(const RunResult& r) noexcept {
     t.loss_bursts = add_saturating(t.loss_bursts, f.loss.bursts);
     t.max_loss_burst = std::max(t.max_loss_burst, f.loss.burst_lengths.max());
   }
-  t.loss_ratio =
-      std::min(1.0, ratio(static_cast<double>(t.lost), static_cast<double>(t.sent_messages)));
+  // Fan-out: each message is due at every receiver, and a send failure is
+  // lost at all of them.
+  const std::uint64_t copies = r.spec.fanout() && !echo ? r.spec.receivers : 1;
+  t.loss_ratio = std::min(1.0, ratio(static_cast<double>(t.lost),
+                                     static_cast<double>(mul_saturating(t.sent_messages, copies))));
   // Attribution: the sender's own failures first, then what the receiving
   // socket says it dropped, the rest in between (the network).
-  t.lost_at_sender = std::min(t.lost, t.send_failures);
+  t.lost_at_sender = std::min(t.lost, mul_saturating(t.send_failures, copies));
   t.lost_at_receiver_socket = std::min(t.lost - t.lost_at_sender, socket_drops);
   t.lost_in_network = t.lost - t.lost_at_sender - t.lost_at_receiver_socket;
 

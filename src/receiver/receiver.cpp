@@ -13,6 +13,7 @@
 #include "receiver/models/select_model.hpp"
 #include "receiver/receiver_state.hpp"
 #include "receiver/server_model.hpp"
+#include "sys/fanout_socket.hpp"
 #include "sys/socket_ops.hpp"
 
 namespace netbench {
@@ -30,7 +31,8 @@ struct Receiver::Impl {
   std::string congestion;
 };
 
-Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
+Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers,
+                   std::span<const std::uint16_t> fanout_ports)
     : impl_(std::make_unique<Impl>(spec, shared_clock)) {
   validate(spec);
   Endpoint ep = resolve(spec.bind_address, spec.port, spec.family, true);
@@ -79,10 +81,17 @@ Receiver::Receiver(const TestSpec& spec, bool shared_clock, bool force_buffers)
     }
   } else {
     for (std::uint32_t i = 0; i < spec.flows; ++i) {
-      // Flow 0 takes the requested port; the others take free ports.
-      Endpoint flow_ep = ep;
-      flow_ep.set_port(i == 0 ? spec.port : 0);
-      Fd s = sys::bind_udp(flow_ep);
+      // Flow 0 takes the requested port; the others take free ports (a
+      // fan-out receiver: the ports of the first receiver, if given).
+      const std::uint16_t port = i < fanout_ports.size()
+                                     ? fanout_ports[i]
+                                     : static_cast<std::uint16_t>(i == 0 ? spec.port : 0);
+      Endpoint flow_ep = spec.fanout() ? sys::fanout_target(spec, port) : ep;
+      flow_ep.set_port(port);
+      Fd s = sys::bind_udp(flow_ep, false, spec.fanout());
+      if (spec.fanout()) {
+        sys::join_fanout_group(s.get(), spec);
+      }
       sys::set_buffer(s.get(), true, spec.socket_buffer_bytes, force_buffers);
       sys::set_buffer(s.get(), false, spec.socket_buffer_bytes, force_buffers);
       sys::apply_socket_knobs(s.get(), flow_ep.family(), false, spec);

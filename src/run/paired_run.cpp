@@ -8,6 +8,7 @@
 #include "netbench/error.hpp"
 #include "netbench/receiver.hpp"
 #include "netbench/sender.hpp"
+#include "run/fanout_link.hpp"
 #include "run/reverse_sockets.hpp"
 #include "run/run_test.hpp"
 #include "sys/socket_ops.hpp"
@@ -123,6 +124,10 @@ class LocalReceiverLink final : public run::ReceiverLink {
 };
 
 RunResult run_one(const TestSpec& spec, const RunHooks& hooks, std::stop_token stop) {
+  if (spec.fanout()) {
+    run::FanoutReceiverLink link(spec);
+    return run::run_test(spec, link, hooks, std::move(stop));
+  }
   LocalReceiverLink link(spec);
   return run::run_test(spec, link, hooks, std::move(stop));
 }

@@ -52,8 +52,10 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
   std::uint64_t drained_at = 0;
   if (spec.mode == Mode::kStream && live) {
     const std::vector<std::uint64_t> sent = tx.sent_by_flow();
-    drained_at = wait_drained(spec, std::accumulate(sent.begin(), sent.end(), std::uint64_t{0}),
-                              live, stop, link.drain_tick());
+    // Fan-out: every receiver's copy is due (the live totals sum them).
+    const std::uint64_t due = std::accumulate(sent.begin(), sent.end(), std::uint64_t{0}) *
+                              (spec.fanout() ? spec.receivers : 1);
+    drained_at = wait_drained(spec, due, live, stop, link.drain_tick());
   }
   reporter.finish(drained_at);
 

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "sys/fanout_socket.hpp"
 #include "sys/socket_ops.hpp"
 
 namespace netbench::sender {
@@ -24,6 +25,9 @@ Fd open_flow_socket(const TestSpec& spec, int family) {
   sys::set_buffer(fd.get(), true, spec.socket_buffer_bytes);
   sys::set_buffer(fd.get(), false, spec.socket_buffer_bytes);
   sys::apply_socket_knobs(fd.get(), family, tcp, spec);
+  if (spec.fanout()) {
+    sys::prepare_fanout_sender(fd.get(), spec);
+  }
   sys::set_nonblocking(fd.get(), true);
   return fd;
 }

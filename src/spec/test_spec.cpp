@@ -233,6 +233,7 @@ void validate(const TestSpec& spec) {
     fail("--bind-dev '" + spec.bind_device + "' is longer than an interface name (" +
          std::to_string(kMaxInterfaceNameBytes - 1) + " bytes at most)");
   }
+  validate_fanout(spec);
   if (spec.count > 0 && spec.count < spec.flows) {
     fail("--count " + std::to_string(spec.count) + " is less than --flows " +
          std::to_string(spec.flows) + ": every flow needs at least one message");

@@ -167,8 +167,11 @@ Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog) {
   return fd;
 }
 
-Fd bind_udp(const Endpoint& ep, bool reuseport) {
+Fd bind_udp(const Endpoint& ep, bool reuseport, bool reuseaddr) {
   Fd fd = make_socket(ep.family(), SOCK_DGRAM);
+  if (reuseaddr) {
+    set_int_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+  }
   if (reuseport) {
     set_int_option(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
   }

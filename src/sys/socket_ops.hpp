@@ -21,8 +21,10 @@ Fd make_socket(int family, int type);
 /// A listening TCP socket on `ep`. An IPv6 wildcard listens dual-stack.
 /// `reuseport` sets SO_REUSEPORT (several loops share one port).
 Fd listen_tcp(const Endpoint& ep, bool reuseport, int backlog = 4096);
-/// A UDP socket bound to `ep` with SO_RXQ_OVFL enabled.
-Fd bind_udp(const Endpoint& ep, bool reuseport = false);
+/// A UDP socket bound to `ep` with SO_RXQ_OVFL enabled. `reuseaddr` sets
+/// SO_REUSEADDR first, so that the fan-out receivers bind one group address
+/// and port, each getting a copy of every datagram.
+Fd bind_udp(const Endpoint& ep, bool reuseport = false, bool reuseaddr = false);
 
 void set_nonblocking(int fd, bool on);
 /// Connects non-blocking socket `fd` to `target`, waiting at most

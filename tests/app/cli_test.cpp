@@ -273,7 +273,32 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{"--pacing lazy --rate 1k", kExitUsage, "use sleep or spin"},
         BadLine{"serve --port 0 --auth-token ''", kExitUsage, "would turn authentication off"},
         BadLine{"serve --port 0 --max-buffer 0", kExitUsage,
-                "serve --max-buffer '0' is not a size"}),
+                "serve --max-buffer '0' is not a size"},
+        BadLine{"--receivers 3 --multicast 239.1.2.3", kExitUsage, "TCP cannot fan out"},
+        BadLine{"--proto udp --receivers 2 --broadcast -R", kExitUsage,
+                "--broadcast with --reverse: fan-out has one sender (this side) and N receivers: "
+                "drop --reverse"},
+        BadLine{"--proto udp --receivers 2 --multicast 239.1.2.3 --bidir", kExitUsage,
+                "drop --bidir"},
+        BadLine{"--proto udp --receivers 3", kExitUsage,
+                "--receivers 3 needs --multicast GROUP or --broadcast"},
+        BadLine{"--proto udp --multicast 10.1.2.3", kExitUsage, "not an IPv4 multicast address"},
+        BadLine{"--proto udp --broadcast --multicast 239.1.2.3", kExitUsage, "give one of them"},
+        BadLine{"--proto udp --broadcast --mode echo", kExitUsage, "use --mode stream"},
+        BadLine{"--proto udp --broadcast --mode connect", kExitUsage, "use --mode stream"},
+        BadLine{"--proto udp --receivers 2 --broadcast --connect 127.0.0.1:9", kExitUsage,
+                "run paired only in this version"},
+        BadLine{"--proto udp --receivers 2 --broadcast --receiver-dev lo", kExitUsage,
+                "give one per receiver"},
+        BadLine{"--proto udp --receivers 2 --broadcast --receiver-dev lo,nosuchif0", kExitUsage,
+                "--receiver-dev 'nosuchif0' is not an interface"},
+        BadLine{"--proto udp --receiver-dev lo", kExitUsage, "--receiver-dev names the fan-out"},
+        BadLine{"sweep --proto udp --receivers 2 --broadcast --connect 127.0.0.1:9 -q", kExitUsage,
+                "run paired only in this version"},
+        BadLine{"--proto udp --receivers 65 --broadcast", kExitUsage,
+                "--receivers must be between 1 and 64"},
+        BadLine{"--proto udp --broadcast --bind 192.0.2.201 --count 10", kExitUsage,
+                "--broadcast: no interface on this host holds 192.0.2.201"}),
     [](const ::testing::TestParamInfo<BadLine>& line) {
       return "Line" + std::to_string(line.index);
     });
@@ -350,6 +375,29 @@ TEST(CliTest, JsonRunIsAValidCompleteDocument) {
   EXPECT_EQ(doc["run"]["receiver"]["messages"], 2000);
   EXPECT_EQ(doc["run"]["receiver"]["loss"]["lost"], 0);
   EXPECT_TRUE(doc["run"]["complete"].get<bool>());
+}
+
+TEST(CliTest, FanoutRunHasOneSectionPerReceiverAndTheirSumAsTheAggregate) {
+  const Outcome o = run_netbench(
+      "--proto udp --receivers 3 --multicast 239.77.0.3 --flows 2 --count 2000 --buffer 4MiB "
+      "--json");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  EXPECT_EQ(run["config"]["fanout"]["method"], "multicast");
+  EXPECT_EQ(run["config"]["fanout"]["group"], "239.77.0.3");
+  EXPECT_EQ(run["config"]["fanout"]["receivers"], 3);
+  EXPECT_EQ(run["sender"]["messages"], 2000);
+  EXPECT_EQ(run["receiver"]["messages"], 6000);  // deliveries
+  const auto& rxs = run["fanout"]["receivers"];
+  ASSERT_EQ(rxs.size(), 3U);
+  for (std::size_t k = 0; k < rxs.size(); ++k) {
+    EXPECT_EQ(rxs[k]["index"], k);
+    EXPECT_EQ(rxs[k]["receiver"]["messages"], 2000);
+    EXPECT_EQ(rxs[k]["receiver"]["unique"], 2000);
+    EXPECT_EQ(rxs[k]["receiver"]["loss"]["lost"], 0);
+    EXPECT_EQ(rxs[k]["receiver"]["flows"].size(), 2U);
+    EXPECT_EQ(rxs[k]["one_way_delay"]["count"], 2000);
+  }
 }
 
 TEST(CliTest, BadInputWithJsonStillWritesAValidDocument) {

@@ -45,6 +45,12 @@ RUNS = [
                             "--count", "100"], True),
     ("tcp connect uring, --probe", ["--proto", "tcp", "--mode", "connect", "--model", "uring",
                                     "--rate", "2k", "--duration", "1s", "--probe", "20"], True),
+    ("udp multicast fan-out, 3 receivers",
+     ["--proto", "udp", "--receivers", "3", "--multicast", "239.77.0.2", "--flows", "2",
+      "--count", "400"], True),
+    ("udp broadcast fan-out, 2 receivers, poll",
+     ["--proto", "udp", "--receivers", "2", "--broadcast", "--model", "poll", "--count", "200"],
+     True),
     (
         "tcp stream, 3 flows, select",
         ["--proto", "tcp", "--flows", "3", "--model", "select", "--size", "1KiB", "--count", "300"],

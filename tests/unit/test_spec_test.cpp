@@ -45,6 +45,25 @@ TEST(TestSpecTest, ValidateAcceptsTheLimits) {
   EXPECT_NO_THROW(validate(s));
 }
 
+/// A valid fan-out: UDP multicast to three receivers.
+void fan_out(TestSpec& s) {
+  s.proto = Proto::kUdp;
+  s.multicast_group = "239.1.2.3";
+  s.receivers = 3;
+}
+
+TEST(TestSpecTest, ValidateAcceptsAFanout) {
+  TestSpec s;
+  fan_out(s);
+  EXPECT_TRUE(s.fanout());
+  EXPECT_NO_THROW(validate(s));
+  s.multicast_group.clear();
+  s.broadcast = true;
+  s.receiver_devices = {"a", "b", "c"};
+  EXPECT_TRUE(s.fanout());
+  EXPECT_NO_THROW(validate(s));
+}
+
 /// One way to break a spec and the flag its error message must name.
 struct BadSpec {
   std::string name;
@@ -113,6 +132,87 @@ const std::vector<BadSpec> kBadSpecs = {
        s.count = 7;
      },
      "--count"},
+    {"ReceiversWithoutGroupOrBroadcast", [](TestSpec& s) { s.receivers = 3; }, "--receivers 3"},
+    {"ZeroReceivers",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.receivers = 0;
+     },
+     "--receivers"},
+    {"TooManyReceivers",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.receivers = kMaxReceivers + 1;
+     },
+     "--receivers"},
+    {"MulticastOverTcp",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.proto = Proto::kTcp;
+     },
+     "TCP cannot fan out"},
+    {"BroadcastOverTcp",
+     [](TestSpec& s) {
+       s.broadcast = true;
+       s.receivers = 2;
+     },
+     "--broadcast: TCP"},
+    {"FanoutInEchoMode",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.mode = Mode::kEcho;
+     },
+     "--mode stream"},
+    {"FanoutInConnectMode",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.mode = Mode::kConnect;
+     },
+     "--mode connect"},
+    {"MulticastAndBroadcast",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.broadcast = true;
+     },
+     "give one of them"},
+    {"UnicastGroup",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.multicast_group = "10.0.0.1";
+     },
+     "not an IPv4 multicast"},
+    {"GroupThatIsNoAddress",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.multicast_group = "239.1.2";
+     },
+     "not an IPv4 multicast"},
+    {"FanoutOverIpv6",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.family = Family::kV6;
+     },
+     "drop -6"},
+    {"FanoutWithCountsOnly",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.stats = StatsLevel::kCounts;
+     },
+     "--stats counts"},
+    {"FanoutWithProbe",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.probe_rate_msgs_per_s = 10;
+     },
+     "--probe"},
+    {"ReceiverDevicesOfWrongCount",
+     [](TestSpec& s) {
+       fan_out(s);
+       s.receiver_devices = {"lo"};
+     },
+     "--receiver-dev"},
+    {"ReceiverDevicesWithoutFanout", [](TestSpec& s) { s.receiver_devices = {"lo"}; },
+     "--receiver-dev"},
 };
 
 INSTANTIATE_TEST_SUITE_P(BadFields, TestSpecRejectionTest, ::testing::ValuesIn(kBadSpecs),

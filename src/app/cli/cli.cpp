@@ -119,6 +119,9 @@ void refuse_remote_direction(const TestSpec& s) {
                      " runs paired only in this version (netbench serve does not send yet): "
                      "drop --connect, or run the client on the host that should send");
   }
+  if (s.fanout()) {
+    throw UsageError(kRemoteFanoutRefusal);
+  }
 }
 
 /// The reporters the flags of a single run ask for. Progress comes first so

@@ -15,6 +15,7 @@
 
 #include "app/cli/copy_args.hpp"
 #include "app/cli/exit_codes.hpp"
+#include "app/cli/fanout_args.hpp"
 #include "app/cli/units.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
@@ -430,6 +431,7 @@ TestSpec make_spec(const RunArgs& a) {
   }
   socket_knobs_of(a, s);
   copy_options_of(a, s);
+  fanout_options_of(a, s);
   s.bind_address = a.bind;
   if (a.port < 0 || a.port > 65535) {
     usage_error("--port " + std::to_string(a.port) + " is out of range 0-65535");

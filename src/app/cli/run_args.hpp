@@ -64,14 +64,18 @@ struct RunArgs {
   bool v4 = false;
   bool v6 = false;
   std::string buffer;
-  std::string congestion;  ///< --congestion ALGO; empty = the kernel's default
-  std::string tos;         ///< --tos V (0-255, decimal or 0x hex); empty = not set
-  std::string dscp;        ///< --dscp V (0-63): --tos V << 2; empty = not set
-  std::string mss;         ///< --mss N (TCP_MAXSEG); empty = the kernel's
-  std::string fq_rate;     ///< --fq-rate R bits/s per socket; empty = none
-  std::string cport;       ///< --cport P: source port of flow 0 (flow i: P + i); empty = any
-  std::string bind_dev;    ///< --bind-dev IF: SO_BINDTODEVICE; empty = any interface
-  std::string probe;       ///< --probe RATE: latency probe requests/s; empty = none
+  std::string congestion;       ///< --congestion ALGO; empty = the kernel's default
+  std::string tos;              ///< --tos V (0-255, decimal or 0x hex); empty = not set
+  std::string dscp;             ///< --dscp V (0-63): --tos V << 2; empty = not set
+  std::string mss;              ///< --mss N (TCP_MAXSEG); empty = the kernel's
+  std::string fq_rate;          ///< --fq-rate R bits/s per socket; empty = none
+  std::string cport;            ///< --cport P: source port of flow 0 (flow i: P + i); empty = any
+  std::string bind_dev;         ///< --bind-dev IF: SO_BINDTODEVICE; empty = any interface
+  std::string probe;            ///< --probe RATE: latency probe requests/s; empty = none
+  std::uint32_t receivers = 1;  ///< --receivers N: fan-out receivers
+  std::string multicast;        ///< --multicast GROUP; empty = none
+  bool broadcast = false;       ///< --broadcast
+  std::string receiver_dev;     ///< --receiver-dev IF,IF,...; empty = none
   std::string bind;
   int port = 0;
   /// -p (iperf3's meaning): with --connect, the server's port unless

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/copy_args.hpp"
+#include "app/cli/fanout_args.hpp"
 #include "app/cli/run_args.hpp"
 #include "netbench/model_info.hpp"
 
@@ -171,6 +172,7 @@ void add_run_options(CLI::App& app, RunArgs& a, RunOptionStyle style) {
                "UDP: send up to 64 due datagrams of a flow per sendmsg() with UDP_SEGMENT; the "
                "receiver takes them coalesced with UDP_GRO");
   add_copy_options(app, a);
+  add_fanout_options(app, a);
   app.add_option("-A,--cpu", a.cpu,
                  "pin threads: SENDER[,RECEIVER] CPU lists, e.g. 0,1 (sender on CPU 0, receiver "
                  "threads on 1), 0-1 (both sides on 0 and 1), 0+2,1+3; with --connect the "

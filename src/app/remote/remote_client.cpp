@@ -294,6 +294,10 @@ class RemoteReceiverLink final : public run::ReceiverLink {
 RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
                      const RunHooks& hooks, std::stop_token stop, const std::string& auth_token) {
   validate(spec);
+  if (spec.fanout()) {
+    // Sweeps reach here too: a server would bind unicast flow sockets.
+    throw ConfigError(kRemoteFanoutRefusal);
+  }
   sys::raise_fd_limit();
   const Endpoint server = resolve(host, port, spec.family, false);
   ControlChannel ch(connect_control(server), max_setup_message_bytes(spec));

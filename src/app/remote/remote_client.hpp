@@ -18,6 +18,11 @@ class RemoteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Why a fan-out spec cannot run against `netbench serve` (one line).
+inline constexpr const char* kRemoteFanoutRefusal =
+    "--multicast/--broadcast run paired only in this version (every receiver in this process, "
+    "--receiver-dev placing them on interfaces): drop --connect";
+
 /// Runs `spec` as the sender against `netbench serve` at host:port: sends the
 /// spec over the control connection, registers UDP flows, runs the Sender,
 /// and merges the server's receiver-side results into one RunResult.

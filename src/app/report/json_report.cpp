@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "app/control/base64.hpp"
+#include "app/report/fanout_json.hpp"
 #include "netbench/flow_summary.hpp"
 #include "netbench/summary.hpp"
 #include "netbench/version.hpp"
@@ -241,6 +242,7 @@ json config_json(const TestSpec& s) {
           {"bind_device", s.bind_device.empty() ? json(nullptr) : json(s.bind_device)},
           {"probe_rate_msgs_per_s",
            s.probe_rate_msgs_per_s > 0 ? json(s.probe_rate_msgs_per_s) : json(nullptr)},
+          {"fanout", fanout_config_json(s)},
           {"bind", s.bind_address},
           {"port", s.port}};
 }
@@ -375,6 +377,38 @@ json probe_json(const std::optional<ProbeResult>& probe) {
 
 }  // namespace
 
+json receiver_json(const RunResult& r, const RunTotals& t, bool listed) {
+  json flows = json::array();
+  if (listed) {
+    for (const FlowRecvStats& f : r.receiver_flows) {
+      flows.push_back(recv_flow_json(f));
+    }
+  }
+  return {{"messages", t.received_messages},
+          {"bytes", t.received_bytes},
+          {"unique", t.unique},
+          {"duplicates", t.duplicates},
+          {"reordered", t.reordered},
+          {"max_reorder_extent", t.max_reorder_extent},
+          {"malformed", t.malformed},
+          {"active_ns", t.receiver_active_ns},
+          {"throughput_bps", finite(t.received_bytes_per_s * 8)},
+          {"messages_per_s", finite(t.received_msgs_per_s)},
+          {"loss",
+           {{"lost", t.lost},
+            {"ratio", finite(t.loss_ratio)},
+            {"bursts", t.loss_bursts},
+            {"max_burst", t.max_loss_burst},
+            {"at_sender", t.lost_at_sender},
+            {"at_receiver_socket", t.lost_at_receiver_socket},
+            {"in_network", t.lost_in_network}}},
+          {"cost", cpu_json(r.receiver, t.receiver_cpu_per_msg_ns)},
+          {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
+          {"tcp_congestion", congestion_json(r.receiver)},
+          {"uring", uring_json(r.receiver)},
+          {"flows", flows}};
+}
+
 json run_json(const RunResult& r) {
   const RunTotals t = summarize(r);
   const bool echo = r.spec.replies();
@@ -387,13 +421,9 @@ json run_json(const RunResult& r) {
   const PerFlowOutput per_flow = r.spec.per_flow_output();
   const bool listed = per_flow == PerFlowOutput::kFull;
   json sender_flows = json::array();
-  json receiver_flows = json::array();
   if (listed) {
     for (const FlowSendStats& f : r.sender_flows) {
       sender_flows.push_back(send_flow_json(f, echo));
-    }
-    for (const FlowRecvStats& f : r.receiver_flows) {
-      receiver_flows.push_back(recv_flow_json(f));
     }
   }
   json latency = {
@@ -436,30 +466,7 @@ json run_json(const RunResult& r) {
         {"zerocopy", zerocopy_json(r.zerocopy)},
         {"threads", send_loops_json(r)},
         {"flows", sender_flows}}},
-      {"receiver",
-       {{"messages", t.received_messages},
-        {"bytes", t.received_bytes},
-        {"unique", t.unique},
-        {"duplicates", t.duplicates},
-        {"reordered", t.reordered},
-        {"max_reorder_extent", t.max_reorder_extent},
-        {"malformed", t.malformed},
-        {"active_ns", t.receiver_active_ns},
-        {"throughput_bps", finite(t.received_bytes_per_s * 8)},
-        {"messages_per_s", finite(t.received_msgs_per_s)},
-        {"loss",
-         {{"lost", t.lost},
-          {"ratio", finite(t.loss_ratio)},
-          {"bursts", t.loss_bursts},
-          {"max_burst", t.max_loss_burst},
-          {"at_sender", t.lost_at_sender},
-          {"at_receiver_socket", t.lost_at_receiver_socket},
-          {"in_network", t.lost_in_network}}},
-        {"cost", cpu_json(r.receiver, t.receiver_cpu_per_msg_ns)},
-        {"ready_events_per_wakeup", finite(t.receiver_ready_per_wakeup)},
-        {"tcp_congestion", congestion_json(r.receiver)},
-        {"uring", uring_json(r.receiver)},
-        {"flows", receiver_flows}}},
+      {"receiver", receiver_json(r, t, listed)},
       {"latency", latency},
       {"flow_summary",
        per_flow == PerFlowOutput::kNone ? json(nullptr) : flow_summary_json(r, listed)},
@@ -469,6 +476,7 @@ json run_json(const RunResult& r) {
                                             {"skew_ns", r.start.skew_ns()}}
                                      : json(nullptr);
   out["connect"] = connect_json(r, t);
+  out["fanout"] = fanout_json(r);
   out["peer"] = {{"kind", std::string(to_string(r.peer.kind))},
                  {"address", r.peer.address.empty() ? json(nullptr) : json(r.peer.address)},
                  {"family", r.peer.ipv6 ? "ipv6" : "ipv4"}};

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netbench/results.hpp"
+#include "netbench/summary.hpp"
 
 namespace netbench::app {
 
@@ -19,6 +20,9 @@ inline constexpr const char* kSchema = "netbench/1";
 /// One latency object: count, min, mean, percentiles, max, saturated and
 /// the histogram (base64), as in a run's "latency" section.
 [[nodiscard]] nlohmann::json latency_summary_json(const LatencyHistogram& h);
+/// A run's "receiver" object, from `r`'s receiver part and its totals `t`
+/// (flows listed when `listed`); also each fan-out receiver's.
+[[nodiscard]] nlohmann::json receiver_json(const RunResult& r, const RunTotals& t, bool listed);
 /// One run object: config, intervals, sender, receiver, latency, totals.
 [[nodiscard]] nlohmann::json run_json(const RunResult& r);
 /// A whole document: schema, tool, host, and either `run` or `error`.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/cli/units.hpp"
+#include "app/report/text_fanout.hpp"
 #include "netbench/flow_summary.hpp"
 #include "netbench/interval_meter.hpp"
 #include "netbench/sender.hpp"
@@ -245,6 +246,10 @@ void print_config(std::FILE* out, const TestSpec& s, const std::string& target) 
   if (!s.bind_device.empty()) {
     std::fprintf(out, ", device %s", s.bind_device.c_str());
   }
+  if (s.fanout()) {
+    std::fprintf(out, ", fan-out to %u receivers by %s", s.receivers,
+                 s.broadcast ? "broadcast" : ("multicast " + s.multicast_group).c_str());
+  }
   if (!s.full_stats()) {
     std::fprintf(out, ", stats counts only");
   }
@@ -336,6 +341,7 @@ void print_summary(std::FILE* out, const RunResult& r) {
                  "ordering", u64(t.reordered).c_str(), u64(t.max_reorder_extent).c_str(),
                  u64(t.duplicates).c_str(), u64(t.malformed).c_str());
   }
+  print_fanout(out, r);
   if (r.spec.mode == Mode::kConnect) {
     print_connect(out, r);
   } else if (echo) {
@@ -354,8 +360,9 @@ void print_summary(std::FILE* out, const RunResult& r) {
                    spread_text(*fs.jitter_ns, format_ns).c_str());
     } else {
       for (const FlowRecvStats& f : r.receiver_flows) {
-        std::fprintf(out, "  jitter flow %-10u %s (RFC 3550)\n", f.flow_id,
-                     format_ns(f.jitter_ns).c_str());
+        std::fprintf(out, "  jitter flow %-10u %s (RFC 3550%s)\n", f.flow_id,
+                     format_ns(f.jitter_ns).c_str(),
+                     r.fanout.empty() ? "" : ", the highest receiver's");
       }
     }
   }

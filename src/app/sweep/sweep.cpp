@@ -277,6 +277,9 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
       remote = connect_target(a, kDefaultServePort);
+      if (!points.empty() && points.front().spec.fanout()) {
+        throw UsageError(kRemoteFanoutRefusal);
+      }
       for (const SweepPoint& p : points) {
         if (p.spec.direction != Direction::kForward) {
           throw UsageError(
