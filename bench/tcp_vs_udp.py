@@ -28,6 +28,12 @@ that drift over time favours no case; R = --reps, default 3):
                    the schedule made them; TCP delivers in order by
                    construction (netbench's TCP receiver counts any
                    disorder it sees in the byte stream: always 0)
+  one-to-many      N = 3 receivers of the same 1400 B messages (20 k/s each,
+                   4 s): UDP multicast (--receivers 3 --multicast) against
+                   TCP, one connection per receiver (--flows 3); run in a
+                   network namespace of its own, whose iptables OUTPUT
+                   counter sees every IP byte (TCP's ACKs included); the
+                   sender's CPU per message delivered
   speed            loopback stream (msgs/s, Gbit/s) and echo RTT (p50, p99)
                    at equal message sizes, 64 B and 1400 B, 2 s each
 Needs root (network namespaces) for the namespaced claims; without it they
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -133,7 +140,11 @@ def speed(nb: str, reps: int, rng: random.Random) -> dict:
 
 def ipt_counters(h: Harness, chain: str) -> tuple[int, int]:
     """Packets and bytes of the netbench rules in `chain` of the server's filter table."""
-    out = h.t.run(h.t.server, ["iptables", "-L", chain, "-n", "-v", "-x"])
+    return accept_counters(h.t.run(h.t.server, ["iptables", "-L", chain, "-n", "-v", "-x"]))
+
+
+def accept_counters(out: str) -> tuple[int, int]:
+    """Packets and bytes summed over the ACCEPT rules of an `iptables -L -n -v -x` listing."""
     pk = by = 0
     for line in out.splitlines():
         f = line.split()
@@ -210,6 +221,55 @@ def ordering(h: Harness) -> dict:
     return {"messages": r["flows"] * r["per_flow"], "schedule": truth,
             "netbench": {k: r["receiver"][k] for k in ("reordered", "duplicates",
                                                        "max_reorder_extent")}}
+
+
+def one_to_many(nb: str, reps: int, rng: random.Random) -> dict:
+    receivers, rate, count, size = 3, 20_000, 80_000, 1400
+    ns = f"nbtvu{os.getpid()}"
+    cases = {
+        "udp_multicast": ["--proto", "udp", "--receivers", str(receivers), "--multicast",
+                          "239.7.7.7", "--rate", f"{rate}", "--count", str(count),
+                          "--buffer", "4MiB"],
+        "tcp_connections": ["--proto", "tcp", "--flows", str(receivers), "--rate",
+                            f"{rate * receivers}", "--count", str(count * receivers)],
+    }
+    order = [c for _ in range(reps) for c in cases]
+    rng.shuffle(order)
+    out: dict[str, dict[str, list]] = {}
+    topology.sh(["ip", "netns", "add", ns])
+    try:
+        topology.sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+        for case in order:
+            topology.sh(["ip", "netns", "exec", ns, "iptables", "-F", "OUTPUT"])
+            topology.sh(["ip", "netns", "exec", ns, "iptables", "-A", "OUTPUT", "-j", "ACCEPT"])
+            p = subprocess.run(["ip", "netns", "exec", ns, nb, *cases[case], "--size", str(size),
+                                "--json", "-q"], capture_output=True, text=True,
+                               timeout=RUN_TIMEOUT_S)
+            if p.returncode != 0:
+                raise RuntimeError(f"{case}: exit {p.returncode}: {p.stderr.strip()}")
+            r = json.loads(p.stdout)["run"]
+            packets, ip_bytes = accept_counters(topology.sh(
+                ["ip", "netns", "exec", ns, "iptables", "-L", "OUTPUT", "-n", "-v", "-x"]))
+            delivered = r["receiver"]["messages"]  # deliveries: message x receiver
+            tx = r["sender"]["cost"]
+            cpu_s = tx["user_s"] + tx["sys_s"]
+            figs = out.setdefault(case, {})
+            figs.setdefault("deliveries", []).append(delivered)
+            figs.setdefault("messages_sent", []).append(r["sender"]["messages"])
+            figs.setdefault("ip_bytes_per_delivered_byte", []).append(
+                ip_bytes / max(1, delivered * size))
+            figs.setdefault("packets", []).append(packets)
+            figs.setdefault("sender_cpu_us_per_delivery", []).append(
+                cpu_s * 1e6 / max(1, delivered))
+            figs.setdefault("loss_ratio", []).append(r["receiver"]["loss"]["ratio"])
+            print(f"  {case}: {delivered:,} deliveries of {r['sender']['messages']:,} sent, "
+                  f"{ip_bytes / max(1, delivered * size):.3f} IP bytes per delivered byte, "
+                  f"sender {cpu_s * 1e6 / max(1, delivered):.2f} us CPU per delivery", flush=True)
+    finally:
+        topology.sh(["ip", "netns", "del", ns], check=False)
+    return {"receivers": receivers, "rate_per_receiver": rate, "messages_per_receiver": count,
+            "size": size, **{k: {f: spread(v) for f, v in figs.items()}
+                             for k, figs in sorted(out.items())}}
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -336,6 +396,43 @@ def markdown(doc: dict) -> str:
     else:
         lines += ["Not measured in this run (network namespaces unavailable).", ""]
 
+    otm = doc.get("one_to_many")
+    lines += ["## One-to-many delivery", ""]
+    if otm:
+        mc, tc = otm["udp_multicast"], otm["tcp_connections"]
+        wire_ratio = (tc["ip_bytes_per_delivered_byte"]["median"]
+                      / mc["ip_bytes_per_delivered_byte"]["median"])
+        cpu_ratio = (mc["sender_cpu_us_per_delivery"]["median"]
+                     / tc["sender_cpu_us_per_delivery"]["median"])
+        lines += [
+            "*Claim: UDP supports broadcast and multicast and is efficient for them; TCP "
+            f"does not.* {otm['receivers']} receivers each get {otm['messages_per_receiver']:,} "
+            f"messages of {otm['size']} B at {otm['rate_per_receiver'] // 1000} k/s: by UDP "
+            f"multicast (`--receivers {otm['receivers']} --multicast 239.7.7.7`: one datagram "
+            "per message, the kernel delivers a copy to every member) and by TCP (`--flows "
+            f"{otm['receivers']}`: a connection per receiver, every message sent "
+            f"{otm['receivers']} times). Paired, in a network namespace of its own; IP bytes "
+            "from its iptables OUTPUT counter (TCP's ACKs included).", "",
+            "| figure | UDP multicast | TCP, a connection per receiver |",
+            "| --- | --- | --- |",
+            f"| messages the sender sent | {fmt(mc['messages_sent'])} | {fmt(tc['messages_sent'])} |",
+            f"| deliveries (message × receiver) | {fmt(mc['deliveries'])} | "
+            f"{fmt(tc['deliveries'])} |",
+            f"| IP bytes sent per byte delivered | {fmt(mc['ip_bytes_per_delivered_byte'], 3)} | "
+            f"{fmt(tc['ip_bytes_per_delivered_byte'], 3)} |",
+            f"| sender CPU per delivery (µs) | {fmt(mc['sender_cpu_us_per_delivery'], 2)} | "
+            f"{fmt(tc['sender_cpu_us_per_delivery'], 2)} |",
+            f"| loss | {fmt(mc['loss_ratio'], 4)} | {fmt(tc['loss_ratio'], 4)} |", "",
+            f"Multicast puts {wire_ratio:.1f}x fewer IP bytes on the wire per byte delivered "
+            f"(one copy leaves the sender instead of {otm['receivers']}). Its sender CPU per "
+            f"delivery is {cpu_ratio:.2f}x TCP's (medians): "
+            + ("lower" if cpu_ratio < 1 else "higher")
+            + ". On one host the kernel delivers each member's copy inside the sender's "
+            "system call, so the whole fan-out's cost lands on the sender; on a real network "
+            "the switch makes the copies.", ""]
+    else:
+        lines += ["Not measured in this run (network namespaces unavailable).", ""]
+
     sp = doc["speed"]
     lines += ["## Speed at equal message sizes", "",
               "*Claim: UDP is faster.* Loopback, one flow, 2 s per run; stream: what the "
@@ -373,7 +470,8 @@ def chart(doc: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    otm = doc.get("one_to_many")
+    fig, axes = plt.subplots(1, 4 if otm else 3, figsize=(19 if otm else 15, 4.4))
 
     def bars(ax, labels, stats, title, ylabel):
         med = [s["median"] for s in stats]
@@ -401,6 +499,11 @@ def chart(doc: dict, path: Path) -> None:
          [sp[k]["rtt_p50_us"] for k in ("tcp_echo_64B", "udp_echo_64B", "tcp_echo_1400B",
                                         "udp_echo_1400B")],
          "Echo RTT p50 (1 in flight)", "µs")
+    if otm:
+        bars(axes[3], ["UDP\nmulticast", "TCP\n3 connections"],
+             [otm[k]["sender_cpu_us_per_delivery"] for k in ("udp_multicast", "tcp_connections")],
+             f"One-to-many: {otm['receivers']} receivers, {otm['size']} B",
+             "sender CPU per delivery (µs)")
     fig.suptitle(f"TCP vs UDP on one VM: median and range of {doc['reps']} repetitions",
                  fontsize=11)
     fig.tight_layout()
@@ -451,6 +554,8 @@ def main() -> int:
                 doc["reliability"] = reliability(h, args.reps)
                 print("== ordering (namespaced hosts)", flush=True)
                 doc["ordering"] = ordering(h)
+                print("== one-to-many (a namespace of its own)", flush=True)
+                doc["one_to_many"] = one_to_many(nb, args.reps, rng)
             finally:
                 h.stop_all()
             failed = h.checks.failed
