@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
 
@@ -171,6 +172,12 @@ std::string probe_uring() {
 }  // namespace
 
 std::string uring_unavailable_reason() {
+  // One probe at a time (two receivers may start at once under --bidir):
+  // liburing maps a ring with raw system calls, so a sanitizer does not see
+  // the previous probe's ring unmapped when the next one gets its address,
+  // and would take the two for a race.
+  static std::mutex probing;
+  const std::lock_guard lock(probing);
   // On a thread of its own: tearing a ring down can leave task work for the
   // thread that made it, which then interrupts that thread's next blocking
   // call with a timeout (EINTR); the probing thread ends instead.

@@ -280,23 +280,23 @@ TEST_P(RemoteConnectTest, EveryTransactionIsServedExactlyOnce) {
   ASSERT_TRUE(server.listening());
   const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
                                " --mode connect --proto " + proto + " --model " + model +
-                               " --flows 3 --outstanding 2 --count 600 --json");
+                               " --flows 3 --outstanding 2 --count 300 --json");
   ASSERT_EQ(o.code, 0) << o.out;
   const auto run = nlohmann::json::parse(o.out)["run"];
   EXPECT_TRUE(run["complete"].get<bool>());
   const auto& c = run["connect"];
-  EXPECT_EQ(c["transactions"], 600);
+  EXPECT_EQ(c["transactions"], 300);
   EXPECT_EQ(c["connect_failures"], 0);
   EXPECT_EQ(c["transaction_failures"], 0);
   EXPECT_EQ(c["reply_timeouts"], 0);
-  EXPECT_EQ(run["receiver"]["messages"], 600);
+  EXPECT_EQ(run["receiver"]["messages"], 300);
   EXPECT_EQ(run["receiver"]["malformed"], 0);
   EXPECT_GT(c["server_cpu_per_transaction_ns"].get<double>(), 0.0);
   if (std::string(proto) == "tcp") {
-    EXPECT_EQ(c["server_accepts"], 600);
+    EXPECT_EQ(c["server_accepts"], 300);
     EXPECT_EQ(c["kernel"]["scope"], "per_side");
     if (model == "thread") {
-      EXPECT_EQ(c["server_threads_started"], 600);
+      EXPECT_EQ(c["server_threads_started"], 300);
     }
   } else {
     EXPECT_TRUE(c["server_accepts"].is_null());
