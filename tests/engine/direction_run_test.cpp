@@ -27,10 +27,6 @@
 
 namespace netbench {
 
-void PrintTo(Proto p, std::ostream* os) { *os << to_string(p); }
-void PrintTo(ModelKind m, std::ostream* os) { *os << to_string(m); }
-void PrintTo(Mode m, std::ostream* os) { *os << to_string(m); }
-
 namespace {
 
 using test_support::expect_exact;

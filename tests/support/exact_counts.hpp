@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <stop_token>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,15 @@
 #include "netbench/results.hpp"
 #include "netbench/test_spec.hpp"
 #include "watchdog.hpp"
+
+namespace netbench {
+
+// Parameter values by name in test listings (found by argument lookup).
+inline void PrintTo(Proto p, std::ostream* os) { *os << to_string(p); }
+inline void PrintTo(ModelKind m, std::ostream* os) { *os << to_string(m); }
+inline void PrintTo(Mode m, std::ostream* os) { *os << to_string(m); }
+
+}  // namespace netbench
 
 namespace netbench::test_support {
 
