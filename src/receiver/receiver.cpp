@@ -13,6 +13,7 @@
 #include "receiver/models/select_model.hpp"
 #include "receiver/receiver_state.hpp"
 #include "receiver/server_model.hpp"
+#include "receiver/udp_registration.hpp"
 #include "sys/fanout_socket.hpp"
 #include "sys/socket_ops.hpp"
 
@@ -143,54 +144,11 @@ void Receiver::register_udp_peer(std::uint32_t flow, const Endpoint& peer) {
 
 std::uint32_t Receiver::register_udp_by_token(const RegistrationToken& token, int timeout_ms,
                                               const Endpoint* host) {
-  auto& flows = impl_->sockets.udp_flows;
-  std::vector<bool> done(flows.size(), false);
-  std::uint32_t registered = 0;
-  const std::uint64_t until =
-      now_ns() + static_cast<std::uint64_t>(timeout_ms) * std::uint64_t{1'000'000};
-  std::vector<pollfd> fds(flows.size());
-  while (registered < flows.size()) {
-    const std::uint64_t now = now_ns();
-    if (now >= until) {
-      break;
-    }
-    for (std::size_t i = 0; i < flows.size(); ++i) {
-      fds[i] = {done[i] ? -1 : flows[i].fd.get(), POLLIN, 0};
-    }
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>((until - now) / 1'000'000 + 1));
-    if (n <= 0) {
-      continue;
-    }
-    for (std::size_t i = 0; i < flows.size(); ++i) {
-      if (done[i] || fds[i].revents == 0) {
-        continue;
-      }
-      RegistrationDatagram buf{};
-      Endpoint from;
-      from.len = sizeof from.addr;
-      const ssize_t got = ::recvfrom(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT,
-                                     reinterpret_cast<sockaddr*>(&from.addr), &from.len);  // NOLINT
-      if (got == static_cast<ssize_t>(buf.size()) && matches(buf, token) &&
-          (host == nullptr || receiver::same_host(from.addr, host->addr))) {
-        if (::connect(flows[i].fd.get(), from.sa(), from.len) == 0) {
-          done[i] = true;
-          ++registered;
-          // Whatever queued before connect() came from anyone: drop it
-          // (bounded: the queue holds at most its buffer's worth).
-          for (int k = 0; k < 100'000; ++k) {
-            if (::recv(flows[i].fd.get(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC) < 0) {
-              break;
-            }
-            ++impl_->unregistered;
-          }
-        }
-      } else if (got >= 0) {
-        // Anything else is discarded: the socket answers no one unregistered.
-        ++impl_->unregistered;
-      }
-    }
+  std::vector<int> fds;
+  for (const auto& flow : impl_->sockets.udp_flows) {
+    fds.push_back(flow.fd.get());
   }
-  return registered;
+  return receiver::register_udp_sockets(fds, token, timeout_ms, host, impl_->unregistered);
 }
 
 std::uint64_t Receiver::unregistered_datagrams() const noexcept { return impl_->unregistered; }

@@ -141,41 +141,13 @@ RunResult run_bidir(const TestSpec& spec, const RunHooks& hooks, std::stop_token
   TestSpec reverse = spec;
   reverse.direction = Direction::kReverse;
   reverse.port = 0;  // the forward receiver has spec.port
-  std::stop_source both;
-  const std::stop_callback outer(stop, [&both] { both.request_stop(); });
   // Live interval lines would interleave two tests: each direction's
   // intervals are in its own result instead.
   RunHooks quiet;
   quiet.on_start = hooks.on_start;
-  RunResult back;
-  std::exception_ptr back_failed;
-  RunResult out;
-  {
-    const std::jthread reverse_thread([&] {
-      try {
-        back = run_one(reverse, {}, both.get_token());
-      } catch (...) {
-        back_failed = std::current_exception();
-        both.request_stop();
-      }
-    });
-    try {
-      out = run_one(forward, quiet, both.get_token());
-    } catch (...) {
-      both.request_stop();
-      throw;  // the jthread joins first
-    }
-  }
-  if (back_failed) {
-    std::rethrow_exception(back_failed);
-  }
-  out.spec.direction = Direction::kBidir;
-  if (!back.complete && out.complete) {
-    out.complete = false;
-    out.error = "reverse: " + back.error;
-  }
-  out.reverse.push_back(std::move(back));
-  return out;
+  return run::run_bidir_halves([&](std::stop_token s) { return run_one(forward, quiet, s); },
+                               [&](std::stop_token s) { return run_one(reverse, {}, s); },
+                               std::move(stop));
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
+#include "receiver/receiver_state.hpp"
+#include "receiver/udp_registration.hpp"
 #include "sender/flow_socket.hpp"
 #include "sys/accept.hpp"
 #include "sys/socket_ops.hpp"
@@ -42,8 +44,24 @@ ReverseServerSockets::ReverseServerSockets(const TestSpec& spec) : spec_(spec) {
   }
 }
 
-std::vector<Fd> ReverseServerSockets::take(const std::vector<Endpoint>& clients, int timeout_ms) {
+std::uint32_t ReverseServerSockets::register_udp(const RegistrationToken& token, int timeout_ms,
+                                                 const Endpoint& host) {
+  std::vector<int> fds;
+  for (const Fd& s : udp_) {
+    fds.push_back(s.get());
+  }
+  registered_ = true;
+  return receiver::register_udp_sockets(fds, token, timeout_ms, &host, strangers_);
+}
+
+std::vector<Fd> ReverseServerSockets::take(const std::vector<Endpoint>& clients, int timeout_ms,
+                                           const Endpoint* host) {
   std::vector<Fd> out;
+  if (spec_.proto == Proto::kUdp && registered_) {
+    out = std::move(udp_);
+    udp_.clear();
+    return out;
+  }
   if (spec_.proto == Proto::kUdp) {
     if (clients.size() != udp_.size()) {
       throw ConfigError("reverse: " + std::to_string(clients.size()) + " client flows for " +
@@ -64,6 +82,10 @@ std::vector<Fd> ReverseServerSockets::take(const std::vector<Endpoint>& clients,
   while (out.size() < spec_.flows) {
     sockaddr_storage peer{};
     if (Fd fd = sys::accept_next(listener_.get(), SOCK_CLOEXEC, peer)) {
+      if (host != nullptr && !receiver::same_host(peer, host->addr)) {
+        ++strangers_;  // closed here: never a flow
+        continue;
+      }
       out.push_back(std::move(fd));
       continue;
     }

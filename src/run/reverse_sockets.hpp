@@ -5,6 +5,7 @@
 
 #include "netbench/endpoint.hpp"
 #include "netbench/fd.hpp"
+#include "netbench/registration.hpp"
 #include "netbench/test_spec.hpp"
 
 namespace netbench::run {
@@ -29,18 +30,34 @@ class ReverseServerSockets {
   /// index i (UDP).
   [[nodiscard]] const std::vector<Endpoint>& targets() const noexcept { return targets_; }
 
+  /// UDP, remote (`netbench serve`): connects each flow's socket to where
+  /// the registration datagram of `token` came from, from `host` only,
+  /// within `timeout_ms` (behind NAT the client cannot know its own
+  /// address). Returns the flows registered; take({}, ...) then hands them
+  /// over. Once.
+  std::uint32_t register_udp(const RegistrationToken& token, int timeout_ms, const Endpoint& host);
+
   /// The server's connected data sockets, flow i's at index i. TCP: accepts
   /// spec.flows connections within `timeout_ms` (their order is the flow
-  /// order: a TCP flow names its id in every message header). UDP: connects
-  /// flow i's socket to `clients[i]`, the client's flow socket. Throws
-  /// SystemError (timeout: "accept") or ConfigError. Once.
-  std::vector<Fd> take(const std::vector<Endpoint>& clients, int timeout_ms);
+  /// order: a TCP flow names its id in every message header), from `host`
+  /// only when given (a stranger's connection is closed and counted). UDP:
+  /// connects flow i's socket to `clients[i]`, the client's flow socket; no
+  /// `clients` after register_udp(). Throws SystemError (timeout: "accept")
+  /// or ConfigError. Once.
+  std::vector<Fd> take(const std::vector<Endpoint>& clients, int timeout_ms,
+                       const Endpoint* host = nullptr);
+
+  /// Connections and datagrams from others than `host` (take(),
+  /// register_udp()) that were turned away.
+  [[nodiscard]] std::uint64_t strangers() const noexcept { return strangers_; }
 
  private:
   TestSpec spec_;
   Fd listener_;
   std::vector<Fd> udp_;
   std::vector<Endpoint> targets_;
+  bool registered_ = false;
+  std::uint64_t strangers_ = 0;
 };
 
 /// The client's end: spec.flows sockets, flow i's connected to targets[i]

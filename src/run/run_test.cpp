@@ -2,8 +2,10 @@
 
 #include <sys/socket.h>
 
+#include <exception>
 #include <iterator>
 #include <numeric>
+#include <thread>
 #include <utility>
 
 #include "measure/run_warnings.hpp"
@@ -102,6 +104,46 @@ void require_descriptors(const TestSpec& spec, unsigned per_flow) {
                       " (RLIMIT_NOFILE): raise it, e.g. ulimit -n " + std::to_string(need) +
                       " (its hard limit needs root), or use fewer flows");
   }
+}
+
+RunResult run_bidir_halves(const std::function<RunResult(std::stop_token)>& forward,
+                           const std::function<RunResult(std::stop_token)>& reverse,
+                           std::stop_token stop) {
+  std::stop_source both;
+  const std::stop_callback outer(stop, [&both] { both.request_stop(); });
+  RunResult back;
+  std::exception_ptr back_failed;
+  RunResult out;
+  {
+    const std::jthread reverse_thread([&] {
+      try {
+        back = reverse(both.get_token());
+      } catch (...) {
+        back_failed = std::current_exception();
+        both.request_stop();
+      }
+    });
+    try {
+      out = forward(both.get_token());
+    } catch (...) {
+      both.request_stop();
+      throw;  // the jthread joins first
+    }
+  }
+  if (back_failed) {
+    std::rethrow_exception(back_failed);
+  }
+  join_bidir(out, std::move(back));
+  return out;
+}
+
+void join_bidir(RunResult& forward, RunResult back) {
+  forward.spec.direction = Direction::kBidir;
+  if (!back.complete && forward.complete) {
+    forward.complete = false;
+    forward.error = "reverse: " + back.error;
+  }
+  forward.reverse.push_back(std::move(back));
 }
 
 void add_receiver_error(RunResult& out, const std::string& error) {

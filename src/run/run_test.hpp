@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <vector>
@@ -70,6 +71,19 @@ RunResult run_test(const TestSpec& spec, ReceiverLink& link, const RunHooks& hoo
 /// process may not open the descriptors a test of `spec` needs (`per_flow`
 /// per flow plus a margin), after raising its soft limit to the hard one.
 void require_descriptors(const TestSpec& spec, unsigned per_flow);
+
+/// --bidir: runs `forward` on this thread and `reverse` on another at the
+/// same time, each with a stop token that `stop` and a setup failure of
+/// either half request; joins their results (join_bidir()). Rethrows what
+/// either half threw, the forward half's first.
+RunResult run_bidir_halves(const std::function<RunResult(std::stop_token)>& forward,
+                           const std::function<RunResult(std::stop_token)>& reverse,
+                           std::stop_token stop);
+
+/// --bidir: `forward`, the forward half's result, becomes the bidir run's,
+/// carrying `back` (the reverse half's) as its reverse direction; an
+/// incomplete reverse half makes the whole incomplete ("reverse: WHY").
+void join_bidir(RunResult& forward, RunResult back);
 
 /// Marks `out` incomplete with "receiver: `error`" unless it is empty or
 /// `out` already has an error.

@@ -312,6 +312,83 @@ INSTANTIATE_TEST_SUITE_P(ProtoModel, RemoteConnectTest,
                            return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param);
                          });
 
+/// One direction's run object of an exact test: every one of `k` messages
+/// sent once, received once, in order; echo: every reply back.
+void expect_exact_run(const nlohmann::json& run, const std::string& mode, std::uint64_t k,
+                      const char* what) {
+  SCOPED_TRACE(what);
+  EXPECT_TRUE(run["complete"].get<bool>()) << run["error"];
+  EXPECT_EQ(run["sender"]["messages"], k);
+  EXPECT_EQ(run["receiver"]["messages"], k);
+  EXPECT_EQ(run["receiver"]["loss"]["lost"], 0);
+  EXPECT_EQ(run["receiver"]["reordered"], 0);
+  EXPECT_EQ(run["receiver"]["duplicates"], 0);
+  EXPECT_EQ(run["receiver"]["flows"].size(), 3U);
+  EXPECT_EQ(run["sender"]["flows"].size(), 3U);
+  EXPECT_EQ(run["peer"]["kind"], "netbench_serve");
+  if (mode == "echo") {
+    std::uint64_t replies = 0;
+    for (const auto& f : run["sender"]["flows"]) {
+      replies += f["replies"].get<std::uint64_t>();
+    }
+    EXPECT_EQ(replies, k);
+    EXPECT_EQ(run["latency"]["from_intended_send"]["count"], k);
+  } else {
+    EXPECT_EQ(interval_sum(run, "received_messages"), k);
+  }
+  EXPECT_EQ(interval_sum(run, "sent_messages"), k);
+}
+
+class RemoteDirectionTest
+    : public ::testing::TestWithParam<std::tuple<const char*, std::string, const char*>> {};
+
+// --reverse against netbench serve: the client opens every data connection
+// (registers every UDP flow), the server's sender sends over them, and the
+// client's receiver (the model asked for) takes them; the server's sender
+// part and the intervals come back over the control connection.
+TEST_P(RemoteDirectionTest, ReverseMovesExactlyKMessagesFromTheServer) {
+  const auto [proto, model, mode] = GetParam();
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --reverse --proto " + proto + " --model " + model + " --mode " +
+                               mode + " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  expect_exact_run(run, mode, 3000, "reverse");
+  EXPECT_EQ(run["config"]["direction"], "reverse");
+  EXPECT_TRUE(run["reverse"].is_null());
+  EXPECT_TRUE(server.alive());
+}
+
+// --bidir against netbench serve (one test at a time): the reverse half runs
+// beside the forward half in its slot, each direction exact on its own.
+TEST_P(RemoteDirectionTest, BidirMovesExactlyKMessagesEachWay) {
+  const auto [proto, model, mode] = GetParam();
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --bidir --proto " + proto + " --model " + model + " --mode " +
+                               mode + " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
+  ASSERT_EQ(o.code, 0) << o.out;
+  const auto run = nlohmann::json::parse(o.out)["run"];
+  expect_exact_run(run, mode, 3000, "forward");
+  EXPECT_EQ(run["config"]["direction"], "bidir");
+  ASSERT_TRUE(run["reverse"].is_object());
+  expect_exact_run(run["reverse"], mode, 3000, "reverse");
+  EXPECT_EQ(run["reverse"]["config"]["direction"], "reverse");
+  EXPECT_TRUE(server.alive());
+}
+
+INSTANTIATE_TEST_SUITE_P(ProtoModelMode, RemoteDirectionTest,
+                         ::testing::Combine(::testing::Values("tcp", "udp"),
+                                            ::testing::ValuesIn(model_names_listed()),
+                                            ::testing::Values("stream", "echo")),
+                         [](const ::testing::TestParamInfo<RemoteDirectionTest::ParamType>& p) {
+                           return std::string(std::get<0>(p.param)) + "_" + std::get<1>(p.param) +
+                                  "_" + std::get<2>(p.param);
+                         });
+
 /// Opens a raw control connection to the server.
 int raw_connect(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -348,6 +425,46 @@ std::string read_reply(int fd) {
     return "";
   }
   return body;
+}
+
+// A paired token is the forward half's, for its host, once: a "test" that
+// names a token no --bidir test gave is refused, and the server goes on.
+TEST(RemoteDirectionTest2, AReverseTestNamingAnUnknownPairIsRefused) {
+  const Server server;
+  ASSERT_TRUE(server.listening());
+  const int fd = raw_connect(server.port());
+  const std::string hello = R"({"type":"hello","version":1})";
+  send_frame(fd, hello, static_cast<std::uint32_t>(hello.size()));
+  ASSERT_NE(read_reply(fd).find("hello"), std::string::npos);
+  nlohmann::json test = {{"type", "test"},
+                         {"pair", std::string(32, 'a')},
+                         {"config",
+                          {{"proto", "tcp"},
+                           {"model", "epoll"},
+                           {"mode", "stream"},
+                           {"pattern", "constant"},
+                           {"family", "ipv4"},
+                           {"direction", "reverse"},
+                           {"flows", 1},
+                           {"size_bytes", 1000},
+                           {"rate_msgs_per_s", 0},
+                           {"duration_ns", 0},
+                           {"count_messages", 10},
+                           {"warmup_ns", 0},
+                           {"interval_ns", 1000000000},
+                           {"outstanding", 1},
+                           {"threads", 1},
+                           {"batch", 1},
+                           {"socket_buffer_bytes", 0},
+                           {"port", 0}}}};
+  const std::string body = test.dump();
+  send_frame(fd, body, static_cast<std::uint32_t>(body.size()));
+  EXPECT_NE(read_reply(fd).find("no --bidir test of this client runs to pair with"),
+            std::string::npos);
+  ::close(fd);
+  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " --reverse --count 100 --json");
+  EXPECT_EQ(o.code, 0) << o.out;
 }
 
 TEST(ControlProtocolTest, ServerAnswersBadInputAndGoesOnServing) {

@@ -111,14 +111,8 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
   return kExitOk;
 }
 
-/// A remote --reverse or --bidir test is refused: netbench serve does not
-/// run a sender (not in this version).
-void refuse_remote_direction(const TestSpec& s) {
-  if (s.direction != Direction::kForward) {
-    throw UsageError(std::string(s.direction == Direction::kReverse ? "--reverse" : "--bidir") +
-                     " runs paired only in this version (netbench serve does not send yet): "
-                     "drop --connect, or run the client on the host that should send");
-  }
+/// A remote fan-out test is refused: every receiver is in this process.
+void refuse_remote_fanout(const TestSpec& s) {
   if (s.fanout()) {
     throw UsageError(kRemoteFanoutRefusal);
   }
@@ -201,7 +195,7 @@ int run_test(const RunArgs& a) {
     throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
   }
   if (!a.connect.empty() && !a.plain_echo) {
-    refuse_remote_direction(*spec);  // now, before a --probe's idle phase runs
+    refuse_remote_fanout(*spec);  // now, before a --probe's idle phase runs
   }
   const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
@@ -215,7 +209,7 @@ int run_test(const RunArgs& a) {
     if (a.connect.empty()) {
       return run_paired(s, hooks, token);
     }
-    refuse_remote_direction(s);
+    refuse_remote_fanout(s);
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };

@@ -6,6 +6,7 @@
 
 #include "app/control/base64.hpp"
 #include "app/control/result_codec.hpp"
+#include "app/control/sender_codec.hpp"
 #include "app/control/spec_codec.hpp"
 
 namespace netbench::app {
@@ -106,6 +107,18 @@ std::optional<RegistrationToken> unhex(const std::string& s) {
   return t;
 }
 
+/// An optional token field (32 lowercase hex digits): absent leaves `out`
+/// empty.
+bool get_optional_token(const json& j, const char* where, const char* key,
+                        std::optional<RegistrationToken>& out, std::string& error) {
+  out.reset();
+  const json* v = member(j, key);
+  if (v != nullptr && (!v->is_string() || !(out = unhex(v->get<std::string>())))) {
+    return fail(error, where, key, "must be 32 lowercase hex digits");
+  }
+  return true;
+}
+
 /// Runs a decoder body, turning an unexpected exception (allocation) into
 /// a refusal: decode() never throws.
 template <typename F>
@@ -150,6 +163,9 @@ json encode(const Test& m) {
   if (m.rtt_ns != 0) {
     j["rtt_ns"] = m.rtt_ns;
   }
+  if (m.pair) {
+    j["pair"] = hex(*m.pair);
+  }
   return j;
 }
 
@@ -157,6 +173,9 @@ json encode(const Ready& m) {
   json j = {{"type", "ready"}, {"ports", m.ports}, {"clock", m.clock}};
   if (m.token) {
     j["token"] = hex(*m.token);
+  }
+  if (m.pair) {
+    j["pair"] = hex(*m.pair);
   }
   return j;
 }
@@ -183,6 +202,18 @@ json encode(const Result& m) {
 }
 
 json encode(const Error& m) { return {{"type", "error"}, {"error", m.error}}; }
+
+json encode(const Go& /*m*/) { return {{"type", "go"}}; }
+
+json encode(const Stop& /*m*/) { return {{"type", "stop"}}; }
+
+json encode(const Interval& m) {
+  return {{"type", "interval"}, {"record", interval_to_json(m.record)}};
+}
+
+json encode(const Report& m) {
+  return {{"type", "report"}, {"sender", sender_part_to_json(m.sender)}};
+}
 
 bool decode(const json& j, Hello& out, std::string& error) noexcept {
   return guarded(error, [&] {
@@ -237,6 +268,9 @@ bool decode(const json& j, Test& out, std::string& error) noexcept {
     if (member(j, "rtt_ns") != nullptr && !get_uint(j, "test", "rtt_ns", out.rtt_ns, error)) {
       return false;
     }
+    if (!get_optional_token(j, "test", "pair", out.pair, error)) {
+      return false;
+    }
     out.boot_id.clear();
     return get_optional_string(j, "test", "boot_id", out.boot_id, error);
   });
@@ -262,11 +296,11 @@ bool decode(const json& j, Ready& out, std::string& error) noexcept {
       }
       out.ports.push_back(static_cast<std::uint16_t>(port));
     }
-    out.token.reset();
-    if (const json* token = member(j, "token")) {
-      if (!token->is_string() || !(out.token = unhex(token->get<std::string>()))) {
-        return fail(error, "ready", "token", "must be 32 lowercase hex digits");
-      }
+    if (!get_optional_token(j, "ready", "token", out.token, error)) {
+      return false;
+    }
+    if (!get_optional_token(j, "ready", "pair", out.pair, error)) {
+      return false;
     }
     out.clock = "unknown";
     return get_optional_string(j, "ready", "clock", out.clock, error);
@@ -360,6 +394,40 @@ bool decode(const json& j, Error& out, std::string& error) noexcept {
     }
     out.error = text->get<std::string>();
     return true;
+  });
+}
+
+bool decode(const json& j, Go& /*out*/, std::string& error) noexcept {
+  return guarded(error, [&] { return check_type(j, "go", error); });
+}
+
+bool decode(const json& j, Stop& /*out*/, std::string& error) noexcept {
+  return guarded(error, [&] { return check_type(j, "stop", error); });
+}
+
+bool decode(const json& j, Interval& out, std::string& error) noexcept {
+  return guarded(error, [&] {
+    if (!check_type(j, "interval", error)) {
+      return false;
+    }
+    const json* record = member(j, "record");
+    if (record == nullptr) {
+      return fail(error, "interval", "record", "missing");
+    }
+    return interval_from_json(*record, out.record, error);
+  });
+}
+
+bool decode(const json& j, Report& out, std::string& error) noexcept {
+  return guarded(error, [&] {
+    if (!check_type(j, "report", error)) {
+      return false;
+    }
+    const json* sender = member(j, "sender");
+    if (sender == nullptr) {
+      return fail(error, "report", "sender", "missing");
+    }
+    return sender_part_from_json(*sender, out.sender, error);
   });
 }
 

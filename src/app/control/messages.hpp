@@ -25,6 +25,13 @@ namespace netbench::app {
 //   UDP: the client sends the Ready token on every flow, server -> Registered;
 //   stream mode: client -> Poll, server -> Live, once per interval;
 //   client -> Done, server -> Result (or Error).
+// A --reverse test (the server sends) goes the other way once set up:
+//   client -> Test, server -> Ready (its flow ports; UDP: a token);
+//   the client opens every flow (UDP: sends the token on each), server ->
+//   Registered once every flow is in; client -> Go once its receiver runs;
+//   server -> Poll, client -> Live (or Stop: the user interrupted), once per
+//   interval and while draining; server -> Interval per interval record;
+//   server -> Report (the sender's part of the run) at the end.
 // Every encode() writes {"type": NAME, ...}. Every decode() is strict and
 // never throws: it checks the type and every field's JSON type and range,
 // and on failure returns false with `error` set to one line naming the field
@@ -50,6 +57,9 @@ struct Test {
   std::string boot_id;
   /// The client's measured hello round trip, ns (0: not measured).
   std::uint64_t rtt_ns = 0;
+  /// --bidir: the reverse half names the pair token its forward half's
+  /// "ready" gave; the server runs it beside that test, in its slot.
+  std::optional<RegistrationToken> pair;
 };
 
 /// "ready": the server's data sockets are set up.
@@ -59,6 +69,8 @@ struct Ready {
   std::optional<RegistrationToken> token;
   /// Which clock one-way figures use; "unknown" when the server says nothing.
   std::string clock = "unknown";
+  /// --bidir, forward half: what the reverse half's "test" must name.
+  std::optional<RegistrationToken> pair;
 };
 
 /// "registered": every UDP flow has registered; the test may start.
@@ -85,6 +97,24 @@ struct Result {
   std::string error;   ///< the receiver's own error; empty when none
 };
 
+/// "go": --reverse, client: its receiver runs; the server may send.
+struct Go {};
+
+/// "stop": --reverse, client: the answer to a poll when the user stopped the
+/// test (Ctrl-C); the server ends its sender early.
+struct Stop {};
+
+/// "interval": --reverse, server: one interval record, as it is measured.
+struct Interval {
+  IntervalRecord record;
+};
+
+/// "report": --reverse, server: the sender's part of the run
+/// (sender_codec.hpp), the intervals, warnings and how the run ended.
+struct Report {
+  RunResult sender;
+};
+
 /// "error": the server refuses or ends the session; `error` is one line.
 struct Error {
   std::string error;
@@ -104,6 +134,10 @@ struct Error {
 [[nodiscard]] nlohmann::json encode(const Done& m);
 [[nodiscard]] nlohmann::json encode(const Result& m);
 [[nodiscard]] nlohmann::json encode(const Error& m);
+[[nodiscard]] nlohmann::json encode(const Go& m);
+[[nodiscard]] nlohmann::json encode(const Stop& m);
+[[nodiscard]] nlohmann::json encode(const Interval& m);
+[[nodiscard]] nlohmann::json encode(const Report& m);
 
 /// Strict decoders, as described above; each checks "type" first.
 /// The version must be an integer in int's range; whether it is ours is the
@@ -122,5 +156,10 @@ bool decode(const nlohmann::json& j, Done& out, std::string& error) noexcept;
 /// inside "receiver"); "error" may be absent.
 bool decode(const nlohmann::json& j, Result& out, std::string& error) noexcept;
 bool decode(const nlohmann::json& j, Error& out, std::string& error) noexcept;
+bool decode(const nlohmann::json& j, Go& out, std::string& error) noexcept;
+bool decode(const nlohmann::json& j, Stop& out, std::string& error) noexcept;
+bool decode(const nlohmann::json& j, Interval& out, std::string& error) noexcept;
+/// Fills only the sender's part of out.sender (sender_part_from_json()).
+bool decode(const nlohmann::json& j, Report& out, std::string& error) noexcept;
 
 }  // namespace netbench::app

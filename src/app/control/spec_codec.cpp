@@ -100,6 +100,17 @@ nlohmann::json spec_to_json(const TestSpec& s) {
   if (s.fq_rate_bps != 0) {
     j["fq_rate_bps"] = s.fq_rate_bps;
   }
+  // Who sends: only when the server does (--reverse; a --bidir run is a
+  // forward and a reverse test), with the sender's own settings.
+  if (s.direction != Direction::kForward) {
+    j["direction"] = std::string(to_string(s.direction));
+  }
+  if (s.sender_threads != 1) {
+    j["sender_threads"] = s.sender_threads;
+  }
+  if (s.zerocopy) {
+    j["zerocopy"] = true;
+  }
   if (s.skip_rx_copy) {
     // Only when asked, so that other runs send the bytes they always did. A
     // server that predates the key ignores it and reads payloads as usual.
@@ -134,8 +145,21 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_u64(j, "port", 65535, port, error) ||
       !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
       !get_optional_bool(j, "gso", s.gso, error) ||
-      !get_optional_bool(j, "skip_rx_copy", s.skip_rx_copy, error)) {
+      !get_optional_bool(j, "skip_rx_copy", s.skip_rx_copy, error) ||
+      !get_optional_bool(j, "zerocopy", s.zerocopy, error)) {
     return false;
+  }
+  if (j.contains("direction") &&
+      (!j["direction"].is_string() || !parse(j["direction"].get<std::string>(), s.direction))) {
+    error = "config.direction must be \"forward\", \"reverse\" or \"bidir\"";
+    return false;
+  }
+  if (j.contains("sender_threads")) {
+    std::uint64_t threads_out = 0;
+    if (!get_u64(j, "sender_threads", kU32, threads_out, error)) {
+      return false;
+    }
+    s.sender_threads = static_cast<std::uint32_t>(threads_out);
   }
   // Optional (an older peer's config has none): pacing, coalesce, nodelay, stats, CPU lists.
   if (j.contains("pacing")) {

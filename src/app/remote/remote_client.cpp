@@ -4,7 +4,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <exception>
 #include <functional>
+#include <future>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -13,6 +16,9 @@
 #include "app/control/control_channel.hpp"
 #include "app/control/messages.hpp"
 #include "app/remote/client_checks.hpp"
+#include "app/remote/control_calls.hpp"
+#include "app/remote/live_poller.hpp"
+#include "app/remote/remote_reverse.hpp"
 #include "app/report/printable.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/error.hpp"
@@ -24,7 +30,6 @@
 namespace netbench::app {
 namespace {
 
-constexpr int kReplyTimeoutMs = 10'000;
 constexpr int kConnectTimeoutMs = 5'000;
 /// After "done": the server ends its receiver and sends its result.
 constexpr int kResultTimeoutMs = 15'000;
@@ -33,43 +38,6 @@ constexpr int kRegisterRetryMs = 200;
 constexpr int kRegisterTries = 25;
 /// Draining after the last send: the server is asked this often.
 constexpr std::chrono::milliseconds kDrainTick{5};
-
-/// One line for a server's "error" message; its text is the server's, so
-/// escaped (printable()).
-std::string server_error(const nlohmann::json& msg) {
-  Error e;
-  std::string why;
-  return decode(msg, e, why) ? "server: " + printable(e.error)
-                             : "server sent a malformed error (" + why + ")";
-}
-
-/// The next message, which must be of `type` (an "error" is thrown as
-/// what the server said). At most `max_bytes` of JSON, within `timeout_ms`.
-nlohmann::json expect(ControlChannel& ch, const char* type, int timeout_ms,
-                      std::uint32_t max_bytes) {
-  std::string err;
-  ch.set_max_receive(max_bytes);
-  auto msg = ch.receive(timeout_ms, err);
-  if (!msg) {
-    throw RemoteError("server: " + err);
-  }
-  if (has_type(*msg, "error")) {
-    throw RemoteError(server_error(*msg));
-  }
-  if (!has_type(*msg, type)) {
-    // parse_control_body() let only objects with a string "type" through.
-    throw RemoteError(std::string("server: expected '") + type + "', got '" +
-                      printable(msg->at("type").get_ref<const std::string&>()) + "'");
-  }
-  return *msg;
-}
-
-void send_or_throw(ControlChannel& ch, const nlohmann::json& msg, std::string_view trailer = {}) {
-  std::string err;
-  if (!ch.send(msg, kReplyTimeoutMs, err, trailer)) {
-    throw RemoteError("server: " + err);
-  }
-}
 
 /// Connects the control connection; a refusal or silence says what to check.
 Fd connect_control(const Endpoint& server) {
@@ -163,7 +131,7 @@ class RemoteReceiverLink final : public run::ReceiverLink {
       tx.send_on_every_flow(dgram);
       if (auto msg = ch_.receive(kRegisterRetryMs, err)) {
         if (has_type(*msg, "error")) {
-          throw RemoteError(server_error(*msg));
+          throw RemoteError(peer_error("server", *msg));
         }
         Registered r;
         registered = decode(*msg, r, err);
@@ -183,10 +151,10 @@ class RemoteReceiverLink final : public run::ReceiverLink {
     // The receiver is on the server: each interval asks it for its totals.
     // A poll that fails leaves the interval's receiver figures unchanged.
     return {[this] {
-              poll();
-              return last_;
+              poller_.poll();
+              return poller_.last();
             },
-            [this] { return std::exchange(last_latency_, {}); }};
+            [this] { return poller_.take_latency(); }};
   }
   [[nodiscard]] std::chrono::milliseconds drain_tick() const override { return kDrainTick; }
 
@@ -196,11 +164,11 @@ class RemoteReceiverLink final : public run::ReceiverLink {
 
   void collect(const Sender& tx, RunResult& result) override {
     result.clock = printable(ready_.clock);
-    if (!failed_.empty()) {
+    if (!poller_.failed().empty()) {
       // The server broke the protocol mid-test: what the sender measured
       // stands, the receiver's part is missing.
       result.complete = false;
-      result.error = failed_;
+      result.error = poller_.failed();
       return;
     }
     std::string err;
@@ -214,7 +182,7 @@ class RemoteReceiverLink final : public run::ReceiverLink {
     if (!reply || !has_type(*reply, "result")) {
       result.complete = false;
       result.error = !reply                      ? "server gone before its result: " + err
-                     : has_type(*reply, "error") ? server_error(*reply)
+                     : has_type(*reply, "error") ? peer_error("server", *reply)
                                                  : "server sent no result";
       return;
     }
@@ -247,61 +215,30 @@ class RemoteReceiverLink final : public run::ReceiverLink {
   }
 
  private:
-  /// One live poll. The first failure (no answer within reply_deadline(),
-  /// a malformed or impossible "live", an "error") ends the polling: the
-  /// totals stay as they were, so the drain stops after its idle time, and
-  /// collect() reports the test incomplete with that one line.
-  void poll() {
-    if (!failed_.empty()) {
-      return;
-    }
-    std::string err;
-    const auto wait_ms = static_cast<int>(reply_deadline(spec_).count());
-    if (!ch_.send(encode(Poll{}), wait_ms, err)) {
-      failed_ = "server gone during the test: " + err;
-      return;
-    }
-    ch_.set_max_receive(max_live_message_bytes());
-    const auto reply = ch_.receive(wait_ms, err);
-    Live live;
-    if (!reply) {
-      failed_ = "no usable answer from the server during the test: " + err;
-    } else if (has_type(*reply, "error")) {
-      failed_ = server_error(*reply);
-    } else if (!decode(*reply, live, err)) {
-      failed_ = "server sent a bad live message: " + err;
-    } else if (err = check_live(spec_, last_, live.totals); !err.empty()) {
-      failed_ = "server sent impossible live figures: " + err;
-    } else {
-      last_ = live.totals;
-      // Each reply holds the samples since the previous poll: add them up
-      // until the reporter takes the interval's histogram.
-      last_latency_.merge(live.latency);
-    }
-  }
-
   const TestSpec& spec_;
   ControlChannel& ch_;
   Endpoint server_;
   Ready ready_;
-  ReceiverLive last_;  ///< the server's latest totals
-  LatencyHistogram last_latency_;
-  std::string failed_;  ///< why the server's answers stopped counting; empty while fine
+  LivePoller poller_{spec_, ch_, "server"};
 };
 
 }  // namespace
 
-RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
-                     const RunHooks& hooks, std::stop_token stop, const std::string& auth_token) {
-  validate(spec);
-  if (spec.fanout()) {
-    // Sweeps reach here too: a server would bind unicast flow sockets.
-    throw ConfigError(kRemoteFanoutRefusal);
-  }
-  sys::raise_fd_limit();
-  const Endpoint server = resolve(host, port, spec.family, false);
-  ControlChannel ch(connect_control(server), max_setup_message_bytes(spec));
+namespace {
 
+/// --bidir: how the two halves of one test find each other on the server.
+struct Pairing {
+  /// The reverse half: the token its forward half's "ready" gave.
+  const RegistrationToken* token = nullptr;
+  /// The forward half: called with that token once the server is ready.
+  std::function<void(const RegistrationToken&)> on_ready;
+};
+
+/// One test over one control connection: forward (this side sends), or
+/// reverse (the server sends).
+RunResult run_one(const TestSpec& spec, const Endpoint& server, const RunHooks& hooks,
+                  std::stop_token stop, const std::string& auth_token, const Pairing& pairing) {
+  ControlChannel ch(connect_control(server), max_setup_message_bytes(spec));
   Hello hello;
   if (!auth_token.empty()) {
     hello.token = auth_token;
@@ -314,7 +251,13 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   expect_hello_reply(ch, hello_json, max_setup_message_bytes(spec), !auth_token.empty());
   // The server decides the clock (decide_clock): our boot id, the hello's
   // round trip and our clock when sending, read last.
-  Test test{spec, std::nullopt, read_boot_id(), now_ns() - hello_sent};
+  Test test;
+  test.spec = spec;
+  test.boot_id = read_boot_id();
+  test.rtt_ns = now_ns() - hello_sent;
+  if (pairing.token != nullptr) {
+    test.pair = *pairing.token;
+  }
   test.clock_ns = now_ns();
   send_or_throw(ch, encode(test));
   Ready ready;
@@ -325,8 +268,70 @@ RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_
   if (const std::string why = check_ready(spec, ready); !why.empty()) {
     throw RemoteError("server: ready for another test: " + why);
   }
+  if (pairing.on_ready) {
+    if (!ready.pair) {
+      throw RemoteError("server: no pair token for --bidir (a server of an earlier version?)");
+    }
+    pairing.on_ready(*ready.pair);
+  }
+  if (spec.direction == Direction::kReverse) {
+    return run_reverse_client(spec, ch, server, ready, hooks, std::move(stop));
+  }
   RemoteReceiverLink link(spec, ch, server, std::move(ready));
   return run::run_test(spec, link, hooks, std::move(stop));
+}
+
+/// --bidir: the forward half (whose spec says bidir, so that the server
+/// gives a pair token) and the reverse half on a thread once that token
+/// came, each on a control connection of its own, as paired runs do.
+RunResult run_bidir(const TestSpec& spec, const Endpoint& server, const RunHooks& hooks,
+                    std::stop_token stop, const std::string& auth_token) {
+  TestSpec reverse = spec;
+  reverse.direction = Direction::kReverse;
+  std::promise<std::optional<RegistrationToken>> paired;
+  std::future<std::optional<RegistrationToken>> token = paired.get_future();
+  // Live interval lines would interleave two tests: each direction's
+  // intervals are in its own result instead.
+  RunHooks quiet;
+  quiet.on_start = hooks.on_start;
+  const auto forward = [&](std::stop_token s) {
+    bool promised = false;
+    try {
+      return run_one(spec, server, quiet, std::move(s), auth_token,
+                     Pairing{nullptr, [&](const RegistrationToken& t) {
+                               promised = true;
+                               paired.set_value(t);
+                             }});
+    } catch (...) {
+      if (!promised) {
+        paired.set_value(std::nullopt);  // the reverse half never starts
+      }
+      throw;
+    }
+  };
+  const auto reverse_half = [&](std::stop_token s) {
+    const std::optional<RegistrationToken> t = token.get();
+    return t ? run_one(reverse, server, {}, std::move(s), auth_token, Pairing{&*t, {}})
+             : RunResult{};
+  };
+  return run::run_bidir_halves(forward, reverse_half, std::move(stop));
+}
+
+}  // namespace
+
+RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
+                     const RunHooks& hooks, std::stop_token stop, const std::string& auth_token) {
+  validate(spec);
+  if (spec.fanout()) {
+    // Sweeps reach here too: a server would bind unicast flow sockets.
+    throw ConfigError(kRemoteFanoutRefusal);
+  }
+  sys::raise_fd_limit();
+  const Endpoint server = resolve(host, port, spec.family, false);
+  if (spec.direction == Direction::kBidir) {
+    return run_bidir(spec, server, hooks, std::move(stop), auth_token);
+  }
+  return run_one(spec, server, hooks, std::move(stop), auth_token, {});
 }
 
 }  // namespace netbench::app

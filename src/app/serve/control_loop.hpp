@@ -113,6 +113,7 @@ class ControlLoop {
   std::string boot_id_ = read_boot_id();  ///< this kernel's, for decide_clock()
   LogLimiter log_limiter_{kLogBurst, kLogWindowNs, kLogKeys};
   std::optional<JsonLog> json_log_;  ///< --json-log, opened by run()
+  PairBook pairs_;                   ///< --bidir: the forward halves' pair tokens
   /// The test threads (at most --max-concurrent); last, so that they are
   /// joined (on any exit) before the members they use are destroyed.
   std::list<Worker> workers_;

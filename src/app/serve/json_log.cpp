@@ -71,9 +71,12 @@ nlohmann::json session_log_line(std::uint64_t wall_ns, const std::string& client
     }
     const nlohmann::json run = run_json(r);
     line["measured_ns"] = run["measured_ns"];
-    line["receiver"] = run["receiver"];
+    // The server's side: its receiver, or its sender in a --reverse test
+    // (whose echo RTT it measured itself).
+    const bool sends = spec.direction == Direction::kReverse;
+    line[sends ? "sender" : "receiver"] = run[sends ? "sender" : "receiver"];
     line["flow_summary"] = run["flow_summary"];
-    if (spec.mode == Mode::kStream) {
+    if (spec.mode == Mode::kStream || sends) {
       line["latency"] = run["latency"];
     }
   }

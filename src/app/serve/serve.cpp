@@ -32,11 +32,14 @@ void ControlLoop::fit_fd_budget() {
 /// (then they are counted and summed up in one line at the window's end).
 
 bool ControlLoop::start_next_test(std::uint64_t now) {
-  if (!slot_free() || stop_.stop_requested()) {
+  if (stop_.stop_requested()) {
     return false;
   }
+  // The reverse half of a --bidir test runs in its forward half's slot.
+  const bool free = slot_free();
   auto it = clients_.begin();
-  while (it != clients_.end() && (it->stage != Stage::kWaiting || !it->fd)) {
+  while (it != clients_.end() &&
+         (it->stage != Stage::kWaiting || !it->fd || (!free && !it->test.companion))) {
     ++it;
   }
   if (it == clients_.end()) {

@@ -180,6 +180,21 @@ void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t 
   }
   c.test.peer = c.peer;
   c.test.spec = test.spec;
+  c.test.pairs = &pairs_;
+  if (test.pair) {
+    // The reverse half of a --bidir test: only beside its forward half,
+    // from the same host, once.
+    sockaddr_storage from{};
+    socklen_t len = sizeof from;
+    if (test.spec.direction != Direction::kReverse ||
+        ::getpeername(c.fd.get(), reinterpret_cast<sockaddr*>(&from), &len) != 0 ||  // NOLINT
+        !pairs_.claim(*test.pair, from)) {
+      refuse(c, "no --bidir test of this client runs to pair with",
+             "refused: a paired test without its --bidir test", now);
+      return;
+    }
+    c.test.companion = true;
+  }
   // Our clock read now, after decoding: the loop's `now` was read before
   // the read loop and could precede the client's own reading (issue 14).
   ClockEvidence evidence;

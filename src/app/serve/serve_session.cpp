@@ -14,8 +14,11 @@
 #include "app/control/control_channel.hpp"
 #include "app/control/messages.hpp"
 #include "app/control/result_codec.hpp"
+#include "app/remote/live_poller.hpp"
 #include "app/report/json_report.hpp"
 #include "app/serve/json_log.hpp"
+#include "app/serve/serve_reverse.hpp"
+#include "app/serve/session_record.hpp"
 #include "app/serve/stop_waker.hpp"
 #include "netbench/clock.hpp"
 #include "netbench/receiver.hpp"
@@ -45,13 +48,6 @@ bool wait_control(int fd, const StopWaker& waker, int timeout_ms) {
     }
     return n > 0 && p[1].revents == 0 && p[0].revents != 0;
   }
-}
-
-nlohmann::json live_reply(Receiver& rx) {
-  Live live;
-  live.totals = rx.live();
-  live.latency = rx.take_interval_latency();
-  return encode(live);
 }
 
 /// The client's per-flow sent counts from its "done" message; false (and
@@ -85,58 +81,6 @@ void serve_log(const ServeOptions& o, const std::string& line) {
   }
 }
 
-namespace {
-
-/// What --json-log records of one session: one line when the session ends,
-/// by end() on every return path, or by the destructor (an exception).
-class SessionRecord {
- public:
-  SessionRecord(JsonLog* log, const std::string& peer, const TestSpec& spec)
-      : log_(log), peer_(peer), spec_(spec) {}
-  SessionRecord(const SessionRecord&) = delete;
-  SessionRecord& operator=(const SessionRecord&) = delete;
-  ~SessionRecord() {
-    if (!written_) {
-      write(SessionOutcome::kFailed, "the session failed on the server", nullptr);
-    }
-  }
-  /// Logs how the session ends (`result`: the server's side of the results
-  /// if the test ran, else null); returns `o` for the caller to return.
-  SessionOutcome end(SessionOutcome o, const std::string& why,
-                     const RunResult* result = nullptr) noexcept {
-    write(o, why, result);
-    return o;
-  }
-
- private:
-  void write(SessionOutcome o, const std::string& why, const RunResult* result) noexcept {
-    written_ = true;
-    if (log_ == nullptr) {
-      return;
-    }
-    try {
-      const char* what = o == SessionOutcome::kCompleted    ? "completed"
-                         : o == SessionOutcome::kIncomplete ? "incomplete"
-                                                            : "failed";
-      const auto wall = std::chrono::system_clock::now().time_since_epoch();
-      log_->write(
-          session_log_line(static_cast<std::uint64_t>(
-                               std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
-                           peer_, what, why, spec_, result));
-    } catch (...) {
-      // Out of memory building the line: this test's line is lost, the
-      // server goes on.
-    }
-  }
-
-  JsonLog* log_;
-  const std::string& peer_;
-  const TestSpec& spec_;
-  bool written_ = false;
-};
-
-}  // namespace
-
 SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_token stop,
                            JsonLog* json_log) {
   const std::string who = "client " + test.peer + ": ";
@@ -154,6 +98,26 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   spec.bind_address = sys::local_endpoint(ch.fd()).to_string();
   spec.bind_address = spec.bind_address.substr(0, spec.bind_address.rfind(':'));
   spec.port = 0;
+  if (spec.direction == Direction::kReverse) {
+    return run_reverse_session(ch, test, o, stop, record);
+  }
+  // --bidir: this session is the forward half; its "ready" gives the token
+  // the reverse half's test names to run beside it.
+  std::optional<PairGuard> pair_guard;
+  std::optional<RegistrationToken> pair;
+  if (spec.direction == Direction::kBidir) {
+    spec.direction = Direction::kForward;
+    Endpoint host;
+    host.len = sizeof host.addr;
+    if (test.pairs == nullptr || ::getpeername(ch.fd(), reinterpret_cast<sockaddr*>(&host.addr),
+                                               &host.len) != 0) {  // NOLINT
+      serve_log(o, who + "cannot tell its address (getpeername); --bidir refused");
+      send_error(ch, "the server cannot tell the client's address");
+      return record.end(SessionOutcome::kFailed, "the server cannot tell the client's address");
+    }
+    pair = test.pairs->open(host);
+    pair_guard.emplace(*test.pairs, *pair);
+  }
   std::optional<Receiver> rx;
   try {
     // A remote client's buffers stay within the system's limits (and
@@ -177,6 +141,7 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   Ready ready;
   ready.ports = rx->ports();
   ready.clock = test.clock;
+  ready.pair = pair;
   // UDP flows register with a token; connect mode's fresh socket per
   // transaction cannot, and its requests are answered from the control
   // client's address only (restrict_peers()).

@@ -4,6 +4,7 @@
 #include <stop_token>
 #include <string>
 
+#include "app/serve/pair_book.hpp"
 #include "app/serve/serve.hpp"
 #include "netbench/fd.hpp"
 #include "netbench/test_spec.hpp"
@@ -28,6 +29,12 @@ struct AcceptedTest {
   TestSpec spec;              ///< validated against the server's limits
   bool shared_clock = false;  ///< the client's clock reading agreed with ours
   std::string clock;          ///< decide_clock()'s verdict, sent in "ready"
+  /// --bidir: the server's pair tokens (the forward half opens one), or
+  /// null (no --bidir served).
+  PairBook* pairs = nullptr;
+  /// The reverse half of a --bidir test whose forward half runs: it starts
+  /// at once, in that test's slot.
+  bool companion = false;
 };
 
 /// Runs one test after the handshake: sets up the data sockets, sends

@@ -280,13 +280,6 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
       if (!points.empty() && points.front().spec.fanout()) {
         throw UsageError(kRemoteFanoutRefusal);
       }
-      for (const SweepPoint& p : points) {
-        if (p.spec.direction != Direction::kForward) {
-          throw UsageError(
-              "--direction reverse and bidir run paired only in this version (netbench serve "
-              "does not send yet): drop --connect, or give --direction forward");
-        }
-      }
     }
   } catch (const UsageError& e) {
     reporter.on_error(e.what(), nullptr, {});

@@ -17,6 +17,8 @@ this script creates):
   5 across hosts netbench serve in one namespace, three clients at once from three others
   6 under load   --probe: 4 bulk TCP flows fill a tbf with a 500 kB queue (80 ms at 50 Mbit/s);
                  the probe's RTT must rise by about the queue's delay
+  7 directions   tbf at R_up toward the server, tbf at R_down on the server's own egress:
+                 forward measures R_up, --reverse R_down, --bidir both at once
 
 Exit codes: 0 every check passed, 1 a check failed or the harness broke,
 77 skipped (not root, or network namespaces not permitted here).
@@ -527,6 +529,63 @@ class Harness:
                          "lost": rx["loss"]["lost"]}
         return out
 
+    # -- scenario 7 -------------------------------------------------------
+    def directions(self) -> dict:
+        """--reverse and --bidir against netbench serve: the server sends
+        under --reverse, so a tbf on the server's own egress is what it
+        measures; --bidir measures both capacities at once."""
+        s = "7 directions"
+        up, down = 120_000_000, 40_000_000
+        egress = (self.t.server, "eth0")
+        print(f"== {s}: tbf {up / 1e6:.0f} Mbit/s toward the server, {down / 1e6:.0f} Mbit/s "
+              "on the server's egress", flush=True)
+        srv = self.serve(CONTROL_PORT)
+        # Payload per 9014-byte frame (MTU 9000, timestamps on), as scenario 1.
+        payload = 8948 / 9014
+        out: dict[str, object] = {}
+        try:
+            for name, flags in (("forward", []), ("reverse", ["--reverse"]),
+                                ("bidir", ["--bidir"])):
+                self.t.set_bottleneck(up)
+                # A short queue on the server's egress: the forward ACKs share it with
+                # the reverse data, and a deep one (ACK delay) would slow the forward
+                # flow under --bidir, as it does any TCP over a loaded return path.
+                self.t.set_bottleneck(down, queue_bytes=64 * 1024, where=egress)
+                doc = self.client(self.t.clients[0], ["--proto", "tcp", "--duration", "3s",
+                                                      *flags])
+                r = doc.get("run", {})
+                self.checks.equal(s, f"{name}: run completes", True,
+                                  doc["_exit"] == 0 and r.get("complete") is True)
+                if not r:
+                    continue
+                runs = {"forward": r} if name == "forward" else (
+                    {"reverse": r} if name == "reverse" else {"forward": r,
+                                                              "reverse": r.get("reverse") or {}})
+                for way, run in runs.items():
+                    if not run:
+                        self.checks.equal(s, f"{name}: {way} object present", True, False)
+                        continue
+                    rate = up if way == "forward" else down
+                    got = run["receiver"]["throughput_bps"]
+                    self.checks.within(s, f"{name}: {way} goodput, Mbit/s (vs R x 8948/9014)",
+                                       rate * payload / 1e6, got / 1e6,
+                                       0.05 if name != "bidir" else 0.08)
+                    self.checks.equal(s, f"{name}: {way} bytes received = sent",
+                                      run["sender"]["bytes"], run["receiver"]["bytes"])
+                    self.intervals_add_up(s, f"{name} {way}", run)
+                    out[f"{name}_{way}_bps"] = got
+                # The reverse bytes went through the server's egress tbf.
+                if name != "forward" and runs.get("reverse"):
+                    back = runs["reverse"]["receiver"]["bytes"]
+                    carried = self.t.bottleneck_stats(egress)["bytes"]
+                    self.checks.add(s, f"{name}: server egress tbf carried the reverse bytes",
+                                    back, carried, "≥ payload bytes", carried >= back)
+        finally:
+            self.t.clear_bottleneck()
+            self.t.clear_bottleneck(egress)
+            self.stop(srv)
+        return out
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="netbench on namespaced hosts with impairments")
@@ -561,7 +620,8 @@ def main() -> int:
     stale = topology.remove_stale()
     if stale:
         print(f"removed namespaces left by earlier runs: {' '.join(stale)}")
-    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "4e", "5", "6"}
+    only = set(a.only.split(",")) if a.only else {"1", "2", "3", "4", "4b", "4e", "5", "6",
+                                                  "7"}
     t0 = time.monotonic()
     figures: dict[str, object] = {}
     h = None
@@ -573,7 +633,8 @@ def main() -> int:
                                 ("4", lambda: h.reordering(a.seed)),
                                 ("4b", lambda: h.reordering(a.seed + 1, a.extra.split())),
                                 ("4e", lambda: h.reordering(a.seed + 2, ["--mode", "echo"])),
-                                ("5", h.across_hosts), ("6", h.latency_under_load)):
+                                ("5", h.across_hosts), ("6", h.latency_under_load),
+                                ("7", h.directions)):
                     if num in only:
                         start = time.monotonic()
                         figures[num] = fn()
