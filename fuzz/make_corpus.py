@@ -100,6 +100,77 @@ def hand_control_seeds():
     write(t, "hist_bad_version", b"NBLH\x02\0\0\0\0\0\0")
 
 
+# LatencyHistogram::serialize() in base64: empty, and 50 samples of k * 997 ns.
+EMPTY_HIST = "TkJMSAEAAAAAAIGIAg=="
+HIST_50 = ("TkJMSAEy5Qe6hQOHy00AgYgCyQ8Cxw8ClwgC4wcCpQQC7wMC7wMC8QMCqwIC9wEC9QEC9wEC9wEC9QEC"
+           "9wEC9wECrwECeQJ5AnsCeQJ5AnsCeQJ5AnsCeQJ5AnsCeQJ5AnsCcQI7AjsCOwI7AjsCPQI7AjsCOwI7"
+           "AjsCPQI7AjsCOwI7AjsC")
+
+
+def sender_part(flows, intervals, zerocopy):
+    """A valid sender part (src/app/control/sender_codec.hpp)."""
+    def dist(count=0, mx=0, total=0, buckets=()):
+        return {"count": count, "max": mx, "sum": total, "buckets": [list(b) for b in buckets]}
+
+    def cpu(u, s):
+        return {"user_s": u, "sys_s": s, "voluntary_switches": 3, "involuntary_switches": 1,
+                "threads": 1}
+
+    def zc(n):
+        keys = ("sends", "notifications", "completions", "zerocopy", "copied", "enobufs_waits",
+                "buffer_waits", "copy_fallbacks", "unexpected", "outstanding_at_end")
+        return {k: n + i for i, k in enumerate(keys)}
+
+    def flow(i):
+        return {"flow_id": i, "messages": 100, "bytes": 6400, "warmup_messages": 5,
+                "send_failures": 1, "would_block": 2, "replies": 97, "reply_bytes": 6208,
+                "replies_malformed": 0, "reply_reordered": 1, "reply_duplicates": 0,
+                "reply_loss": {"sent": 100, "unique": 97, "lost": 3, "bursts": 2,
+                               "burst_lengths": dist(2, 2, 3, [(1, 1), (2, 1)])},
+                "reply_reorder_extents": dist(1, 11, 11, [(4, 1)]),
+                "tcp": {"valid": True, "retransmits": 0, "srtt_us": 25, "rttvar_us": 6,
+                        "cwnd_segments": 10, "mss_bytes": 65483, "segments_out": 120,
+                        "segments_in": 118},
+                "zerocopy": zc(0), "closed_by_peer": False}
+
+    def interval(i):
+        return {"start_ns": i * 10**9, "end_ns": (i + 1) * 10**9 + 7, "sent_messages": 50,
+                "sent_bytes": 3200, "received_messages": 49, "received_bytes": 3136,
+                "reordered": 1, "duplicates": 0, "latency_samples": 49,
+                "latency_p50_ns": 21000, "latency_p99_ns": 48000, "warmup": i == 0}
+
+    part = {"message_bytes": 64, "measured_ns": 2 * 10**9,
+            "sender_flows": [flow(i) for i in range(flows)],
+            "sender": {"cpu": cpu(0.25, 0.125), "loop": {"wakeups": 10, "ready_events": 12},
+                       "tcp_congestion": "cubic"},
+            "send_loops": [{"cpu": -1, "flows": flows, "messages": 100 * flows,
+                            "cpu_usage": cpu(0.2, 0.1)}],
+            "pacing": {"target_msgs_per_s": 1000.5, "lateness": HIST_50, "first_send_ns": 7,
+                       "last_send_ns": 2 * 10**9, "sends": 100 * flows},
+            "latency": HIST_50, "latency_from_actual": EMPTY_HIST,
+            "start": {"requested_unix_ns": 0, "actual_unix_ns": 0},
+            "intervals": [interval(i) for i in range(intervals)],
+            "complete": True, "error": "", "warnings": ["pacing fell behind schedule"]}
+    if zerocopy:
+        part["zerocopy"] = zc(100)
+    return part
+
+
+def sender_seeds():
+    t = "fuzz_sender_codec"
+    full = sender_part(3, 3, True)
+    write(t, "full", json.dumps(full).encode())
+    write(t, "one_flow_no_zerocopy", json.dumps(sender_part(1, 1, False)).encode())
+    write(t, "empty", json.dumps(sender_part(0, 0, False)).encode())
+    write(t, "interval", json.dumps(full["intervals"][1]).encode())
+    backwards = dict(full["intervals"][1], end_ns=0)
+    write(t, "interval_backwards", json.dumps(backwards).encode())
+    bad_loss = json.loads(json.dumps(full))
+    bad_loss["sender_flows"][2]["reply_loss"]["lost"] = 4
+    write(t, "bad_reply_loss", json.dumps(bad_loss).encode())
+    write(t, "not_object", b"[1, 2, 3]")
+
+
 class Peer:
     def __init__(self, sock):
         self.sock = sock
@@ -169,6 +240,7 @@ def main():
     wire_seeds()
     stream_seeds()
     hand_control_seeds()
+    sender_seeds()
     if len(sys.argv) > 1:
         captured_control_seeds(sys.argv[1])
 

@@ -9,7 +9,7 @@ set -euo pipefail
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build/fuzz
-targets=(fuzz_wire_header fuzz_frame_decoder fuzz_control)
+targets=(fuzz_wire_header fuzz_frame_decoder fuzz_control fuzz_sender_codec)
 
 CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$root" -B "$build" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETBENCH_FUZZ=ON \
