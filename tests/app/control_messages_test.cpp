@@ -61,14 +61,14 @@ M round_trip(const M& m) {
 // encoders before the protocol had its own (the report's config_json() then).
 TEST(ControlMessagesTest, TestMessageBytesAreThoseOfProtocolVersionOne) {
   EXPECT_EQ(
-      encode(TestMessage{TestSpec{}, 42, "", 0}).dump(),
+      encode(TestMessage{TestSpec{}, 42, "", 0, {}}).dump(),
       R"({"clock_ns":42,"config":{"batch":1,"bind":"","busy_poll":false,"coalesce_ns":0,)"
       R"("count_messages":0,"duration_ns":5000000000,"family":"any","flows":1,"gso":false,)"
       R"("interval_ns":1000000000,"mode":"stream","model":"epoll","outstanding":1,)"
       R"("pattern":"constant","port":0,"proto":"tcp","rate_msgs_per_s":0.0,"receiver_cpus":[],)"
       R"("sender_cpus":[],"size_bytes":131072,"socket_buffer_bytes":0,"stats":"full",)"
       R"("tcp_nodelay":false,"threads":1,"warmup_ns":0},"type":"test"})");
-  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt, "", 0}).dump(),
+  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt, "", 0, {}}).dump(),
             R"({"config":{"batch":1,"bind":"127.0.0.1","busy_poll":false,"coalesce_ns":5000,)"
             R"("count_messages":1000,"duration_ns":0,"family":"any","flows":16,"gso":true,)"
             R"("interval_ns":1000000000,"mode":"echo","model":"epoll","outstanding":1,)"
@@ -104,15 +104,15 @@ TEST(ControlMessagesTest, EveryMessageRoundTrips) {
   EXPECT_EQ(h.token, hello.token);
   EXPECT_EQ(h.server, hello.server);
 
-  const TestMessage t = round_trip(TestMessage{busy_spec(), 7, "", 0});
+  const TestMessage t = round_trip(TestMessage{busy_spec(), 7, "", 0, {}});
   // Everything but the address, which the server picks for itself.
   TestSpec sent = busy_spec();
   sent.bind_address.clear();
   EXPECT_EQ(spec_to_json(t.spec), spec_to_json(sent));
   EXPECT_EQ(t.clock_ns, 7U);
-  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, std::nullopt, "", 0}).clock_ns.has_value());
+  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, std::nullopt, "", 0, {}}).clock_ns.has_value());
   // Issue 14: the client's boot id and hello round trip reach the server.
-  const TestMessage e = round_trip(TestMessage{TestSpec{}, 9, "boot-id-1", 80'000});
+  const TestMessage e = round_trip(TestMessage{TestSpec{}, 9, "boot-id-1", 80'000, {}});
   EXPECT_EQ(e.boot_id, "boot-id-1");
   EXPECT_EQ(e.rtt_ns, 80'000U);
 
@@ -124,7 +124,41 @@ TEST(ControlMessagesTest, EveryMessageRoundTrips) {
   EXPECT_EQ(r.ports, ready.ports);
   EXPECT_EQ(r.token, ready.token);
   EXPECT_EQ(r.clock, "shared");
-  EXPECT_FALSE(round_trip(Ready{{9}, std::nullopt, "x"}).token.has_value());
+  EXPECT_FALSE(round_trip(Ready{{9}, std::nullopt, "x", {}}).token.has_value());
+  // --bidir: the forward half's ready gives a pair token, the reverse
+  // half's test names it.
+  Ready forward_half = ready;
+  forward_half.pair = some_token();
+  EXPECT_EQ(round_trip(forward_half).pair, some_token());
+  EXPECT_FALSE(r.pair.has_value());
+  TestMessage reverse_half{busy_spec(), 7, "", 0, some_token()};
+  reverse_half.spec.direction = Direction::kReverse;
+  reverse_half.spec.sender_threads = 2;
+  reverse_half.spec.zerocopy = true;
+  const TestMessage rh = round_trip(reverse_half);
+  EXPECT_EQ(rh.pair, some_token());
+  EXPECT_EQ(rh.spec.direction, Direction::kReverse);
+  EXPECT_EQ(rh.spec.sender_threads, 2U);
+  EXPECT_TRUE(rh.spec.zerocopy);
+  EXPECT_FALSE(t.pair.has_value());
+  EXPECT_EQ(t.spec.direction, Direction::kForward);
+
+  // --reverse: the server's messages once the test runs.
+  round_trip(Go{});
+  round_trip(Stop{});
+  Interval in;
+  in.record = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, false};
+  EXPECT_EQ(encode(round_trip(in)), encode(in));
+  Report report;
+  report.sender.message_bytes = 1400;
+  report.sender.measured_ns = 99;
+  report.sender.sender_flows.resize(2);
+  report.sender.sender_flows[1].flow_id = 1;
+  report.sender.sender_flows[1].messages = 5;
+  const Report reported = round_trip(report);
+  EXPECT_EQ(reported.sender.sender_flows.size(), 2U);
+  EXPECT_EQ(reported.sender.sender_flows[1].messages, 5U);
+  EXPECT_EQ(reported.sender.measured_ns, 99U);
 
   round_trip(Registered{});
   round_trip(Poll{});
@@ -186,7 +220,7 @@ json without(json j, const char* key) {
 
 TEST(ControlMessagesTest, MalformedMessagesAreRefusedNamingTheField) {
   const json hello = encode(Hello{});
-  const json test = encode(TestMessage{TestSpec{}, 1, "", 0});
+  const json test = encode(TestMessage{TestSpec{}, 1, "", 0, {}});
   Ready good_ready;
   good_ready.ports = {5000};
   const json ready = encode(good_ready);
@@ -217,6 +251,11 @@ TEST(ControlMessagesTest, MalformedMessagesAreRefusedNamingTheField) {
       {"token upper case", decoder_of<Ready>(),
        with(ready, "token", "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF"), "ready.token"},
       {"clock a number", decoder_of<Ready>(), with(ready, "clock", 3), "ready.clock"},
+      {"pair short", decoder_of<Ready>(), with(ready, "pair", "abcd"), "ready.pair"},
+      {"test pair a number", decoder_of<TestMessage>(), with(test, "pair", 5), "test.pair"},
+      {"interval record missing", decoder_of<Interval>(), json{{"type", "interval"}},
+       "interval.record"},
+      {"report sender missing", decoder_of<Report>(), json{{"type", "report"}}, "report.sender"},
       {"messages missing", decoder_of<Live>(), without(live, "messages"), "live.messages"},
       {"bytes negative", decoder_of<Live>(), with(live, "bytes", -5), "live.bytes"},
       {"flows beyond 32 bits", decoder_of<Live>(), with(live, "flows", 1ULL << 32), "live.flows"},
@@ -272,6 +311,16 @@ TEST(ControlMessagesTest, SkipRxCopyGoesToTheServerOnlyWhenAsked) {
   ASSERT_TRUE(spec_from_json(j, back, error)) << error;
   EXPECT_TRUE(back.skip_rx_copy);
   EXPECT_FALSE(back.zerocopy);
+  // Unless the server sends (--reverse): then the sender's settings are its.
+  spec.direction = Direction::kReverse;
+  spec.sender_threads = 3;
+  spec.flows = 3;
+  ASSERT_TRUE(spec_from_json(spec_to_json(spec), back, error)) << error;
+  EXPECT_TRUE(back.zerocopy);
+  EXPECT_EQ(back.sender_threads, 3U);
+  spec.direction = Direction::kForward;
+  spec.sender_threads = 1;
+  spec.flows = 1;
   // An older client's config has no key: payloads are read as before.
   EXPECT_FALSE(spec_to_json(TestSpec{}).contains("skip_rx_copy"));
   nlohmann::json echo = j;

@@ -104,12 +104,12 @@ nlohmann::json spec_to_json(const TestSpec& s) {
   // forward and a reverse test), with the sender's own settings.
   if (s.direction != Direction::kForward) {
     j["direction"] = std::string(to_string(s.direction));
-  }
-  if (s.sender_threads != 1) {
-    j["sender_threads"] = s.sender_threads;
-  }
-  if (s.zerocopy) {
-    j["zerocopy"] = true;
+    if (s.sender_threads != 1) {
+      j["sender_threads"] = s.sender_threads;
+    }
+    if (s.zerocopy) {
+      j["zerocopy"] = true;
+    }
   }
   if (s.skip_rx_copy) {
     // Only when asked, so that other runs send the bytes they always did. A

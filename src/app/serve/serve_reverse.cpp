@@ -176,7 +176,10 @@ SessionOutcome run_reverse_session(ControlChannel& ch, AcceptedTest& test, const
     serve_log(o, who + "test incomplete: " + result.error);
     return record.end(SessionOutcome::kIncomplete, result.error, &result);
   }
-  if (!ch.send(encode(Report{result}), o.idle_timeout_ms, err)) {
+  // The client has every interval record already (one message each).
+  Report report{result};
+  report.sender.intervals.clear();
+  if (!ch.send(encode(report), o.idle_timeout_ms, err)) {
     serve_log(o, who + "could not return the result: " + err);
     return record.end(SessionOutcome::kIncomplete, "could not return the result: " + err, &result);
   }
