@@ -24,6 +24,7 @@
 #include "app/compare/compare_command.hpp"
 #include "app/merge/merge_command.hpp"
 #include "app/remote/remote_client.hpp"
+#include "app/remote/remote_fanout.hpp"
 #include "app/repeat/repeat_runner.hpp"
 #include "app/report/json_document_reporter.hpp"
 #include "app/report/json_lines_reporter.hpp"
@@ -119,9 +120,6 @@ void refuse_remote_direction(const TestSpec& s) {
                      " runs paired only in this version (netbench serve does not send yet): "
                      "drop --connect, or run the client on the host that should send");
   }
-  if (s.fanout()) {
-    throw UsageError(kRemoteFanoutRefusal);
-  }
 }
 
 /// The reporters the flags of a single run ask for. Progress comes first so
@@ -216,6 +214,10 @@ int run_test(const RunArgs& a) {
       return run_paired(s, hooks, token);
     }
     refuse_remote_direction(s);
+    if (s.fanout()) {
+      return run_remote_fanout(s, connect_targets(a, kDefaultServePort), hooks, token,
+                               a.auth_token);
+    }
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };

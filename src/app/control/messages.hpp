@@ -50,6 +50,11 @@ struct Test {
   std::string boot_id;
   /// The client's measured hello round trip, ns (0: not measured).
   std::uint64_t rtt_ns = 0;
+  /// Remote fan-out, every server after the first: flow i's socket binds
+  /// fanout_ports[i] on the group (the first server's ports, so that one
+  /// datagram to group:port reaches every server). Empty: free ports. When
+  /// given, one per flow, none 0, and only with a fan-out config.
+  std::vector<std::uint16_t> fanout_ports;
 };
 
 /// "ready": the server's data sockets are set up.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "app/serve/serve.hpp"
 #include "netbench/fd.hpp"
@@ -28,6 +29,8 @@ struct AcceptedTest {
   TestSpec spec;              ///< validated against the server's limits
   bool shared_clock = false;  ///< the client's clock reading agreed with ours
   std::string clock;          ///< decide_clock()'s verdict, sent in "ready"
+  /// Remote fan-out: the group ports the client dictates (Test::fanout_ports).
+  std::vector<std::uint16_t> fanout_ports;
 };
 
 /// Runs one test after the handshake: sets up the data sockets, sends
