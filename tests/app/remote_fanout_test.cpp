@@ -7,12 +7,14 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "app/cli/exit_codes.hpp"
+#include "app/cli/run_args.hpp"
 #include "serve_process.hpp"
 
 namespace {
@@ -145,6 +147,26 @@ TEST(RemoteFanoutCliTest, FanOutWithReverseStaysRefused) {
   EXPECT_EQ(o.code, netbench::app::kExitUsage);
   const std::string err = nlohmann::json::parse(o.out)["error"];
   EXPECT_NE(err.find("--reverse"), std::string::npos) << err;
+}
+
+TEST(ConnectTargetsTest, AListGivesEveryServerInOrderWithDashPAsTheDefaultPort) {
+  netbench::app::RunArgs a;
+  a.connect = "10.0.0.1,10.0.0.2:6000,[::1]:7000";
+  using Target = std::pair<std::string, std::uint16_t>;
+  EXPECT_EQ(netbench::app::connect_targets(a, 5201),
+            (std::vector<Target>{{"10.0.0.1", 5201}, {"10.0.0.2", 6000}, {"::1", 7000}}));
+  a.short_port = 5999;
+  EXPECT_EQ(netbench::app::connect_targets(a, 5201),
+            (std::vector<Target>{{"10.0.0.1", 5999}, {"10.0.0.2", 6000}, {"::1", 7000}}));
+  a.short_port = -1;
+  a.connect = "10.0.0.1";
+  EXPECT_EQ(netbench::app::connect_targets(a, 5201), (std::vector<Target>{{"10.0.0.1", 5201}}));
+  a.connect = "10.0.0.1,,10.0.0.2";
+  EXPECT_THROW(static_cast<void>(netbench::app::connect_targets(a, 5201)),
+               netbench::app::UsageError);
+  a.connect = "10.0.0.1,10.0.0.2:0";
+  EXPECT_THROW(static_cast<void>(netbench::app::connect_targets(a, 5201)),
+               netbench::app::UsageError);
 }
 
 }  // namespace
