@@ -12,6 +12,7 @@
 #include "app/report/printable.hpp"
 #include "netbench/error.hpp"
 #include "netbench/sender.hpp"
+#include "run/fanout_link.hpp"
 #include "run/run_test.hpp"
 #include "sys/fanout_socket.hpp"
 #include "sys/socket_ops.hpp"
@@ -55,13 +56,7 @@ class RemoteFanoutLink final : public run::ReceiverLink {
       ReceiverLive sum;
       for (auto& s : sessions_) {
         s->poll();
-        const ReceiverLive& l = s->live();
-        sum.messages += l.messages;
-        sum.bytes += l.bytes;
-        sum.reordered += l.reordered;
-        sum.duplicates += l.duplicates;
-        sum.flows += l.flows;
-        sum.finished_flows += l.finished_flows;
+        run::add_live(sum, s->live());
       }
       return sum;
     };
