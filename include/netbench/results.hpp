@@ -271,6 +271,9 @@ struct FanoutReceiver {
   /// The interface it was bound to and joined on (`--receiver-dev`); empty
   /// = the one of the bind address (or --bind-dev).
   std::string device;
+  /// Remote fan-out: the `netbench serve` that reported it ("HOST:PORT" as
+  /// given to --connect); empty when it ran in this process.
+  std::string host;
   std::vector<FlowRecvStats> flows;  ///< by flow id; loss against the sender's counts
   SideStats side;                    ///< its threads' costs
   LatencyHistogram latency;          ///< one-way delay from the intended send time

@@ -47,13 +47,7 @@ IntervalReporter::ReceiverProbe FanoutReceiverLink::probe() {
   auto live = [this] {
     ReceiverLive sum;
     for (const auto& rx : receivers_) {
-      const ReceiverLive l = rx->live();
-      sum.messages += l.messages;
-      sum.bytes += l.bytes;
-      sum.reordered += l.reordered;
-      sum.duplicates += l.duplicates;
-      sum.flows += l.flows;
-      sum.finished_flows += l.finished_flows;
+      add_live(sum, rx->live());
     }
     return sum;
   };
@@ -91,6 +85,15 @@ void FanoutReceiverLink::collect(const Sender& tx, RunResult& out) {
                        rx.error.empty() ? "" : "receiver " + std::to_string(k) + ": " + rx.error);
     out.fanout.push_back(std::move(rx));
   }
+}
+
+void add_live(ReceiverLive& into, const ReceiverLive& from) noexcept {
+  into.messages += from.messages;
+  into.bytes += from.bytes;
+  into.reordered += from.reordered;
+  into.duplicates += from.duplicates;
+  into.flows += from.flows;
+  into.finished_flows += from.finished_flows;
 }
 
 PeerInfo FanoutReceiverLink::peer() const {

@@ -37,4 +37,8 @@ class FanoutReceiverLink final : public ReceiverLink {
   std::vector<std::unique_ptr<Receiver>> receivers_;
 };
 
+/// Adds a receiver's live totals to `into` (a fan-out's live figures count
+/// deliveries: every receiver's copies, summed).
+void add_live(ReceiverLive& into, const ReceiverLive& from) noexcept;
+
 }  // namespace netbench::run

@@ -61,14 +61,14 @@ M round_trip(const M& m) {
 // encoders before the protocol had its own (the report's config_json() then).
 TEST(ControlMessagesTest, TestMessageBytesAreThoseOfProtocolVersionOne) {
   EXPECT_EQ(
-      encode(TestMessage{TestSpec{}, 42, "", 0, {}}).dump(),
+      encode(TestMessage{TestSpec{}, 42, "", 0, {}, {}}).dump(),
       R"({"clock_ns":42,"config":{"batch":1,"bind":"","busy_poll":false,"coalesce_ns":0,)"
       R"("count_messages":0,"duration_ns":5000000000,"family":"any","flows":1,"gso":false,)"
       R"("interval_ns":1000000000,"mode":"stream","model":"epoll","outstanding":1,)"
       R"("pattern":"constant","port":0,"proto":"tcp","rate_msgs_per_s":0.0,"receiver_cpus":[],)"
       R"("sender_cpus":[],"size_bytes":131072,"socket_buffer_bytes":0,"stats":"full",)"
       R"("tcp_nodelay":false,"threads":1,"warmup_ns":0},"type":"test"})");
-  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt, "", 0, {}}).dump(),
+  EXPECT_EQ(encode(TestMessage{busy_spec(), std::nullopt, "", 0, {}, {}}).dump(),
             R"({"config":{"batch":1,"bind":"127.0.0.1","busy_poll":false,"coalesce_ns":5000,)"
             R"("count_messages":1000,"duration_ns":0,"family":"any","flows":16,"gso":true,)"
             R"("interval_ns":1000000000,"mode":"echo","model":"epoll","outstanding":1,)"
@@ -104,15 +104,16 @@ TEST(ControlMessagesTest, EveryMessageRoundTrips) {
   EXPECT_EQ(h.token, hello.token);
   EXPECT_EQ(h.server, hello.server);
 
-  const TestMessage t = round_trip(TestMessage{busy_spec(), 7, "", 0, {}});
+  const TestMessage t = round_trip(TestMessage{busy_spec(), 7, "", 0, {}, {}});
   // Everything but the address, which the server picks for itself.
   TestSpec sent = busy_spec();
   sent.bind_address.clear();
   EXPECT_EQ(spec_to_json(t.spec), spec_to_json(sent));
   EXPECT_EQ(t.clock_ns, 7U);
-  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, std::nullopt, "", 0, {}}).clock_ns.has_value());
+  EXPECT_FALSE(
+      round_trip(TestMessage{TestSpec{}, std::nullopt, "", 0, {}, {}}).clock_ns.has_value());
   // Issue 14: the client's boot id and hello round trip reach the server.
-  const TestMessage e = round_trip(TestMessage{TestSpec{}, 9, "boot-id-1", 80'000, {}});
+  const TestMessage e = round_trip(TestMessage{TestSpec{}, 9, "boot-id-1", 80'000, {}, {}});
   EXPECT_EQ(e.boot_id, "boot-id-1");
   EXPECT_EQ(e.rtt_ns, 80'000U);
 
@@ -131,7 +132,7 @@ TEST(ControlMessagesTest, EveryMessageRoundTrips) {
   forward_half.pair = some_token();
   EXPECT_EQ(round_trip(forward_half).pair, some_token());
   EXPECT_FALSE(r.pair.has_value());
-  TestMessage reverse_half{busy_spec(), 7, "", 0, some_token()};
+  TestMessage reverse_half{busy_spec(), 7, "", 0, some_token(), {}};
   reverse_half.spec.direction = Direction::kReverse;
   reverse_half.spec.sender_threads = 2;
   reverse_half.spec.zerocopy = true;
@@ -213,6 +214,57 @@ json with(json j, const char* key, json value) {
   return j;
 }
 
+// Remote fan-out: the group (or broadcast), the receiver count and the
+// ports every server after the first must bind reach the server.
+TEST(ControlMessagesTest, FanOutSpecAndItsPortsRoundTrip) {
+  TestSpec spec;
+  spec.proto = Proto::kUdp;
+  spec.flows = 2;
+  spec.count = 10;
+  spec.receivers = 3;
+  spec.multicast_group = "239.1.2.3";
+  const TestMessage t = round_trip(TestMessage{spec, 1, "", 0, {}, {5001, 6002}});
+  EXPECT_EQ(t.spec.multicast_group, "239.1.2.3");
+  EXPECT_FALSE(t.spec.broadcast);
+  EXPECT_EQ(t.spec.receivers, 3U);
+  EXPECT_EQ(t.fanout_ports, (std::vector<std::uint16_t>{5001, 6002}));
+  spec.multicast_group.clear();
+  spec.broadcast = true;
+  const TestMessage b = round_trip(TestMessage{spec, 1, "", 0, {}, {}});
+  EXPECT_TRUE(b.spec.broadcast);
+  EXPECT_TRUE(b.spec.multicast_group.empty());
+  EXPECT_TRUE(b.fanout_ports.empty());
+  // Without fan-out the keys are absent and decode to no fan-out.
+  EXPECT_FALSE(round_trip(TestMessage{TestSpec{}, 1, "", 0, {}, {}}).spec.fanout());
+}
+
+TEST(ControlMessagesTest, FanOutPortsOnlyWithFanOutAndOnePerFlow) {
+  TestSpec spec;
+  spec.proto = Proto::kUdp;
+  spec.flows = 2;
+  spec.count = 10;
+  spec.broadcast = true;
+  spec.receivers = 2;
+  std::string err;
+  TestMessage out;
+  json j = encode(TestMessage{spec, 1, "", 0, {}, {}});
+  j["fanout_ports"] = {5001};
+  EXPECT_FALSE(decode(j, out, err));
+  EXPECT_NE(err.find("test.fanout_ports"), std::string::npos) << err;
+  j["fanout_ports"] = {5001, 0};
+  EXPECT_FALSE(decode(j, out, err));
+  EXPECT_NE(err.find("test.fanout_ports[1]"), std::string::npos) << err;
+  json unicast = encode(TestMessage{TestSpec{}, 1, "", 0, {}, {}});
+  unicast["fanout_ports"] = {5001};
+  EXPECT_FALSE(decode(unicast, out, err));
+  EXPECT_NE(err.find("only with a fan-out config"), std::string::npos) << err;
+  json bad_group = encode(TestMessage{spec, 1, "", 0, {}, {}});
+  bad_group["config"]["broadcast"] = false;
+  bad_group["config"]["multicast_group"] = "10.0.0.1";
+  EXPECT_FALSE(decode(bad_group, out, err));
+  EXPECT_NE(err.find("not an IPv4 multicast address"), std::string::npos) << err;
+}
+
 json without(json j, const char* key) {
   j.erase(key);
   return j;
@@ -220,7 +272,7 @@ json without(json j, const char* key) {
 
 TEST(ControlMessagesTest, MalformedMessagesAreRefusedNamingTheField) {
   const json hello = encode(Hello{});
-  const json test = encode(TestMessage{TestSpec{}, 1, "", 0, {}});
+  const json test = encode(TestMessage{TestSpec{}, 1, "", 0, {}, {}});
   Ready good_ready;
   good_ready.ports = {5000};
   const json ready = encode(good_ready);

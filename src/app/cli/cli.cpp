@@ -24,6 +24,7 @@
 #include "app/compare/compare_command.hpp"
 #include "app/merge/merge_command.hpp"
 #include "app/remote/remote_client.hpp"
+#include "app/remote/remote_fanout.hpp"
 #include "app/repeat/repeat_runner.hpp"
 #include "app/report/json_document_reporter.hpp"
 #include "app/report/json_lines_reporter.hpp"
@@ -111,13 +112,6 @@ int run_plain_echo_server(const ServeOptions& so, std::stop_token stop) {
   return kExitOk;
 }
 
-/// A remote fan-out test is refused: every receiver is in this process.
-void refuse_remote_fanout(const TestSpec& s) {
-  if (s.fanout()) {
-    throw UsageError(kRemoteFanoutRefusal);
-  }
-}
-
 /// The reporters the flags of a single run ask for. Progress comes first so
 /// that its line is erased before the others print their end.
 MultiReporter single_run_reporters(const RunArgs& a) {
@@ -194,9 +188,6 @@ int run_test(const RunArgs& a) {
   if (a.plain_echo && spec->probe_rate_msgs_per_s > 0) {
     throw UsageError("--probe needs a netbench receiver for its echo flow: drop --plain-echo");
   }
-  if (!a.connect.empty() && !a.plain_echo) {
-    refuse_remote_fanout(*spec);  // now, before a --probe's idle phase runs
-  }
   const TestRunner run = [&a](const TestSpec& s, const RunHooks& hooks, std::stop_token token) {
     if (a.plain_echo) {
       if (a.connect.empty() || s.mode != Mode::kEcho) {
@@ -209,7 +200,10 @@ int run_test(const RunArgs& a) {
     if (a.connect.empty()) {
       return run_paired(s, hooks, token);
     }
-    refuse_remote_fanout(s);
+    if (s.fanout()) {
+      return run_remote_fanout(s, connect_targets(a, kDefaultServePort), hooks, token,
+                               a.auth_token);
+    }
     const auto [host, port] = connect_target(a, kDefaultServePort);
     return run_remote(s, host, port, hooks, token, a.auth_token);
   };

@@ -236,6 +236,32 @@ std::pair<std::string, std::uint16_t> connect_target(const RunArgs& a, std::uint
   return target;
 }
 
+std::vector<std::pair<std::string, std::uint16_t>> connect_targets(const RunArgs& a,
+                                                                   std::uint16_t fallback) {
+  if (a.connect.find(',') == std::string::npos) {
+    return {connect_target(a, fallback)};
+  }
+  std::vector<std::pair<std::string, std::uint16_t>> out;
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t comma = a.connect.find(',', from);
+    RunArgs one = a;
+    one.connect = a.connect.substr(from, comma == std::string::npos ? comma : comma - from);
+    if (one.connect.empty()) {
+      usage_error("--connect '" + a.connect +
+                  "': an empty server in the list; give HOST[:PORT],HOST[:PORT],...");
+    }
+    if (a.short_port > 0 && one.connect.find(':') != std::string::npos) {
+      one.short_port = -1;  // -p is the port of the servers that name none
+    }
+    out.push_back(connect_target(one, fallback));
+    if (comma == std::string::npos) {
+      return out;
+    }
+    from = comma + 1;
+  }
+}
+
 namespace {
 
 /// A flag that has no effect in this combination is a usage error that

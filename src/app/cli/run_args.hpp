@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "netbench/test_spec.hpp"
 
@@ -73,9 +74,11 @@ struct RunArgs {
   std::string bind_dev;         ///< --bind-dev IF: SO_BINDTODEVICE; empty = any interface
   std::string probe;            ///< --probe RATE: latency probe requests/s; empty = none
   std::uint32_t receivers = 1;  ///< --receivers N: fan-out receivers
-  std::string multicast;        ///< --multicast GROUP; empty = none
-  bool broadcast = false;       ///< --broadcast
-  std::string receiver_dev;     ///< --receiver-dev IF,IF,...; empty = none
+  bool receivers_given =
+      false;                 ///< --receivers was given (a remote fan-out's count is --connect's)
+  std::string multicast;     ///< --multicast GROUP; empty = none
+  bool broadcast = false;    ///< --broadcast
+  std::string receiver_dev;  ///< --receiver-dev IF,IF,...; empty = none
   std::string bind;
   int port = 0;
   /// -p (iperf3's meaning): with --connect, the server's port unless
@@ -134,5 +137,12 @@ inline constexpr std::uint64_t kStartAtHorizonNs = 86'400'000'000'000ULL;
 /// gives a port. Throws UsageError when both give one and they differ.
 [[nodiscard]] std::pair<std::string, std::uint16_t> connect_target(const RunArgs& a,
                                                                    std::uint16_t fallback);
+
+/// Every server of a comma-separated --connect list (remote fan-out), in
+/// order, each as connect_target() reads one (`-p` is the port of those
+/// without one). One element when --connect names one server. Throws
+/// UsageError (an empty element, a bad host or port).
+[[nodiscard]] std::vector<std::pair<std::string, std::uint16_t>> connect_targets(
+    const RunArgs& a, std::uint16_t fallback);
 
 }  // namespace netbench::app

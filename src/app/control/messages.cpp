@@ -166,6 +166,9 @@ json encode(const Test& m) {
   if (m.pair) {
     j["pair"] = hex(*m.pair);
   }
+  if (!m.fanout_ports.empty()) {
+    j["fanout_ports"] = m.fanout_ports;
+  }
   return j;
 }
 
@@ -270,6 +273,22 @@ bool decode(const json& j, Test& out, std::string& error) noexcept {
     }
     if (!get_optional_token(j, "test", "pair", out.pair, error)) {
       return false;
+    }
+    out.fanout_ports.clear();
+    if (const json* ports = member(j, "fanout_ports")) {
+      if (!out.spec.fanout() || !ports->is_array() || ports->size() != out.spec.flows) {
+        return fail(error, "test", "fanout_ports",
+                    "must be one port per flow, and only with a fan-out config");
+      }
+      for (std::size_t i = 0; i < ports->size(); ++i) {
+        std::uint64_t port = 0;
+        if (!to_uint(&(*ports)[i], kU16, port) || port == 0) {
+          error =
+              "test.fanout_ports[" + std::to_string(i) + "]: must be an integer from 1 to 65535";
+          return false;
+        }
+        out.fanout_ports.push_back(static_cast<std::uint16_t>(port));
+      }
     }
     out.boot_id.clear();
     return get_optional_string(j, "test", "boot_id", out.boot_id, error);

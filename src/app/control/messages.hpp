@@ -60,6 +60,11 @@ struct Test {
   /// --bidir: the reverse half names the pair token its forward half's
   /// "ready" gave; the server runs it beside that test, in its slot.
   std::optional<RegistrationToken> pair;
+  /// Remote fan-out, every server after the first: flow i's socket binds
+  /// fanout_ports[i] on the group (the first server's ports, so that one
+  /// datagram to group:port reaches every server). Empty: free ports. When
+  /// given, one per flow, none 0, and only with a fan-out config.
+  std::vector<std::uint16_t> fanout_ports;
 };
 
 /// "ready": the server's data sockets are set up.

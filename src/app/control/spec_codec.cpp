@@ -116,6 +116,18 @@ nlohmann::json spec_to_json(const TestSpec& s) {
     // server that predates the key ignores it and reads payloads as usual.
     j["skip_rx_copy"] = true;
   }
+  if (s.fanout()) {
+    // Remote fan-out: the server binds the group (or broadcast address) and
+    // joins it. A server that predates these keys binds unicast sockets:
+    // the registration sent to the group never reaches it, and the client
+    // stops there ("UDP flows did not register").
+    if (s.broadcast) {
+      j["broadcast"] = true;
+    } else {
+      j["multicast_group"] = s.multicast_group;
+    }
+    j["receivers"] = s.receivers;
+  }
   return j;
 }
 
@@ -146,7 +158,8 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       !get_optional_bool(j, "busy_poll", s.busy_poll, error) ||
       !get_optional_bool(j, "gso", s.gso, error) ||
       !get_optional_bool(j, "skip_rx_copy", s.skip_rx_copy, error) ||
-      !get_optional_bool(j, "zerocopy", s.zerocopy, error)) {
+      !get_optional_bool(j, "zerocopy", s.zerocopy, error) ||
+      !get_optional_bool(j, "broadcast", s.broadcast, error)) {
     return false;
   }
   if (j.contains("direction") &&
@@ -229,6 +242,24 @@ bool spec_from_json(const nlohmann::json& j, TestSpec& s, std::string& error) {
       return false;
     }
     s.mss_bytes = static_cast<std::uint32_t>(mss);
+  }
+  s.multicast_group.clear();
+  if (j.contains("multicast_group")) {
+    // At most "255.255.255.255"; validate() checks it is a group.
+    if (!j["multicast_group"].is_string() ||
+        j["multicast_group"].get_ref<const std::string&>().size() > 15) {
+      error = "config.multicast_group must be an IPv4 multicast address";
+      return false;
+    }
+    s.multicast_group = j["multicast_group"].get<std::string>();
+  }
+  s.receivers = 1;
+  if (j.contains("receivers")) {
+    std::uint64_t receivers = 0;
+    if (!get_u64(j, "receivers", kMaxReceivers, receivers, error)) {
+      return false;
+    }
+    s.receivers = static_cast<std::uint32_t>(receivers);
   }
   if (j.contains("fq_rate_bps") && !get_u64(j, "fq_rate_bps", UINT64_MAX, s.fq_rate_bps, error)) {
     return false;

@@ -18,10 +18,10 @@ class RemoteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Why a fan-out spec cannot run against `netbench serve` (one line).
+/// Why a sweep refuses a remote fan-out (one line).
 inline constexpr const char* kRemoteFanoutRefusal =
-    "--multicast/--broadcast run paired only in this version (every receiver in this process, "
-    "--receiver-dev placing them on interfaces): drop --connect";
+    "a sweep runs against one netbench serve: run a remote fan-out (--connect A,B,C with "
+    "--multicast or --broadcast) as a single run, or drop --connect";
 
 /// Runs `spec` as the sender against `netbench serve` at host:port: sends the
 /// spec over the control connection, registers UDP flows, runs the Sender,
@@ -31,6 +31,8 @@ inline constexpr const char* kRemoteFanoutRefusal =
 /// that dies mid-test gives a result marked incomplete. `auth_token`, when not
 /// empty, goes in the hello for a server started with --auth-token; a server
 /// that refuses it gives RemoteError "server: authentication failed ...".
+/// A fan-out spec runs as a remote fan-out of this one server
+/// (run_remote_fanout()).
 RunResult run_remote(const TestSpec& spec, const std::string& host, std::uint16_t port,
                      const RunHooks& hooks, std::stop_token stop,
                      const std::string& auth_token = {});

@@ -28,6 +28,7 @@ json fanout_json(const RunResult& r) {
     const RunResult view = fanout_receiver_view(r, k);
     receivers.push_back({{"index", rx.index},
                          {"device", rx.device.empty() ? json(nullptr) : json(rx.device)},
+                         {"host", rx.host.empty() ? json(nullptr) : json(rx.host)},
                          {"error", rx.error},
                          {"receiver", receiver_json(view, summarize(view), listed)},
                          {"one_way_delay", latency_summary_json(rx.latency)},

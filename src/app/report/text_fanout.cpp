@@ -18,8 +18,21 @@ void print_fanout(std::FILE* out, const RunResult& r) {
                "receiver)\n",
                "fan-out", s.receivers,
                s.broadcast ? "broadcast" : ("multicast " + s.multicast_group).c_str());
-  std::fprintf(out, "  %-9s %-8s %14s %22s %10s %10s %10s %10s %10s\n", "receiver", "device",
-               "received", "lost", "reordered", "dups", "delay p50", "delay p99", "jitter");
+  // A remote fan-out names each receiver's netbench serve, a paired one
+  // its interface.
+  const bool remote =
+      std::any_of(r.fanout.begin(), r.fanout.end(), [](const auto& f) { return !f.host.empty(); });
+  const auto where = [remote](const FanoutReceiver& rx) {
+    const std::string& w = remote ? rx.host : rx.device;
+    return w.empty() ? std::string("-") : w;
+  };
+  int width = 8;
+  for (const FanoutReceiver& rx : r.fanout) {
+    width = std::max(width, static_cast<int>(where(rx).size()));
+  }
+  std::fprintf(out, "  %-9s %-*s %14s %22s %10s %10s %10s %10s %10s\n", "receiver", width,
+               remote ? "host" : "device", "received", "lost", "reordered", "dups", "delay p50",
+               "delay p99", "jitter");
   for (std::size_t k = 0; k < r.fanout.size(); ++k) {
     const FanoutReceiver& rx = r.fanout[k];
     const RunTotals t = summarize(fanout_receiver_view(r, k));
@@ -30,9 +43,8 @@ void print_fanout(std::FILE* out, const RunResult& r) {
     char lost[64];
     std::snprintf(lost, sizeof lost, "%s (%.4f%%)", format_grouped(t.lost).c_str(),
                   t.loss_ratio * 100.0);
-    std::fprintf(out, "  %-9u %-8s %14s %22s %10s %10s %10s %10s %10s%s\n", rx.index,
-                 rx.device.empty() ? "-" : rx.device.c_str(),
-                 format_grouped(t.received_messages).c_str(), lost,
+    std::fprintf(out, "  %-9u %-*s %14s %22s %10s %10s %10s %10s %10s%s\n", rx.index, width,
+                 where(rx).c_str(), format_grouped(t.received_messages).c_str(), lost,
                  format_grouped(t.reordered).c_str(), format_grouped(t.duplicates).c_str(),
                  format_ns(static_cast<double>(rx.latency_from_actual.percentile(50))).c_str(),
                  format_ns(static_cast<double>(rx.latency_from_actual.percentile(99))).c_str(),

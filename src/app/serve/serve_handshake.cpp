@@ -195,6 +195,7 @@ void ControlLoop::accept_test(Client& c, const nlohmann::json& m, std::uint64_t 
     }
     c.test.companion = true;
   }
+  c.test.fanout_ports = test.fanout_ports;
   // Our clock read now, after decoding: the loop's `now` was read before
   // the read loop and could precede the client's own reading (issue 14).
   ClockEvidence evidence;

@@ -122,7 +122,9 @@ SessionOutcome run_session(AcceptedTest test, const ServeOptions& o, std::stop_t
   try {
     // A remote client's buffers stay within the system's limits (and
     // --max-buffer, checked at admission): never SO_*BUFFORCE.
-    rx.emplace(spec, test.shared_clock, false);
+    // Fan-out: the group (or broadcast) address on the interface of
+    // bind_address, on the ports the client dictates (or free ones).
+    rx.emplace(spec, test.shared_clock, false, test.fanout_ports);
   } catch (const std::exception& e) {
     serve_log(o, who + "cannot set up its test: " + e.what());
     send_error(ch, std::string("cannot set up: ") + e.what());

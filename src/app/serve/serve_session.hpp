@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "app/serve/pair_book.hpp"
 #include "app/serve/serve.hpp"
@@ -35,6 +36,8 @@ struct AcceptedTest {
   /// The reverse half of a --bidir test whose forward half runs: it starts
   /// at once, in that test's slot.
   bool companion = false;
+  /// Remote fan-out: the group ports the client dictates (Test::fanout_ports).
+  std::vector<std::uint16_t> fanout_ports;
 };
 
 /// Runs one test after the handshake: sets up the data sockets, sends

@@ -276,10 +276,10 @@ int run_sweep(const RunArgs& a, Reporter& reporter) {
     repeat = repeat_options(a);
     points = expand_matrix(matrix, a);
     if (!a.connect.empty()) {
-      remote = connect_target(a, kDefaultServePort);
       if (!points.empty() && points.front().spec.fanout()) {
         throw UsageError(kRemoteFanoutRefusal);
       }
+      remote = connect_target(a, kDefaultServePort);
     }
   } catch (const UsageError& e) {
     reporter.on_error(e.what(), nullptr, {});
