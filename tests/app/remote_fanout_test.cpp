@@ -15,6 +15,7 @@
 
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/run_args.hpp"
+#include "netbench/model_info.hpp"
 #include "serve_process.hpp"
 
 namespace {
@@ -35,7 +36,16 @@ std::string connect_list(const std::vector<const Server*>& servers) {
   return out;
 }
 
-class RemoteFanoutTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+class RemoteFanoutTest : public ::testing::TestWithParam<std::tuple<const char*, std::string>> {};
+
+/// Every model's name (kModels): a new model is a fan-out member too.
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const netbench::ModelInfo& m : netbench::kModels) {
+    out.emplace_back(m.name);
+  }
+  return out;
+}
 
 // Every server gets every message of every flow once; the aggregate counts
 // each delivery (messages × 3) against a sender that sent each once.
@@ -84,7 +94,7 @@ TEST_P(RemoteFanoutTest, EveryServerGetsEveryMessageOfEveryFlow) {
 INSTANTIATE_TEST_SUITE_P(HowModel, RemoteFanoutTest,
                          ::testing::Combine(::testing::Values("--multicast 239.77.1.1",
                                                               "--broadcast"),
-                                            ::testing::Values("epoll", "poll")),
+                                            ::testing::ValuesIn(model_names())),
                          [](const ::testing::TestParamInfo<RemoteFanoutTest::ParamType>& p) {
                            return std::string(std::get<0>(p.param)[2] == 'm' ? "Multicast_"
                                                                              : "Broadcast_") +
