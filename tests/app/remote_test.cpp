@@ -209,21 +209,32 @@ void expect_exact_run(const nlohmann::json& run, const std::string& mode, std::u
 }
 
 class RemoteDirectionTest
-    : public ::testing::TestWithParam<std::tuple<const char*, std::string, const char*>> {};
+    : public ::testing::TestWithParam<std::tuple<const char*, std::string, const char*>> {
+ protected:
+  /// The run object of an exact test (3 flows, 3,000 messages) in the
+  /// parameters' protocol, model and mode against `server`, with `direction`
+  /// (--reverse or --bidir); null (and a failure) if the client failed.
+  nlohmann::json run_direction(const Server& server, const char* direction) const {
+    const auto [proto, model, mode] = GetParam();
+    const Outcome o =
+        run_client("--connect 127.0.0.1:" + std::to_string(server.port()) + " " + direction +
+                   " --proto " + proto + " --model " + model + " --mode " + mode +
+                   " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
+    EXPECT_EQ(o.code, 0) << o.out;
+    return o.code == 0 ? nlohmann::json::parse(o.out)["run"] : nlohmann::json();
+  }
+};
 
 // --reverse against netbench serve: the client opens every data connection
 // (registers every UDP flow), the server's sender sends over them, and the
 // client's receiver (the model asked for) takes them; the server's sender
 // part and the intervals come back over the control connection.
 TEST_P(RemoteDirectionTest, ReverseMovesExactlyKMessagesFromTheServer) {
-  const auto [proto, model, mode] = GetParam();
+  const std::string mode = std::get<2>(GetParam());
   const Server server;
   ASSERT_TRUE(server.listening());
-  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
-                               " --reverse --proto " + proto + " --model " + model + " --mode " +
-                               mode + " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
-  ASSERT_EQ(o.code, 0) << o.out;
-  const auto run = nlohmann::json::parse(o.out)["run"];
+  const nlohmann::json run = run_direction(server, "--reverse");
+  ASSERT_FALSE(run.is_null());
   expect_exact_run(run, mode, 3000, "reverse");
   EXPECT_EQ(run["config"]["direction"], "reverse");
   EXPECT_TRUE(run["reverse"].is_null());
@@ -233,14 +244,11 @@ TEST_P(RemoteDirectionTest, ReverseMovesExactlyKMessagesFromTheServer) {
 // --bidir against netbench serve (one test at a time): the reverse half runs
 // beside the forward half in its slot, each direction exact on its own.
 TEST_P(RemoteDirectionTest, BidirMovesExactlyKMessagesEachWay) {
-  const auto [proto, model, mode] = GetParam();
+  const std::string mode = std::get<2>(GetParam());
   const Server server;
   ASSERT_TRUE(server.listening());
-  const Outcome o = run_client("--connect 127.0.0.1:" + std::to_string(server.port()) +
-                               " --bidir --proto " + proto + " --model " + model + " --mode " +
-                               mode + " --flows 3 --count 3000 --rate 20k --buffer 4MiB --json");
-  ASSERT_EQ(o.code, 0) << o.out;
-  const auto run = nlohmann::json::parse(o.out)["run"];
+  const nlohmann::json run = run_direction(server, "--bidir");
+  ASSERT_FALSE(run.is_null());
   expect_exact_run(run, mode, 3000, "forward");
   EXPECT_EQ(run["config"]["direction"], "bidir");
   ASSERT_TRUE(run["reverse"].is_object());
